@@ -1,0 +1,3 @@
+export * from './resize';
+export * from './roi';
+export * from './preprocess';

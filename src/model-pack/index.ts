@@ -1,0 +1,4 @@
+export * from './manifest';
+export * from './integrity';
+export * from './loader';
+export * from './index-file';

@@ -1,0 +1,176 @@
+/**
+ * Fetches a model pack, verifies every file against the manifest, and hands back plain data
+ * (JSON and bytes) for the runtime to build models from. No tfjs here: this room is shared by the
+ * app, the Node tests and the benchmarks.
+ */
+
+import { IntegrityError, verifyFile } from './integrity';
+import { parseManifest, packModalities, type Manifest, type Modality, type PackFile } from './manifest';
+
+export type FetchLike = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+
+/** One TF.js weights-manifest entry, as written in model.json. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
+  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
+}
+
+export interface ModelFiles {
+  /** The Keras topology object from model.json (`modelTopology`). */
+  topology: Record<string, unknown>;
+  weightSpecs: WeightSpec[];
+  /** All weight shards, concatenated in manifest order. */
+  weightData: ArrayBuffer;
+}
+
+export interface LoadedPack {
+  manifest: Manifest;
+  baseUrl: string;
+  models: Partial<Record<Modality, ModelFiles>>;
+  /** Verified bytes of every other file (golden inputs and the like), by pack-relative path. */
+  extras: Map<string, ArrayBuffer>;
+}
+
+export class PackLoadError extends Error {
+  constructor(
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'PackLoadError';
+  }
+}
+
+function resolve(base: string, path: string): string {
+  return new URL(path, base).toString();
+}
+
+async function fetchBytes(fetchFn: FetchLike, url: string, path: string): Promise<ArrayBuffer> {
+  let res;
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new PackLoadError(
+      `Could not fetch model file "${path}" (${(e as Error).message}). If you are offline, this file is not in the offline cache.`,
+      path,
+    );
+  }
+  if (!res.ok) throw new PackLoadError(`Model file "${path}" could not be loaded (HTTP ${res.status}).`, path);
+  return res.arrayBuffer();
+}
+
+function parseJsonBytes(bytes: ArrayBuffer, path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new PackLoadError(`"${path}" is not valid JSON.`, path);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads the LayersModel JSON and returns topology, weight specs and shard paths (pack-relative). */
+export function parseModelJson(
+  json: unknown,
+  modelPath: string,
+): { topology: Record<string, unknown>; weightSpecs: WeightSpec[]; shards: string[] } {
+  if (!isRecord(json) || !isRecord(json.modelTopology) || !Array.isArray(json.weightsManifest)) {
+    throw new PackLoadError(`"${modelPath}" is not a TF.js LayersModel (needs modelTopology and weightsManifest).`, modelPath);
+  }
+  const dir = modelPath.includes('/') ? modelPath.slice(0, modelPath.lastIndexOf('/') + 1) : '';
+  const weightSpecs: WeightSpec[] = [];
+  const shards: string[] = [];
+  for (const group of json.weightsManifest) {
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new PackLoadError(`"${modelPath}" has a malformed weightsManifest group.`, modelPath);
+    }
+    for (const p of group.paths) {
+      if (typeof p !== 'string' || p.includes('..') || p.startsWith('/') || p.includes(':')) {
+        throw new PackLoadError(`"${modelPath}" names an invalid weight shard path.`, modelPath);
+      }
+      shards.push(dir + p);
+    }
+    for (const w of group.weights) {
+      if (!isRecord(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') {
+        throw new PackLoadError(`"${modelPath}" has a malformed weight entry.`, modelPath);
+      }
+      weightSpecs.push(w as unknown as WeightSpec);
+    }
+  }
+  return { topology: json.modelTopology, weightSpecs, shards };
+}
+
+function concat(parts: ArrayBuffer[]): ArrayBuffer {
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p), offset);
+    offset += p.byteLength;
+  }
+  return out.buffer;
+}
+
+export async function loadManifest(manifestUrl: string, fetchFn: FetchLike = fetch): Promise<Manifest> {
+  const bytes = await fetchBytes(fetchFn, manifestUrl, 'manifest.json');
+  return parseManifest(parseJsonBytes(bytes, 'manifest.json'));
+}
+
+export interface LoadOptions {
+  fetchFn?: FetchLike;
+  /** Load only these modalities (default: all the pack has). */
+  modalities?: Modality[];
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+}
+
+/**
+ * Loads and verifies a pack. Every file used is checked for size and SHA-256 before anything is
+ * built from it; a mismatch throws `IntegrityError` and nothing of the pack is returned.
+ */
+export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Promise<LoadedPack> {
+  const fetchFn = opts.fetchFn ?? ((u: string) => fetch(u));
+  const manifest = await loadManifest(manifestUrl, fetchFn);
+  const byPath = new Map<string, PackFile>(manifest.files.map((f) => [f.path, f]));
+  const wanted = opts.modalities ?? packModalities(manifest);
+  const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+  let loadedBytes = 0;
+
+  const getVerified = async (path: string): Promise<ArrayBuffer> => {
+    const entry = byPath.get(path);
+    if (!entry) throw new IntegrityError(path, 'missing', 'is used by the pack but not listed in the manifest');
+    const bytes = await fetchBytes(fetchFn, resolve(manifestUrl, path), path);
+    await verifyFile(entry, bytes);
+    loadedBytes += bytes.byteLength;
+    opts.onProgress?.(loadedBytes, totalBytes);
+    return bytes;
+  };
+
+  const models: Partial<Record<Modality, ModelFiles>> = {};
+  const extras = new Map<string, ArrayBuffer>();
+  for (const m of wanted) {
+    const spec = manifest.modalities[m];
+    if (!spec) throw new PackLoadError(`The model pack has no ${m} model.`);
+    const parsed = parseModelJson(parseJsonBytes(await getVerified(spec.model), spec.model), spec.model);
+    const shards = await Promise.all(parsed.shards.map(getVerified));
+    models[m] = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
+  }
+  return { manifest, baseUrl: manifestUrl, models, extras };
+}
+
+/** Fetches and verifies one extra file of a pack (e.g. a golden input image). */
+export async function loadPackFile(
+  manifestUrl: string,
+  manifest: Manifest,
+  path: string,
+  fetchFn: FetchLike = (u) => fetch(u),
+): Promise<ArrayBuffer> {
+  const entry = manifest.files.find((f) => f.path === path);
+  if (!entry) throw new IntegrityError(path, 'missing', 'is not listed in the manifest');
+  const bytes = await fetchBytes(fetchFn, resolve(manifestUrl, path), path);
+  await verifyFile(entry, bytes);
+  return bytes;
+}

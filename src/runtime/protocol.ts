@@ -1,0 +1,133 @@
+/**
+ * The one message protocol between the UI thread and the inference worker.
+ * Both sides validate what they receive (`isWorkerRequest` / `isWorkerResponse`): a message is
+ * data crossing a boundary, and a malformed one must become a clear error, not a crash.
+ */
+
+import type { Manifest, Modality } from '../model-pack/manifest';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = BackendName | 'auto';
+
+/** 8-bit RGBA pixels of the ROI crop; `data` is transferred, not copied. */
+export interface PixelsMessage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export type WorkerRequest =
+  | { type: 'init'; id: number; manifestUrl: string; backend: BackendChoice }
+  | { type: 'analyze'; id: number; modality: Modality; pixels: PixelsMessage }
+  | { type: 'stats'; id: number }
+  | { type: 'dispose'; id: number };
+
+export interface SkippedBackend {
+  backend: BackendName;
+  reason: string;
+}
+
+export interface ReadyMessage {
+  type: 'ready';
+  id: number;
+  backend: BackendName;
+  skipped: SkippedBackend[];
+  manifest: Manifest;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  modality: Modality;
+  /** Pre-softmax logits, class order of the manifest. */
+  logits: number[];
+  /** softmax(logits / temperature). */
+  probabilities: number[];
+  /** One Grad-CAM map per class, each camHeight × camWidth, values in [0, 1] (row-major). */
+  cams: Float32Array[];
+  camWidth: number;
+  camHeight: number;
+  backend: BackendName;
+  timings: { preprocessMs: number; inferenceMs: number; gradcamMs: number };
+}
+
+export interface StatsMessage {
+  type: 'stats';
+  id: number;
+  numTensors: number;
+  numBytes: number;
+  backend: BackendName;
+}
+
+export type ErrorCode =
+  | 'pack-invalid'
+  | 'pack-integrity'
+  | 'pack-unavailable'
+  | 'no-backend'
+  | 'not-ready'
+  | 'bad-input'
+  | 'inference-failed'
+  | 'bad-message';
+
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Sent unprompted when the active backend fails (e.g. WebGPU device lost) and another took over. */
+export interface BackendChangedMessage {
+  type: 'backend-changed';
+  id: -1;
+  backend: BackendName;
+  reason: string;
+}
+
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  stage: 'download' | 'backend' | 'warmup';
+  loaded?: number;
+  total?: number;
+}
+
+export type WorkerResponse = ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+export function isWorkerRequest(v: unknown): v is WorkerRequest {
+  if (!isRecord(v) || typeof v.id !== 'number') return false;
+  switch (v.type) {
+    case 'init':
+      return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || (BACKENDS as readonly unknown[]).includes(v.backend));
+    case 'analyze': {
+      const p = v.pixels;
+      return (
+        typeof v.modality === 'string' &&
+        isRecord(p) &&
+        Number.isInteger(p.width) &&
+        Number.isInteger(p.height) &&
+        (p.width as number) > 0 &&
+        (p.height as number) > 0 &&
+        p.data instanceof Uint8ClampedArray &&
+        p.data.length === (p.width as number) * (p.height as number) * 4
+      );
+    }
+    case 'stats':
+    case 'dispose':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function isWorkerResponse(v: unknown): v is WorkerResponse {
+  if (!isRecord(v) || typeof v.id !== 'number') return false;
+  return ['ready', 'result', 'stats', 'error', 'backend-changed', 'progress'].includes(v.type as string);
+}

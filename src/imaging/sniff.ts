@@ -1,0 +1,132 @@
+/**
+ * Identifies an image file by its bytes, not its name, and reads its pixel size from the header
+ * without decoding — so a renamed PDF, an empty file or a truncated upload gets a precise message,
+ * and a huge image can be downscaled during decode instead of after.
+ */
+
+export type ImageKind = 'png' | 'jpeg' | 'bmp' | 'webp';
+
+export type SniffProblem = 'empty' | 'pdf' | 'text' | 'unsupported' | 'truncated';
+
+export type SniffResult =
+  | { ok: true; kind: ImageKind; width: number | null; height: number | null }
+  | { ok: false; problem: SniffProblem; detail?: string };
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function startsWith(b: Uint8Array, sig: number[], at = 0): boolean {
+  return b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
+}
+
+function ascii(b: Uint8Array, at: number, len: number): string {
+  return String.fromCharCode(...b.subarray(at, at + len));
+}
+
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+function u16be(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+function u16le(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+function i32le(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+}
+
+/** PNG: IHDR gives the size; the stream must end with an IEND chunk or it was cut short. */
+function sniffPng(b: Uint8Array): SniffResult {
+  if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR') return { ok: false, problem: 'truncated', detail: 'PNG header incomplete' };
+  const tail = b.subarray(Math.max(0, b.length - 64));
+  const text = ascii(tail, 0, tail.length);
+  if (!text.includes('IEND')) return { ok: false, problem: 'truncated', detail: 'PNG has no end marker' };
+  return { ok: true, kind: 'png', width: u32be(b, 16), height: u32be(b, 20) };
+}
+
+/** JPEG: walk the marker segments to a SOF for the size; require an end-of-image marker. */
+function sniffJpeg(b: Uint8Array): SniffResult {
+  let width: number | null = null;
+  let height: number | null = null;
+  let i = 2;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) break;
+    const marker = b[i + 1]!;
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0xff) {
+      i += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    const len = u16be(b, i + 2);
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof && i + 9 <= b.length) {
+      height = u16be(b, i + 5);
+      width = u16be(b, i + 7);
+      break;
+    }
+    if (marker === 0xda) break; // start of scan: entropy-coded data follows
+    i += 2 + len;
+  }
+  // Some encoders append bytes after EOI, so look for it near the end rather than at the very end.
+  const tail = b.subarray(Math.max(0, b.length - 4096));
+  let hasEoi = false;
+  for (let j = tail.length - 2; j >= 0; j--) {
+    if (tail[j] === 0xff && tail[j + 1] === 0xd9) {
+      hasEoi = true;
+      break;
+    }
+  }
+  if (!hasEoi) return { ok: false, problem: 'truncated', detail: 'JPEG has no end-of-image marker' };
+  return { ok: true, kind: 'jpeg', width, height };
+}
+
+function sniffBmp(b: Uint8Array): SniffResult {
+  if (b.length < 26) return { ok: false, problem: 'truncated', detail: 'BMP header incomplete' };
+  const declared = u32le(b, 2);
+  if (declared > b.length) return { ok: false, problem: 'truncated', detail: 'BMP shorter than its header says' };
+  const headerSize = u32le(b, 14);
+  if (headerSize === 12) return { ok: true, kind: 'bmp', width: u16le(b, 18), height: u16le(b, 20) };
+  return { ok: true, kind: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
+}
+
+function sniffWebp(b: Uint8Array): SniffResult {
+  const declared = u32le(b, 4);
+  if (declared + 8 > b.length) return { ok: false, problem: 'truncated', detail: 'WebP shorter than its header says' };
+  const chunk = ascii(b, 12, 4);
+  if (chunk === 'VP8X' && b.length >= 30) {
+    const w = 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16));
+    const h = 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16));
+    return { ok: true, kind: 'webp', width: w, height: h };
+  }
+  if (chunk === 'VP8 ' && b.length >= 30)
+    return { ok: true, kind: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+  if (chunk === 'VP8L' && b.length >= 25) {
+    const bits = u32le(b, 21);
+    return { ok: true, kind: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  return { ok: true, kind: 'webp', width: null, height: null };
+}
+
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 512);
+  let printable = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i]!;
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 0xc2) printable++;
+  }
+  return n > 0 && printable / n > 0.95;
+}
+
+export function sniffImage(bytes: Uint8Array): SniffResult {
+  if (bytes.length === 0) return { ok: false, problem: 'empty' };
+  if (startsWith(bytes, PNG_SIGNATURE)) return sniffPng(bytes);
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return sniffJpeg(bytes);
+  if (startsWith(bytes, [0x42, 0x4d])) return sniffBmp(bytes);
+  if (bytes.length >= 16 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return sniffWebp(bytes);
+  if (ascii(bytes, 0, 5) === '%PDF-') return { ok: false, problem: 'pdf' };
+  if (bytes.length >= 132 && ascii(bytes, 128, 4) === 'DICM') return { ok: false, problem: 'unsupported', detail: 'DICOM' };
+  if (looksLikeText(bytes)) return { ok: false, problem: 'text' };
+  return { ok: false, problem: 'unsupported' };
+}

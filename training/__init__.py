@@ -1,0 +1,1 @@
+"""LymphScope training and export pipeline: PyTorch ResNet → verified TF.js model pack."""

@@ -1,0 +1,23 @@
+"""Temperature scaling (Guo et al. 2017), fitted on the validation split."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 200) -> float:
+    """Single T > 0 minimising validation NLL of softmax(logits / T); optimised in log T with
+    LBFGS so T stays positive. Ranking (hence AUC) is unchanged; only confidence is."""
+    log_t = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
+    logits, labels = logits.double(), labels.long()
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(logits / log_t.double().exp(), labels)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp().item())

@@ -1,0 +1,1 @@
+"""Export of PyTorch ResNets to the app's model pack (TF.js LayersModel + manifest)."""

@@ -1,0 +1,133 @@
+"""Evaluation metrics in plain NumPy (no scikit-learn here): ROC AUC, bootstrap CIs, ECE."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their average rank (as the Mann–Whitney U statistic needs)."""
+    order = np.argsort(x, kind="mergesort")
+    sx = x[order]
+    ranks = np.empty(len(x), dtype=np.float64)
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and sx[j + 1] == sx[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    return ranks
+
+
+def roc_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Binary ROC AUC = P(score_pos > score_neg) + ½ P(tie); NaN when a class is absent."""
+    positive = positive.astype(bool)
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    r = _average_ranks(score.astype(np.float64))
+    return float((r[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def one_vs_rest_aucs(labels: np.ndarray, probs: np.ndarray) -> list[float]:
+    return [roc_auc(labels == k, probs[:, k]) for k in range(probs.shape[1])]
+
+
+def macro_auc(labels: np.ndarray, probs: np.ndarray) -> float:
+    return float(np.nanmean(one_vs_rest_aucs(labels, probs)))
+
+
+def bootstrap_ci(
+    labels: np.ndarray,
+    probs: np.ndarray,
+    stat=macro_auc,
+    n_boot: int = 1000,
+    seed: int = 1234,
+    groups: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """Percentile 95% CI; resamples cases (or whole groups, if given) with replacement."""
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        groups = np.arange(len(labels))
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    members = [np.nonzero(inverse == g)[0] for g in range(len(uniq))]
+    vals = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(uniq), len(uniq))
+        idx = np.concatenate([members[g] for g in pick])
+        if len(np.unique(labels[idx])) < probs.shape[1]:
+            continue
+        vals.append(stat(labels[idx], probs[idx]))
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def confusion_matrix(labels: np.ndarray, preds: np.ndarray, k: int) -> np.ndarray:
+    """Rows = true class, columns = predicted class."""
+    cm = np.zeros((k, k), dtype=np.int64)
+    np.add.at(cm, (labels, preds), 1)
+    return cm
+
+
+def expected_calibration_error(labels: np.ndarray, probs: np.ndarray, bins: int = 15) -> float:
+    """Top-label ECE with equal-width confidence bins."""
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == labels).astype(np.float64)
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+def classification_report(
+    labels: np.ndarray,
+    probs: np.ndarray,
+    class_ids: list[str],
+    probs_uncalibrated: np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 1234,
+) -> dict:
+    """Everything the manifest and model card report, for one set of predictions."""
+    k = len(class_ids)
+    preds = probs.argmax(axis=1)
+    cm = confusion_matrix(labels, preds, k)
+    aucs = one_vs_rest_aucs(labels, probs)
+    per_class = {}
+    for c, cid in enumerate(class_ids):
+        tp = cm[c, c]
+        fn = cm[c].sum() - tp
+        fp = cm[:, c].sum() - tp
+        tn = cm.sum() - tp - fn - fp
+        lo, hi = bootstrap_ci(labels, probs, lambda y, p, c=c: roc_auc(y == c, p[:, c]), n_boot, seed)
+        per_class[cid] = {
+            "auc": round(aucs[c], 4),
+            "aucCi95": [round(lo, 4), round(hi, 4)],
+            "sensitivity": round(float(tp / max(1, tp + fn)), 4),
+            "specificity": round(float(tn / max(1, tn + fp)), 4),
+            "n": int(cm[c].sum()),
+        }
+    lo, hi = bootstrap_ci(labels, probs, macro_auc, n_boot, seed)
+    before = probs_uncalibrated if probs_uncalibrated is not None else probs
+    return {
+        "n": int(len(labels)),
+        "macroAuc": round(macro_auc(labels, probs), 4),
+        "macroAucCi95": [round(lo, 4), round(hi, 4)],
+        "accuracy": round(float((preds == labels).mean()), 4),
+        "perClass": per_class,
+        "confusionMatrix": cm.tolist(),
+        "ece": {
+            "before": round(expected_calibration_error(labels, before), 4),
+            "after": round(expected_calibration_error(labels, probs), 4),
+        },
+    }

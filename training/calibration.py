@@ -6,6 +6,9 @@ import torch
 import torch.nn.functional as F
 
 
+MIN_T, MAX_T = 0.05, 100.0
+
+
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 200) -> float:
     """Single T > 0 minimising validation NLL of softmax(logits / T); optimised in log T with
     LBFGS so T stays positive. Ranking (hence AUC) is unchanged; only confidence is."""
@@ -20,4 +23,6 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 
         return loss
 
     opt.step(closure)
-    return float(log_t.exp().item())
+    # A degenerate validation set (perfectly separated or tiny) drives T to 0 or infinity; clamp
+    # to a range where softmax stays meaningful.
+    return float(min(max(log_t.exp().item(), MIN_T), MAX_T))

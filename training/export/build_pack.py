@@ -1,0 +1,140 @@
+"""Assembles a trained pack: quantization choice, model files, golden logits, metrics, model card,
+manifest, pack index entry, then verification through TF.js."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model_card import render_model_card
+from .pack import GoldenInput, ModalityExport, pack_sizes, write_manifest, write_modality
+from .quantization import choose_weights_dtype
+from .verify import verify_golden
+
+METRIC_KEYS = ("n", "macroAuc", "macroAucCi95", "accuracy", "perClass", "ece", "confusionMatrix", "temperature")
+
+
+@dataclass
+class PackText:
+    id: str
+    title: str
+    disclaimer: str
+    intended_use: str
+    license: str
+    dataset: str  # what the test metrics were measured on
+    data_text: str = ""
+    split_text: str = ""
+    limitations: str = ""
+    version: str = "1.0.0"
+    fixture: bool = False
+    training: dict = field(default_factory=dict)
+
+
+def metrics_entry(modality: str, report: dict, dataset: str, **extra) -> dict:
+    return {"modality": modality, "dataset": dataset, "split": "test",
+            **{k: report[k] for k in METRIC_KEYS if k in report}, **extra}
+
+
+def golden_inputs(result, classes: list[str], per_class: int = 1) -> list[GoldenInput]:
+    """The first test case(s) of each class: held-out images, never training data."""
+    out: list[GoldenInput] = []
+    for c, name in enumerate(classes):
+        picks = [i for i, y in enumerate(result.test_labels) if y == c][:per_class]
+        out += [GoldenInput(f"{name}-{result.test_cases[i]}", result.test_paths[i]) for i in picks]
+    return out
+
+
+def export_trained_pack(
+    pack_dir: Path,
+    text: PackText,
+    classes: list[dict],
+    results: list,
+    fused: dict | None,
+    results_dir: Path,
+    stage1: dict | None = None,
+    ablation: tuple[list, dict | None] | None = None,
+    timings: dict | None = None,
+    arch: str = "resnet18",
+    log=print,
+) -> dict:
+    pack_dir.mkdir(parents=True, exist_ok=True)
+    class_ids = [c["id"] for c in classes]
+    specs, quant, metrics = {}, {}, []
+    ablation_by_mod = {r.modality: r.report for r in ablation[0]} if ablation else {}
+    for r in results:
+        dtype, qrec = choose_weights_dtype(r.model, r.test_images, r.test_labels)
+        log(f"[export] {r.modality}: {dtype} (uint8 AUC drop {qrec['uint8AucDrop']:+.4f})")
+        specs[r.modality] = write_modality(pack_dir, ModalityExport(
+            r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))
+        quant[r.modality] = qrec
+        extra = {"quantization": qrec}
+        if r.modality in ablation_by_mod:
+            a = ablation_by_mod[r.modality]
+            extra["ablationWithoutStage1"] = {"macroAuc": a["macroAuc"], "macroAucCi95": a["macroAucCi95"],
+                                              "accuracy": a["accuracy"]}
+        metrics.append(metrics_entry(r.modality, r.report, text.dataset, **extra))
+    if fused is not None:
+        extra = {"method": "mean of calibrated probabilities"}
+        if ablation and ablation[1]:
+            a = ablation[1]
+            extra["ablationWithoutStage1"] = {"macroAuc": a["macroAuc"], "macroAucCi95": a["macroAucCi95"],
+                                              "accuracy": a["accuracy"]}
+        metrics.append(metrics_entry("fused", fused, text.dataset, **extra))
+    for m, size in pack_sizes(pack_dir).items():
+        if m in quant:
+            quant[m]["bytes"] = size
+
+    meta = {
+        "id": text.id, "version": text.version, "title": text.title, "fixture": text.fixture,
+        "classes": classes, "fusion": {"method": "mean"}, "metrics": metrics,
+        "training": {**text.training, **({"stage1Check": _stage1_summary(stage1)} if stage1 else {}),
+                     **({"ablationWithoutStage1": _ablation_summary(ablation)} if ablation else {})},
+        "intendedUse": text.intended_use, "disclaimer": text.disclaimer, "license": text.license,
+    }
+    provisional = {**meta, "modalities": specs, "format": "lymphscope-model-pack", "formatVersion": 1}
+    ablation_entries = None
+    if ablation:
+        ablation_entries = [metrics_entry(r.modality, r.report, text.dataset) for r in ablation[0]]
+        if ablation[1]:
+            ablation_entries.append(metrics_entry("fused", ablation[1], text.dataset))
+    card = render_model_card(provisional, {
+        "dataText": text.data_text, "splitText": text.split_text, "stage1": stage1, "ablation": ablation_entries,
+        "quantization": quant, "timings": timings, "limitations": text.limitations,
+    })
+    (pack_dir / "MODEL_CARD.md").write_text(card)
+    manifest = write_manifest(pack_dir, meta, specs)
+
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / "metrics.json").write_text(json.dumps(
+        {"metrics": metrics, "ablation": ablation_entries, "stage1": stage1, "quantization": quant,
+         "timings": timings}, indent=1))
+    check = verify_golden(pack_dir / "manifest.json")
+    log(f"[export] TF.js ({check['backend']}) reproduced {check['cases']} golden cases; worst excess {check['worstExcess']}")
+    return manifest
+
+
+def _stage1_summary(s1: dict) -> dict:
+    out = {k: s1[k] for k in ("imageSize", "epochs", "seed") if k in s1}
+    for key in ("busi", "ddti"):
+        if key in s1:
+            out[key] = {k: s1[key][k] for k in ("dataset", "n", "macroAuc", "macroAucCi95", "accuracy")}
+    return out
+
+
+def _ablation_summary(ablation: tuple[list, dict | None]) -> dict:
+    out = {r.modality: {"macroAuc": r.report["macroAuc"], "macroAucCi95": r.report["macroAucCi95"]} for r in ablation[0]}
+    if ablation[1]:
+        out["fused"] = {"macroAuc": ablation[1]["macroAuc"], "macroAucCi95": ablation[1]["macroAucCi95"]}
+    return out
+
+
+def update_index(models_dir: Path, pack_id: str, title: str, make_default: bool = True) -> None:
+    """Adds or replaces the pack in public/models/index.json."""
+    path = models_dir / "index.json"
+    index = json.loads(path.read_text()) if path.exists() else {"formatVersion": 1, "default": pack_id, "packs": []}
+    index["packs"] = [p for p in index["packs"] if p["id"] != pack_id] + [
+        {"id": pack_id, "path": f"{pack_id}/manifest.json", "title": title}]
+    if make_default or not index.get("default"):
+        index["default"] = pack_id
+    path.write_text(json.dumps(index, indent=2) + "\n")

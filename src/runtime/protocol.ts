@@ -48,6 +48,8 @@ export interface ResultMessage {
   probabilities: number[];
   /** One Grad-CAM map per class, each camHeight × camWidth, values in [0, 1] (row-major). */
   cams: Float32Array[];
+  /** Per class: true when that map is all zero (no positive evidence at the Grad-CAM layer), not a failure. */
+  camEmpty: boolean[];
   camWidth: number;
   camHeight: number;
   backend: BackendName;

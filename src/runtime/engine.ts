@@ -1,0 +1,441 @@
+/**
+ * The inference engine: builds one tfjs LayersModel per modality from a verified pack, picks and
+ * supervises the backend, and turns ROI pixels into logits, calibrated probabilities and one
+ * Grad-CAM map per class. Plain class, no worker APIs: the worker shell and the Node tests drive it
+ * the same way.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { normaliseCam } from '../explain/cam';
+import { preprocess } from '../imaging/preprocess';
+import type { RgbaImage } from '../imaging/resize';
+import type { LoadedPack, ModelFiles } from '../model-pack/loader';
+import type { Manifest, Modality, ModalitySpec } from '../model-pack/manifest';
+import { backendsAfter, selectBackend, watchDeviceLoss, type BackendOptions } from './backends';
+import { errorText, RuntimeError } from './errors';
+import { GradCamModel, type ForwardPass } from './gradcam';
+import { softmaxWithTemperature } from './probabilities';
+import { BACKENDS, type BackendChoice, type BackendName, type SkippedBackend } from './protocol';
+
+export interface EngineOptions extends BackendOptions {
+  /** Called when the active backend failed and another one took over (results keep coming). */
+  onBackendChanged?: (backend: BackendName, reason: string) => void;
+  /** Called as init moves through its stages. */
+  onStage?: (stage: 'backend' | 'warmup') => void;
+}
+
+export interface EngineReady {
+  backend: BackendName;
+  skipped: SkippedBackend[];
+  /** Building the models from the pack's bytes on the chosen backend. */
+  buildMs: number;
+  /** First inference + Grad-CAM pass per model (shader compilation, kernel setup). */
+  warmupMs: number;
+}
+
+export interface AnalysisResult {
+  modality: Modality;
+  logits: number[];
+  probabilities: number[];
+  /** One map per class, camHeight × camWidth, values in [0, 1]. */
+  cams: Float32Array[];
+  /** Per class: true when the map is all zero (no positive evidence at the Grad-CAM layer). */
+  camEmpty: boolean[];
+  camWidth: number;
+  camHeight: number;
+  backend: BackendName;
+  timings: { preprocessMs: number; inferenceMs: number; gradcamMs: number };
+}
+
+export interface EngineStats {
+  numTensors: number;
+  numBytes: number;
+  backend: BackendName | null;
+}
+
+interface BuiltModel {
+  spec: ModalitySpec;
+  model: tf.LayersModel;
+  gradcam: GradCamModel;
+}
+
+/** tfjs flags that make GPU backends compile shaders without running them (parallel compilation). */
+const COMPILE_ONLY_FLAG: Partial<Record<BackendName, string>> = {
+  webgl: 'ENGINE_COMPILE_ONLY',
+  webgpu: 'WEBGPU_ENGINE_COMPILE_ONLY',
+};
+
+interface CompilingBackend {
+  checkCompileCompletionAsync?: () => Promise<unknown>;
+  getUniformLocations?: () => void;
+}
+
+const now = () => performance.now();
+
+/** True for failures that say something about the request or the pack, not about the backend. */
+function isCallerError(e: unknown): boolean {
+  return e instanceof RuntimeError && (e.code === 'bad-input' || e.code === 'pack-invalid' || e.code === 'not-ready');
+}
+
+export class InferenceEngine {
+  private pack: LoadedPack | null = null;
+  private choice: BackendChoice = 'auto';
+  private backend: BackendName | null = null;
+  /** The backend last used, still reported by `stats()` after `dispose()`. */
+  private lastBackend: BackendName | null = null;
+  private models = new Map<Modality, BuiltModel>();
+  /** Set when the device behind the active backend is known to be gone; checked before each run. */
+  private lostReason: string | null = null;
+  /** Backends that failed during this session, with why: never chosen again automatically. */
+  private failed = new Map<BackendName, string>();
+  /** Serialises calls: tfjs has one global active backend, so operations must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: EngineOptions = {}) {}
+
+  get activeBackend(): BackendName | null {
+    return this.backend;
+  }
+
+  get manifest(): Manifest | null {
+    return this.pack?.manifest ?? null;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Picks a backend (`auto`: webgpu → webgl → wasm → cpu, each smoke-tested), builds every model of
+   * the pack on it and warms it up. With `auto`, a backend that fails while building or warming up
+   * is skipped like one that failed its smoke test.
+   */
+  init(pack: LoadedPack, choice: BackendChoice): Promise<EngineReady> {
+    return this.exclusive(async () => {
+      this.disposeModels();
+      this.pack = pack;
+      this.choice = choice;
+      const skipped: SkippedBackend[] = [];
+      let candidates: readonly BackendName[] = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
+      for (;;) {
+        this.options.onStage?.('backend');
+        const selection = await selectBackend(choice, this.options, candidates).catch((e: unknown) => {
+          if (e instanceof RuntimeError && skipped.length > 0) {
+            const earlier = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+            throw new RuntimeError(e.code, `${e.message.replace(/\.$/, '')}; earlier: ${earlier}.`);
+          }
+          throw e;
+        });
+        skipped.push(...selection.skipped);
+        try {
+          const buildStart = now();
+          await this.buildModels(pack);
+          const buildMs = now() - buildStart;
+          this.options.onStage?.('warmup');
+          const warmStart = now();
+          await this.warmUp();
+          const warmupMs = now() - warmStart;
+          return { backend: selection.backend, skipped, buildMs, warmupMs };
+        } catch (e) {
+          this.disposeModels();
+          if (isCallerError(e) || choice !== 'auto') throw this.asRuntimeError(e, 'no-backend', `on ${selection.backend}`);
+          const reason = `failed while loading the models: ${errorText(e)}`;
+          this.failed.set(selection.backend, reason);
+          skipped.push({ backend: selection.backend, reason });
+          candidates = this.usableBackends(backendsAfter(selection.backend), []);
+        }
+      }
+    });
+  }
+
+  /** Analyses ROI pixels (8-bit RGBA) with the modality's model. */
+  analyze(modality: Modality, pixels: RgbaImage): Promise<AnalysisResult> {
+    return this.exclusive(async () => {
+      const built = this.requireModel(modality);
+      if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
+        throw new RuntimeError(
+          'bad-input',
+          `The image is malformed (${pixels.width}×${pixels.height}, ${pixels.data.length} bytes).`,
+        );
+      }
+      const start = now();
+      const input = preprocess(pixels, built.spec.input);
+      const preprocessMs = now() - start;
+      const result = await this.runWithFallback(modality, input);
+      result.timings.preprocessMs = preprocessMs;
+      return result;
+    });
+  }
+
+  /** Analyses an already preprocessed input (NHWC float32 values of one image, no batch axis). */
+  analyzeInput(modality: Modality, input: Float32Array): Promise<AnalysisResult> {
+    return this.exclusive(async () => {
+      const { spec } = this.requireModel(modality);
+      const expected = spec.input.height * spec.input.width * 3;
+      if (input.length !== expected) {
+        throw new RuntimeError('bad-input', `The ${modality} model expects ${expected} input values, got ${input.length}.`);
+      }
+      return this.runWithFallback(modality, input);
+    });
+  }
+
+  /** Live tensor count and bytes (tfjs engine state: valid even before a backend is chosen). */
+  stats(): EngineStats {
+    const { numTensors, numBytes } = tf.engine().state;
+    return { numTensors, numBytes, backend: this.backend ?? this.lastBackend };
+  }
+
+  /**
+   * Records that the active backend's device is gone. The next analysis moves to another backend
+   * before running. Called by the WebGPU device-loss watcher; public so a host can report other
+   * signals (e.g. a WebGL context loss event).
+   */
+  notifyBackendLost(reason: string): void {
+    this.lostReason = reason;
+  }
+
+  /** Frees every model. The engine can be initialised again afterwards. */
+  dispose(): Promise<void> {
+    return this.exclusive(async () => {
+      this.disposeModels();
+      this.pack = null;
+    });
+  }
+
+  private usableBackends(candidates: readonly BackendName[], skipped: SkippedBackend[]): BackendName[] {
+    return candidates.filter((b) => {
+      const reason = this.failed.get(b);
+      if (reason) skipped.push({ backend: b, reason: `failed earlier in this session (${reason})` });
+      return !reason;
+    });
+  }
+
+  private requireModel(modality: Modality): BuiltModel {
+    if (!this.pack || !this.backend)
+      throw new RuntimeError('not-ready', 'The analysis engine is not ready: load a model pack first.');
+    const built = this.models.get(modality);
+    if (!built) {
+      const available = [...this.models.keys()].join(', ');
+      throw new RuntimeError('bad-input', `This model pack has no ${modality} model (it has: ${available}).`);
+    }
+    return built;
+  }
+
+  private asRuntimeError(e: unknown, code: RuntimeError['code'], where: string): RuntimeError {
+    if (e instanceof RuntimeError) return e;
+    return new RuntimeError(code, `Analysis engine failed ${where}: ${errorText(e)}`);
+  }
+
+  private async buildModels(pack: LoadedPack): Promise<void> {
+    const numClasses = pack.manifest.classes.length;
+    for (const [modality, files] of Object.entries(pack.models) as [Modality, ModelFiles][]) {
+      const spec = pack.manifest.modalities[modality];
+      if (!spec)
+        throw new RuntimeError('pack-invalid', `The pack holds a ${modality} model that its manifest does not describe.`);
+      const model = await this.buildModel(modality, spec, files);
+      try {
+        checkModelShape(model, modality, spec, numClasses);
+        const gradcam = GradCamModel.split(model, spec.gradcamLayer, `modalities.${modality}.gradcamLayer`);
+        this.models.set(modality, { spec, model, gradcam });
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+    }
+    this.backend = tf.getBackend() as BackendName;
+    this.lastBackend = this.backend;
+    this.lostReason = null;
+    watchDeviceLoss(this.backend, (reason) => this.notifyBackendLost(reason));
+  }
+
+  private async buildModel(modality: Modality, spec: ModalitySpec, files: ModelFiles): Promise<tf.LayersModel> {
+    try {
+      return await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: files.topology,
+          weightSpecs: files.weightSpecs as tf.io.WeightsManifestEntry[],
+          weightData: files.weightData,
+        }),
+      );
+    } catch (e) {
+      // Unsupported layers and weight/topology mismatches land here: a pack problem, not a device one.
+      const message = errorText(e);
+      if (/Unknown layer|Unknown (activation|initializer)|shape|weight/i.test(message)) {
+        throw new RuntimeError('pack-invalid', `The ${modality} model "${spec.model}" could not be built: ${message}`);
+      }
+      throw e;
+    }
+  }
+
+  private disposeModels(): void {
+    for (const { model } of this.models.values()) {
+      try {
+        model.dispose();
+      } catch {
+        // A lost GPU device can refuse to free its buffers; the models are unusable either way.
+      }
+    }
+    this.models.clear();
+    this.backend = null;
+  }
+
+  /**
+   * Compiles every kernel an analysis uses, once per model, so the clinician's first analysis is
+   * not the slow one. On WebGL/WebGPU a compile-only pass first lets the driver compile all shaders
+   * in parallel; then one real analysis per model (at input size, with Grad-CAM) warms the rest.
+   */
+  private async warmUp(): Promise<void> {
+    const flag = this.backend ? COMPILE_ONLY_FLAG[this.backend] : undefined;
+    if (flag) await this.compileOnlyPass(flag);
+    for (const [modality, { spec }] of this.models) {
+      await this.runOnce(modality, new Float32Array(spec.input.height * spec.input.width * 3));
+    }
+  }
+
+  private async compileOnlyPass(flag: string): Promise<void> {
+    let pending: tf.Tensor[] = [];
+    try {
+      tf.env().set(flag, true);
+      for (const { spec, gradcam } of this.models.values()) {
+        pending.push(
+          ...tf.tidy(() => {
+            const fp = gradcam.forwardPass(tf.zeros([1, spec.input.height, spec.input.width, 3]));
+            const cam = gradcam.camPass(fp);
+            return [fp.logits, cam.cams];
+          }),
+        );
+      }
+    } catch {
+      // Compile-only is an optimisation; the real warm-up run below compiles whatever is missing.
+    } finally {
+      tf.env().set(flag, false);
+    }
+    const backend = tf.backend() as unknown as CompilingBackend;
+    try {
+      await backend.checkCompileCompletionAsync?.();
+      backend.getUniformLocations?.();
+    } finally {
+      tf.dispose(pending);
+      pending = [];
+    }
+  }
+
+  /**
+   * Runs the analysis; if the backend fails (lost device, driver error, non-finite output) and the
+   * backend was chosen automatically, moves to the next working backend, rebuilds the models there,
+   * tells the host, and runs the analysis again so the caller still gets its result.
+   */
+  private async runWithFallback(modality: Modality, input: Float32Array): Promise<AnalysisResult> {
+    for (;;) {
+      const failed = this.backend!;
+      let reason: string;
+      try {
+        if (this.lostReason) throw new Error(this.lostReason);
+        return await this.runOnce(modality, input);
+      } catch (e) {
+        if (isCallerError(e)) throw e;
+        reason = errorText(e);
+      }
+      if (this.choice !== 'auto') {
+        throw new RuntimeError(
+          'inference-failed',
+          `The analysis failed on the ${failed} backend (${reason}). Choose "auto" to let the app use another backend.`,
+        );
+      }
+      await this.fallBack(failed, reason);
+    }
+  }
+
+  private async fallBack(failed: BackendName, reason: string): Promise<void> {
+    this.failed.set(failed, reason);
+    this.disposeModels();
+    const candidates = this.usableBackends(backendsAfter(failed), []);
+    let selection;
+    try {
+      selection = await selectBackend('auto', this.options, candidates);
+    } catch (e) {
+      throw new RuntimeError(
+        'inference-failed',
+        `The ${failed} backend failed (${reason}) and no other backend works: ${errorText(e)}`,
+      );
+    }
+    await this.buildModels(this.pack!);
+    this.options.onBackendChanged?.(selection.backend, `${failed} failed: ${reason}`);
+  }
+
+  /** One analysis on the active backend: forward pass, then Grad-CAM for every class. */
+  private async runOnce(modality: Modality, input: Float32Array): Promise<AnalysisResult> {
+    const { spec, gradcam } = this.requireModel(modality);
+    const { height, width } = spec.input;
+
+    const inferStart = now();
+    const fp = keepForwardPass(gradcam, tf.tensor4d(input, [1, height, width, 3]));
+    const forwardTensors = [fp.activations, fp.logits, ...fp.crossing];
+    try {
+      const logits = Array.from(await fp.logits.data(), Number);
+      const inferenceMs = now() - inferStart;
+      if (!logits.every(Number.isFinite)) throw new Error(`non-finite logits [${logits.join(', ')}]`);
+
+      const camStart = now();
+      const raw = tf.tidy(() => gradcam.camPass(fp).cams);
+      let rawData: Float32Array;
+      try {
+        rawData = (await raw.data()) as Float32Array;
+      } finally {
+        raw.dispose();
+      }
+      const mapSize = gradcam.featureHeight * gradcam.featureWidth;
+      const normalised = logits.map((_, c) => normaliseCam(rawData.subarray(c * mapSize, (c + 1) * mapSize)));
+      const gradcamMs = now() - camStart;
+
+      return {
+        modality,
+        logits,
+        probabilities: softmaxWithTemperature(logits, spec.temperature),
+        cams: normalised.map((n) => n.map),
+        camEmpty: normalised.map((n) => n.empty),
+        camWidth: gradcam.featureWidth,
+        camHeight: gradcam.featureHeight,
+        backend: this.backend!,
+        timings: { preprocessMs: 0, inferenceMs, gradcamMs },
+      };
+    } finally {
+      // The model input can itself cross the cut; dispose each tensor once.
+      tf.dispose([...new Set(forwardTensors)]);
+    }
+  }
+}
+
+/**
+ * Runs the forward pass and keeps only its outputs (intermediate tensors are freed), so they can
+ * outlive an `await`. The input tensor is freed too unless it crosses the Grad-CAM cut.
+ */
+function keepForwardPass(gradcam: GradCamModel, x: tf.Tensor4D): ForwardPass {
+  let fp: ForwardPass | undefined;
+  tf.tidy(() => {
+    fp = gradcam.forwardPass(x);
+    for (const t of [fp.activations, fp.logits, ...fp.crossing]) tf.keep(t);
+  });
+  if (!fp!.crossing.includes(x)) x.dispose();
+  return fp!;
+}
+
+function checkModelShape(model: tf.LayersModel, modality: Modality, spec: ModalitySpec, numClasses: number): void {
+  const inShape = model.inputs[0]?.shape ?? [];
+  const { height, width } = spec.input;
+  if (inShape.length !== 4 || inShape[1] !== height || inShape[2] !== width || inShape[3] !== 3) {
+    throw new RuntimeError(
+      'pack-invalid',
+      `modalities.${modality}.input: the model's input is [${inShape.join(', ')}], the manifest says [null, ${height}, ${width}, 3].`,
+    );
+  }
+  const outShape = model.outputs[0]?.shape ?? [];
+  if (outShape.length !== 2 || outShape[1] !== numClasses) {
+    throw new RuntimeError(
+      'pack-invalid',
+      `modalities.${modality}.model: the model outputs [${outShape.join(', ')}], expected [null, ${numClasses}] logits (one per class).`,
+    );
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The worker's request handling, independent of the worker global scope so Node tests can drive
+ * it with a fake `post`. Every incoming message is validated; every failure becomes an `error`
+ * response with a code and a message a clinician can act on.
+ */
+
+import { loadPack, type FetchLike } from '../model-pack/loader';
+import { MODALITIES, type Modality } from '../model-pack/manifest';
+import type { WasmPaths } from './backends';
+import { InferenceEngine } from './engine';
+import { describeError, RuntimeError } from './errors';
+import { isWorkerRequest, type ErrorCode, type WorkerRequest, type WorkerResponse } from './protocol';
+
+export type PostResponse = (message: WorkerResponse, transfer?: Transferable[]) => void;
+
+export interface HandlerOptions {
+  /** Defaults to the global fetch. */
+  fetchFn?: FetchLike;
+  wasmPaths?: WasmPaths;
+}
+
+/** A fetch that remembers whether any request failed, to tell "unreachable" from "malformed". */
+function trackingFetch(base: FetchLike): { fetchFn: FetchLike; failed: () => boolean } {
+  let failed = false;
+  const fetchFn: FetchLike = async (url) => {
+    try {
+      const res = await base(url);
+      if (!res.ok) failed = true;
+      return res;
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  };
+  return { fetchFn, failed: () => failed };
+}
+
+function absoluteUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    throw new RuntimeError('bad-message', `The model pack address "${url}" is not an absolute URL.`);
+  }
+}
+
+/** Returns the function to call with each incoming message's data. */
+export function createRequestHandler(post: PostResponse, options: HandlerOptions = {}): (data: unknown) => Promise<void> {
+  let stageRequestId = -1;
+  const engine = new InferenceEngine({
+    wasmPaths: options.wasmPaths,
+    onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
+    onBackendChanged: (backend, reason) => post({ type: 'backend-changed', id: -1, backend, reason }),
+  });
+  const baseFetch: FetchLike = options.fetchFn ?? ((url) => fetch(url));
+  // Requests run one at a time, in arrival order: an analysis sent during init waits for it.
+  let queue: Promise<void> = Promise.resolve();
+
+  const fail = (id: number, code: ErrorCode, message: string) => post({ type: 'error', id, code, message });
+
+  async function init(req: Extract<WorkerRequest, { type: 'init' }>, fetchFn: FetchLike): Promise<void> {
+    const start = performance.now();
+    const pack = await loadPack(absoluteUrl(req.manifestUrl), {
+      fetchFn,
+      onProgress: (loaded, total) => post({ type: 'progress', id: req.id, stage: 'download', loaded, total }),
+    });
+    const downloadMs = performance.now() - start;
+    stageRequestId = req.id;
+    const ready = await engine.init(pack, req.backend);
+    post({
+      type: 'ready',
+      id: req.id,
+      backend: ready.backend,
+      skipped: ready.skipped,
+      manifest: pack.manifest,
+      loadMs: downloadMs + ready.buildMs,
+      warmupMs: ready.warmupMs,
+    });
+  }
+
+  async function analyze(req: Extract<WorkerRequest, { type: 'analyze' }>): Promise<void> {
+    if (!(MODALITIES as readonly string[]).includes(req.modality)) {
+      throw new RuntimeError('bad-input', `Unknown modality "${req.modality}" (expected one of ${MODALITIES.join(', ')}).`);
+    }
+    const r = await engine.analyze(req.modality as Modality, req.pixels);
+    post(
+      {
+        type: 'result',
+        id: req.id,
+        modality: r.modality,
+        logits: r.logits,
+        probabilities: r.probabilities,
+        cams: r.cams,
+        camEmpty: r.camEmpty,
+        camWidth: r.camWidth,
+        camHeight: r.camHeight,
+        backend: r.backend,
+        timings: r.timings,
+      },
+      r.cams.map((c) => c.buffer as ArrayBuffer),
+    );
+  }
+
+  function postStats(id: number): void {
+    const s = engine.stats();
+    if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
+    post({ type: 'stats', id, numTensors: s.numTensors, numBytes: s.numBytes, backend: s.backend });
+  }
+
+  async function handle(req: WorkerRequest): Promise<void> {
+    const tracked = trackingFetch(baseFetch);
+    try {
+      switch (req.type) {
+        case 'init':
+          return await init(req, tracked.fetchFn);
+        case 'analyze':
+          return await analyze(req);
+        case 'stats':
+          return postStats(req.id);
+        case 'dispose':
+          // Answered with the remaining tensor count, so the caller can see nothing leaked.
+          await engine.dispose();
+          return postStats(req.id);
+      }
+    } catch (e) {
+      const fallbackCode: ErrorCode = req.type === 'analyze' ? 'inference-failed' : 'pack-unavailable';
+      const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });
+      fail(req.id, code, message);
+    }
+  }
+
+  return (data: unknown) => {
+    if (!isWorkerRequest(data)) {
+      const id =
+        typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'number'
+          ? (data as { id: number }).id
+          : -1;
+      const type = typeof data === 'object' && data !== null ? String((data as { type?: unknown }).type) : typeof data;
+      fail(id, 'bad-message', `The analysis engine received a malformed "${type}" request; it was ignored.`);
+      return Promise.resolve();
+    }
+    // Stats are answered at once (they are how a caller watches a long init or a leak).
+    if (data.type === 'stats') return handle(data);
+    queue = queue.then(() => handle(data));
+    return queue;
+  };
+}

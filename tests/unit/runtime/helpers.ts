@@ -1,0 +1,73 @@
+/** Shared test plumbing: the fixture pack on disk and a fetch that reads it. */
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeFixturePack } from '../../../scripts/make-fixture-pack';
+import { loadPack, type FetchLike, type LoadedPack } from '../../../src/model-pack/loader';
+
+const GENERATED = resolve(dirname(fileURLToPath(import.meta.url)), '../../.generated/models');
+
+/** Reads `file:` URLs from disk, answering 404 for missing files like a web server would. */
+export const diskFetch: FetchLike = async (url) => {
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) };
+  const bytes = await readFile(path);
+  return {
+    ok: true,
+    status: 200,
+    arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  };
+};
+
+let fixtureDir: Promise<string> | undefined;
+
+/**
+ * Directory of the fixture pack: the one `npm run fixtures` wrote, or (when the tests run on their
+ * own) a private copy generated into a temp folder, so parallel test files never race on one tree.
+ */
+export function fixturePackDir(): Promise<string> {
+  fixtureDir ??= (async () => {
+    const shared = join(GENERATED, 'fixture-tiny');
+    if (existsSync(join(shared, 'manifest.json'))) return shared;
+    const out = await mkdtemp(join(tmpdir(), 'lymphscope-fixture-'));
+    return (await makeFixturePack(out)).root;
+  })();
+  return fixtureDir;
+}
+
+export async function fixtureManifestUrl(): Promise<string> {
+  return pathToFileURL(join(await fixturePackDir(), 'manifest.json')).href;
+}
+
+export async function loadFixturePack(): Promise<LoadedPack> {
+  return loadPack(await fixtureManifestUrl(), { fetchFn: diskFetch });
+}
+
+/** Deterministic pseudo-random RGBA pixels (mulberry32), so failures reproduce. */
+export function randomPixels(
+  width: number,
+  height: number,
+  seed: number,
+): { width: number; height: number; data: Uint8ClampedArray } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
+  return { width, height, data };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}

@@ -1,0 +1,151 @@
+/**
+ * Writes a training data set of simulated cervical lymph node ultrasound.
+ *
+ *   npm run phantoms -- --out DIR --per-class N --seed S [--full]
+ *
+ * Layout (same case id in every folder = same node):
+ *   DIR/2d/<class-index>/<case>.png       B-mode ROI crop (what the model sees), native resolution
+ *   DIR/cdfi/<class-index>/<case>.png     colour Doppler ROI crop
+ *   DIR/elastic/<class-index>/<case>.png  elastography ROI crop (strain panel)
+ *   DIR/masks/<case>_<structure>.png      0/255 masks, cropped to the 2d ROI (pixel-aligned with DIR/2d)
+ *   DIR/full/<modality>/<class-index>/<case>.png  full screenshots, with --full
+ *   DIR/classes.txt, DIR/labels.csv
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { cropRgba, type Rect } from '../src/imaging/roi';
+import type { RgbaImage } from '../src/imaging/resize';
+import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type PhantomCase } from '../src/phantoms';
+
+const MODALITY_DIRS = { bmode: '2d', cdfi: 'cdfi', elastography: 'elastic' } as const;
+type Modality = keyof typeof MODALITY_DIRS;
+const MODALITIES = Object.keys(MODALITY_DIRS) as Modality[];
+
+interface Options {
+  out: string;
+  perClass: number;
+  seed: number;
+  full: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { out: '', perClass: 10, seed: 1, full: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--out') opts.out = value();
+    else if (a === '--per-class') opts.perClass = Number(value());
+    else if (a === '--seed') opts.seed = Number(value());
+    else if (a === '--full') opts.full = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('Usage: npm run phantoms -- --out DIR --per-class N --seed S [--full]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!opts.out) throw new Error('--out DIR is required');
+  if (!Number.isInteger(opts.perClass) || opts.perClass < 1) throw new Error('--per-class must be a positive integer');
+  if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error('--seed must be a non-negative integer');
+  return opts;
+}
+
+export function encodeRgb(img: RgbaImage): Buffer {
+  const png = new PNG({
+    width: img.width,
+    height: img.height,
+    colorType: 2,
+    inputColorType: 6,
+    inputHasAlpha: true,
+    deflateLevel: 4,
+  });
+  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 4 });
+}
+
+function encodeMask(mask: Uint8Array, width: number, rect: Rect): Buffer {
+  const data = Buffer.alloc(rect.width * rect.height);
+  for (let y = 0; y < rect.height; y++) {
+    for (let x = 0; x < rect.width; x++) data[y * rect.width + x] = mask[(rect.y + y) * width + rect.x + x] ? 255 : 0;
+  }
+  const png = new PNG({ width: rect.width, height: rect.height });
+  png.data = data;
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 4 });
+}
+
+function csvValue(v: unknown): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function writeCase(opts: Options, pc: PhantomCase, id: string): void {
+  for (const m of MODALITIES) {
+    const dir = join(opts.out, MODALITY_DIRS[m], String(pc.classIndex));
+    writeFileSync(join(dir, `${id}.png`), encodeRgb(cropRgba(pc.images[m], pc.rois[m])));
+    if (opts.full)
+      writeFileSync(join(opts.out, 'full', MODALITY_DIRS[m], String(pc.classIndex), `${id}.png`), encodeRgb(pc.images[m]));
+  }
+  for (const name of MASK_NAMES)
+    writeFileSync(join(opts.out, 'masks', `${id}_${name}.png`), encodeMask(pc.masks[name], pc.maskWidth, pc.rois.bmode));
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const m of MODALITIES) {
+    for (let c = 0; c < CLASS_NAMES.length; c++) {
+      mkdirSync(join(opts.out, MODALITY_DIRS[m], String(c)), { recursive: true });
+      if (opts.full) mkdirSync(join(opts.out, 'full', MODALITY_DIRS[m], String(c)), { recursive: true });
+    }
+  }
+  mkdirSync(join(opts.out, 'masks'), { recursive: true });
+  writeFileSync(join(opts.out, 'classes.txt'), CLASS_NAMES.join('\n') + '\n');
+
+  const total = opts.perClass * CLASS_NAMES.length;
+  const rows: string[] = [];
+  let header: string[] | null = null;
+  const start = performance.now();
+  let done = 0;
+  // Interleave classes so a partial run is still balanced.
+  for (let k = 0; k < opts.perClass; k++) {
+    for (const cls of CLASS_NAMES) {
+      const seed = opts.seed + k;
+      const id = caseId(cls, seed);
+      const pc = generateCase({ seed, cls });
+      writeCase(opts, pc, id);
+      const params = pc.params as unknown as Record<string, unknown>;
+      const paramKeys = Object.keys(params).filter((key) => key !== 'seed' && key !== 'cls');
+      const roiCols = MODALITIES.flatMap((m) => {
+        const r = pc.rois[m];
+        return [r.x, r.y, r.width, r.height];
+      });
+      if (!header) {
+        header = [
+          'case_id',
+          'class_index',
+          'class',
+          'seed',
+          ...MODALITIES.flatMap((m) => ['x', 'y', 'w', 'h'].map((s) => `roi_${MODALITY_DIRS[m]}_${s}`)),
+          ...paramKeys,
+        ];
+      }
+      rows.push([id, pc.classIndex, cls, seed, ...roiCols, ...paramKeys.map((key) => params[key])].map(csvValue).join(','));
+      done++;
+      if (done % 15 === 0 || done === total) {
+        const rate = done / ((performance.now() - start) / 1000);
+        process.stderr.write(`\r${done}/${total} cases  ${rate.toFixed(1)} cases/s  `);
+      }
+    }
+  }
+  writeFileSync(join(opts.out, 'labels.csv'), [header!.join(','), ...rows].join('\n') + '\n');
+  const seconds = (performance.now() - start) / 1000;
+  process.stderr.write(
+    `\nWrote ${total} cases (${MODALITIES.length} modalities + ${MASK_NAMES.length} masks each) to ${opts.out} in ${seconds.toFixed(1)} s: ` +
+      `${(total / seconds).toFixed(1)} cases/s per modality\n`,
+  );
+}
+
+main();

@@ -1,0 +1,94 @@
+/** Minimal raster drawing on RGBA images: rectangles, lines, text, and blitting the imaging field. */
+
+import type { RgbaImage } from '../imaging/resize';
+import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows } from './font';
+
+export type Rgb = readonly [number, number, number];
+
+export function createImage(width: number, height: number, background: Rgb = [0, 0, 0]): RgbaImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < data.length; i += 4) {
+    data[i] = background[0];
+    data[i + 1] = background[1];
+    data[i + 2] = background[2];
+    data[i + 3] = 255;
+  }
+  return { width, height, data };
+}
+
+export function setPixel(img: RgbaImage, x: number, y: number, c: Rgb): void {
+  x = Math.round(x);
+  y = Math.round(y);
+  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
+  const o = (y * img.width + x) * 4;
+  img.data[o] = c[0];
+  img.data[o + 1] = c[1];
+  img.data[o + 2] = c[2];
+  img.data[o + 3] = 255;
+}
+
+export function fillRect(img: RgbaImage, x: number, y: number, w: number, h: number, c: Rgb): void {
+  for (let yy = Math.max(0, Math.round(y)); yy < Math.min(img.height, Math.round(y + h)); yy++) {
+    for (let xx = Math.max(0, Math.round(x)); xx < Math.min(img.width, Math.round(x + w)); xx++) setPixel(img, xx, yy, c);
+  }
+}
+
+/** Straight line (DDA), optionally dashed with `dash` pixels on and off. */
+export function drawLine(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, c: Rgb, dash = 0): void {
+  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))));
+  for (let s = 0; s <= steps; s++) {
+    if (dash > 0 && Math.floor(s / dash) % 2 === 1) continue;
+    setPixel(img, x0 + ((x1 - x0) * s) / steps, y0 + ((y1 - y0) * s) / steps, c);
+  }
+}
+
+export function strokeRect(img: RgbaImage, x: number, y: number, w: number, h: number, c: Rgb, dash = 0): void {
+  drawLine(img, x, y, x + w, y, c, dash);
+  drawLine(img, x, y + h, x + w, y + h, c, dash);
+  drawLine(img, x, y, x, y + h, c, dash);
+  drawLine(img, x + w, y, x + w, y + h, c, dash);
+}
+
+export function drawText(img: RgbaImage, x: number, y: number, text: string, c: Rgb, scale = 1): void {
+  for (let k = 0; k < text.length; k++) {
+    const rows = glyphRows(text[k]!);
+    if (!rows) continue;
+    const gx = x + k * GLYPH_ADVANCE * scale;
+    for (let r = 0; r < GLYPH_HEIGHT; r++) {
+      const bits = rows[r]!;
+      for (let col = 0; col < GLYPH_WIDTH; col++) {
+        if ((bits >> (GLYPH_WIDTH - 1 - col)) & 1) fillRect(img, gx + col * scale, y + r * scale, scale, scale, c);
+      }
+    }
+  }
+}
+
+/** Copies an RGB field (3 bytes per pixel) into the image at (ox, oy). */
+export function blitRgb(img: RgbaImage, rgb: Uint8Array, width: number, height: number, ox: number, oy: number): void {
+  for (let y = 0; y < height; y++) {
+    const ty = oy + y;
+    if (ty < 0 || ty >= img.height) continue;
+    for (let x = 0; x < width; x++) {
+      const tx = ox + x;
+      if (tx < 0 || tx >= img.width) continue;
+      const o = (ty * img.width + tx) * 4;
+      const i = (y * width + x) * 3;
+      img.data[o] = rgb[i]!;
+      img.data[o + 1] = rgb[i + 1]!;
+      img.data[o + 2] = rgb[i + 2]!;
+      img.data[o + 3] = 255;
+    }
+  }
+}
+
+/** Expands a grey field into RGB, with the slight tint of a scanner's grey map. */
+export function grayToRgb(gray: Uint8Array, tint: Rgb = [1, 1, 1]): Uint8Array {
+  const rgb = new Uint8Array(gray.length * 3);
+  for (let i = 0; i < gray.length; i++) {
+    const g = gray[i]!;
+    rgb[i * 3] = g * tint[0];
+    rgb[i * 3 + 1] = g * tint[1];
+    rgb[i * 3 + 2] = g * tint[2];
+  }
+  return rgb;
+}

@@ -58,6 +58,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   const fail = (id: number, code: ErrorCode, message: string) => post({ type: 'error', id, code, message });
 
   async function init(req: Extract<WorkerRequest, { type: 'init' }>, fetchFn: FetchLike): Promise<void> {
+    // A new init replaces what was loaded; if it fails, nothing stays loaded (no stale pack).
+    await engine.dispose();
     const start = performance.now();
     const pack = await loadPack(absoluteUrl(req.manifestUrl), {
       fetchFn,

@@ -1,7 +1,20 @@
 /** Input problems the user can act on. `code` selects the translated message in the UI. */
 
 export type ImageErrorCode =
-  'empty' | 'pdf' | 'text' | 'unsupported' | 'dicom-unsupported' | 'truncated' | 'decode-failed' | 'too-large' | 'too-small';
+  | 'empty'
+  | 'pdf'
+  | 'text'
+  | 'unsupported'
+  | 'dicom-unsupported'
+  | 'dicom-syntax'
+  | 'dicom-pixels'
+  | 'dicom-damaged'
+  | 'dicom-no-image'
+  | 'truncated'
+  | 'decode-failed'
+  | 'decode-timeout'
+  | 'too-large'
+  | 'too-small';
 
 export class ImageInputError extends Error {
   constructor(

@@ -1,0 +1,98 @@
+/** Builds a `CaseRecord` from what the analysis produced. Plain data in, plain data out. */
+
+import type { Manifest } from '../model-pack/manifest';
+import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
+
+export interface CaseInput {
+  manifest: Manifest;
+  backend: CaseBackend;
+  appVersion: string;
+  label?: string;
+  note?: string;
+  /** Keep the whole source images too (off by default: only the ROI crops are kept). */
+  keepScreenshots?: boolean;
+  fused: number[] | null;
+  results: Partial<
+    Record<
+      CaseModality,
+      {
+        crop: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
+        roi: RoiRect;
+        source: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
+        logits: number[];
+        probabilities: number[];
+        cams: Float32Array[];
+        camEmpty: boolean[];
+        camWidth: number;
+        camHeight: number;
+      }
+    >
+  >;
+  now?: Date;
+}
+
+export function newCaseId(): string {
+  return crypto.randomUUID();
+}
+
+const copyImage = (im: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }): StoredImage => ({
+  width: im.width,
+  height: im.height,
+  data: new Uint8Array(im.data),
+});
+
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map(text).join(', ');
+  return '';
+}
+
+export function modelSummaryOf(m: Manifest): ModelSummary {
+  return {
+    id: m.id,
+    version: m.version,
+    title: m.title,
+    fixture: m.fixture,
+    classes: m.classes.map((c) => ({ id: c.id, label: c.label })),
+    fusion: m.fusion.method,
+    intendedUse: m.intendedUse,
+    disclaimer: m.disclaimer,
+    license: m.license,
+    training: [text(m.training.summary), text(m.training.datasets)].filter(Boolean).join(' — ').slice(0, 20_000),
+    metrics: m.metrics.slice(0, 64).map((e) => ({
+      modality: e.modality,
+      dataset: e.dataset,
+      split: e.split,
+      n: e.n,
+      macroAuc: typeof e.macroAuc === 'number' ? e.macroAuc : null,
+      accuracy: typeof e.accuracy === 'number' ? e.accuracy : null,
+    })),
+  };
+}
+
+export function buildCaseRecord(input: CaseInput): CaseRecord {
+  const results: Partial<Record<CaseModality, CaseModalityResult>> = {};
+  for (const [m, r] of Object.entries(input.results) as [CaseModality, NonNullable<CaseInput['results'][CaseModality]>][]) {
+    results[m] = {
+      crop: copyImage(r.crop),
+      roi: { x: r.roi.x, y: r.roi.y, width: r.roi.width, height: r.roi.height },
+      sourceWidth: r.source.width,
+      sourceHeight: r.source.height,
+      logits: [...r.logits],
+      probabilities: [...r.probabilities],
+      cams: { width: r.camWidth, height: r.camHeight, maps: r.cams.map((c) => new Float32Array(c)), empty: [...r.camEmpty] },
+      screenshot: input.keepScreenshots ? copyImage(r.source) : null,
+    };
+  }
+  return {
+    id: newCaseId(),
+    createdAt: (input.now ?? new Date()).toISOString(),
+    label: (input.label ?? '').slice(0, 200),
+    note: (input.note ?? '').slice(0, 5000),
+    appVersion: input.appVersion,
+    backend: input.backend,
+    model: modelSummaryOf(input.manifest),
+    results,
+    fused: input.fused ? [...input.fused] : null,
+  };
+}

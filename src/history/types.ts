@@ -1,0 +1,128 @@
+/** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
+
+export const CASE_MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
+export type CaseModality = (typeof CASE_MODALITIES)[number];
+
+export const CASE_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type CaseBackend = (typeof CASE_BACKENDS)[number];
+
+/** 8-bit RGBA pixels, row-major. */
+export interface StoredImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Raw Grad-CAM maps (one per class, values in [0, 1]); rendered into heatmaps on demand. */
+export interface StoredCams {
+  width: number;
+  height: number;
+  maps: Float32Array[];
+  empty: boolean[];
+}
+
+export interface RoiRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface CaseModalityResult {
+  /** The exact ROI pixels the model saw. */
+  crop: StoredImage;
+  /** Where the crop lies in the (possibly downscaled) source image. */
+  roi: RoiRect;
+  sourceWidth: number;
+  sourceHeight: number;
+  logits: number[];
+  probabilities: number[];
+  cams: StoredCams | null;
+  /** The whole source image, only when the user asked to keep it. */
+  screenshot: StoredImage | null;
+}
+
+export interface ModelMetricSummary {
+  modality: string;
+  dataset: string;
+  split: string;
+  n: number;
+  macroAuc: number | null;
+  accuracy: number | null;
+}
+
+/** What the report needs to know about the model that produced a result (its "model card"). */
+export interface ModelSummary {
+  id: string;
+  version: string;
+  title: string;
+  fixture: boolean;
+  classes: { id: string; label: string }[];
+  fusion: string;
+  intendedUse: string;
+  disclaimer: string;
+  license: string;
+  training: string;
+  metrics: ModelMetricSummary[];
+}
+
+export interface CaseRecord {
+  id: string;
+  /** ISO 8601. */
+  createdAt: string;
+  label: string;
+  note: string;
+  appVersion: string;
+  backend: CaseBackend;
+  model: ModelSummary;
+  results: Partial<Record<CaseModality, CaseModalityResult>>;
+  /** Fused probabilities (class order of `model.classes`), null when nothing could be fused. */
+  fused: number[] | null;
+}
+
+/** The small part of a case shown in the history list. */
+export interface CaseSummary {
+  id: string;
+  createdAt: string;
+  label: string;
+  note: string;
+  modelId: string;
+  modelVersion: string;
+  backend: CaseBackend;
+  modalities: CaseModality[];
+  classLabels: string[];
+  fused: number[] | null;
+}
+
+export const LIMITS = {
+  label: 200,
+  note: 5000,
+  text: 20_000,
+  classes: 16,
+  imageSide: 8192,
+  camSide: 512,
+  metrics: 64,
+} as const;
+
+export function summarize(r: CaseRecord): CaseSummary {
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    label: r.label,
+    note: r.note,
+    modelId: r.model.id,
+    modelVersion: r.model.version,
+    backend: r.backend,
+    modalities: CASE_MODALITIES.filter((m) => r.results[m] !== undefined),
+    classLabels: r.model.classes.map((c) => c.label),
+    fused: r.fused ? [...r.fused] : null,
+  };
+}
+
+/** Case-insensitive match of every word of `query` against label, note, model, date and modalities. */
+export function matchesQuery(s: CaseSummary, query: string): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const hay = [s.label, s.note, s.modelId, s.modelVersion, s.createdAt, s.backend, ...s.modalities].join(' ').toLowerCase();
+  return words.every((w) => hay.includes(w));
+}

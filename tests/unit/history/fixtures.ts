@@ -1,0 +1,56 @@
+import type { Manifest } from '../../../src/model-pack/manifest';
+import { buildCaseRecord, type CaseRecord } from '../../../src/history';
+
+export const manifest = {
+  format: 'lymphscope-model-pack',
+  formatVersion: 1,
+  id: 'test-pack',
+  version: '1.2.3',
+  title: 'Test pack',
+  fixture: true,
+  classes: [
+    { id: 'metastatic', label: 'Metastatic' },
+    { id: 'lymphoma', label: 'Lymphoma' },
+    { id: 'benign', label: 'Benign' },
+  ],
+  modalities: {},
+  fusion: { method: 'mean' },
+  files: [],
+  metrics: [{ modality: 'fused', dataset: 'phantoms', split: 'test', n: 10, macroAuc: 0.9, accuracy: 0.8 }],
+  training: { summary: 'random weights', datasets: ['none'] },
+  intendedUse: 'Testing only.',
+  disclaimer: 'Not a diagnosis.',
+  license: 'Apache-2.0',
+} as unknown as Manifest;
+
+function image(w: number, h: number, seed: number) {
+  const data = new Uint8Array(w * h * 4);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31 + seed * 7) & 255;
+  return { width: w, height: h, data };
+}
+
+export function makeCase(label = 'Node A', seed = 1, date = new Date(Date.UTC(2026, 0, seed))): CaseRecord {
+  const cam = (k: number) => Float32Array.from({ length: 49 }, (_, i) => ((i + k) % 7) / 7);
+  return buildCaseRecord({
+    manifest,
+    backend: 'wasm',
+    appVersion: '0.1.0',
+    label,
+    note: `note ${seed}`,
+    fused: [0.5, 0.3, 0.2],
+    now: date,
+    results: {
+      bmode: {
+        crop: image(20, 10, seed),
+        roi: { x: 5, y: 5, width: 20, height: 10 },
+        source: image(40, 30, seed),
+        logits: [1, 0.5, 0.1],
+        probabilities: [0.5, 0.3, 0.2],
+        cams: [cam(0), cam(1), cam(2)],
+        camEmpty: [false, false, false],
+        camWidth: 7,
+        camHeight: 7,
+      },
+    },
+  });
+}

@@ -54,6 +54,7 @@ class ModalityExport:
     temperature: float = 1.0
     architecture: str = "resnet18"
     golden: list[GoldenInput] = field(default_factory=list)
+    input_size: int = INPUT_SIZE
 
 
 def sha256_file(path: Path) -> str:
@@ -67,7 +68,7 @@ def write_modality(pack_dir: Path, ex: ModalityExport) -> dict:
         shutil.rmtree(mdir)
     mdir.mkdir(parents=True)
     ex.model.eval()
-    graph = resnet_to_graph(ex.model, (INPUT_SIZE, INPUT_SIZE))
+    graph = resnet_to_graph(ex.model, (ex.input_size, ex.input_size))
     weights_manifest, chunks = shard(encode_all(graph.weights, ex.weights_dtype))
     for path, chunk in zip(weights_manifest[0]["paths"], chunks):
         (mdir / path).write_bytes(chunk)
@@ -82,7 +83,7 @@ def write_modality(pack_dir: Path, ex: ModalityExport) -> dict:
     spec = {
         "model": f"{ex.modality}/model.json",
         "architecture": ex.architecture,
-        "input": input_spec(),
+        "input": input_spec(ex.input_size),
         "gradcamLayer": graph.gradcam_layer,
         "temperature": round(float(ex.temperature), 6),
         "weightsDtype": ex.weights_dtype,
@@ -95,7 +96,7 @@ def write_modality(pack_dir: Path, ex: ModalityExport) -> dict:
 def write_golden(pack_dir: Path, ex: ModalityExport, graph) -> str:
     gdir = pack_dir / ex.modality / "golden"
     gdir.mkdir(parents=True, exist_ok=True)
-    x = preprocess_files([g.path for g in ex.golden])
+    x = preprocess_files([g.path for g in ex.golden], ex.input_size)
     stored = GraphRunner(topology(graph), roundtrip(graph.weights, ex.weights_dtype)).logits(x)
     with torch.no_grad():
         reference = ex.model(x)

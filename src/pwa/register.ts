@@ -1,0 +1,38 @@
+/**
+ * Registers the service worker and reports its state: "ready to work offline" after the first
+ * install, "update available" when a verified new version is waiting. The new version only takes
+ * over when `applyUpdate()` is called (the user pressed Reload).
+ */
+
+import { Workbox } from 'workbox-window';
+
+export type PwaStatus = 'unsupported' | 'installing' | 'offline-ready' | 'update-available' | 'error';
+
+export interface PwaController {
+  applyUpdate(): void;
+}
+
+export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) => void): PwaController | null {
+  if (!('serviceWorker' in navigator) || (import.meta as { env?: { DEV?: boolean } }).env?.DEV) {
+    onStatus('unsupported');
+    return null;
+  }
+  const wb = new Workbox(new URL('sw.js', document.baseURI).toString(), { scope: new URL('./', document.baseURI).pathname });
+  let reloading = false;
+  wb.addEventListener('installed', (e) => {
+    if (!e.isUpdate) onStatus('offline-ready');
+  });
+  wb.addEventListener('waiting', () => onStatus('update-available'));
+  wb.addEventListener('controlling', (e) => {
+    if (e.isUpdate && reloading) location.reload();
+  });
+  if (navigator.serviceWorker.controller) onStatus('offline-ready');
+  else onStatus('installing');
+  wb.register().catch((e: unknown) => onStatus('error', (e as Error)?.message));
+  return {
+    applyUpdate() {
+      reloading = true;
+      wb.messageSkipWaiting();
+    },
+  };
+}

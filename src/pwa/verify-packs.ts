@@ -1,0 +1,40 @@
+/**
+ * Checks that every model pack listed in `models/index.json` is completely present and intact in
+ * a cache, file by file (size and SHA-256 from the pack's manifest). The service worker runs this
+ * at install time: a new version of the app (and of its model pack) only replaces the old one when
+ * every file has been downloaded and verified.
+ */
+
+import { parsePackIndex } from '../model-pack/index-file';
+import { verifyFile } from '../model-pack/integrity';
+import { parseManifest } from '../model-pack/manifest';
+
+export type CacheLookup = (url: string) => Promise<Response | undefined>;
+
+export class PackCacheError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PackCacheError';
+  }
+}
+
+/** Returns the number of files verified. `indexUrl` absent from the cache means "no bundled pack". */
+export async function verifyCachedPacks(indexUrl: string, lookup: CacheLookup): Promise<number> {
+  const indexRes = await lookup(indexUrl);
+  if (!indexRes) return 0;
+  const index = parsePackIndex(await indexRes.json());
+  let verified = 0;
+  for (const entry of index.packs) {
+    const manifestUrl = new URL(entry.path, indexUrl).toString();
+    const mres = await lookup(manifestUrl);
+    if (!mres) throw new PackCacheError(`Model pack "${entry.id}": manifest.json is missing from the download.`);
+    const manifest = parseManifest(await mres.json());
+    for (const file of manifest.files) {
+      const res = await lookup(new URL(file.path, manifestUrl).toString());
+      if (!res) throw new PackCacheError(`Model pack "${entry.id}": file "${file.path}" is missing from the download.`);
+      await verifyFile(file, await res.arrayBuffer());
+      verified++;
+    }
+  }
+  return verified;
+}

@@ -101,11 +101,15 @@ export async function checkGolden(pack: LoadedPack, manifestPath: string): Promi
   for (const m of packModalities(pack.manifest)) {
     const goldenPath = pack.manifest.modalities[m]!.golden;
     if (!goldenPath) continue;
-    const golden = JSON.parse(new TextDecoder().decode(await loadPackFile(url, pack.manifest, goldenPath, fileFetch))) as GoldenFile;
+    const golden = JSON.parse(
+      new TextDecoder().decode(await loadPackFile(url, pack.manifest, goldenPath, fileFetch)),
+    ) as GoldenFile;
     const model = await buildModel(pack, m);
     for (const c of golden.cases) {
       const got = logitsFor(pack, m, model, await loadPackFile(url, pack.manifest, c.input, fileFetch));
-      const excess = Math.max(...c.logits.map((w, i) => Math.abs(got[i]! - w) - (golden.tolerance.abs + golden.tolerance.rel * Math.abs(w))));
+      const excess = Math.max(
+        ...c.logits.map((w, i) => Math.abs(got[i]! - w) - (golden.tolerance.abs + golden.tolerance.rel * Math.abs(w))),
+      );
       results.push({ modality: m, name: c.name, want: c.logits, got, excess });
     }
     model.dispose();

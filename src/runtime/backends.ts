@@ -34,9 +34,12 @@ function configureWasm(opts: BackendOptions): void {
   if (wasmConfigured) return;
   wasmConfigured = true;
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
-  // SharedArrayBuffer (hence wasm threads) only works on a cross-origin-isolated page; saying so
-  // explicitly avoids tfjs picking the threaded binary where it cannot start its workers.
-  if (globalThis.crossOriginIsolated !== true) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // Single-threaded wasm (SIMD where available), even on a cross-origin-isolated page. tfjs starts
+  // its threaded build by stringifying the emscripten factory into a Blob worker; once the app is
+  // bundled for production that function refers to bundler-renamed outer variables, and every
+  // pthread worker dies with "ReferenceError: e is not defined", taking the inference worker down.
+  // Threads would only matter where neither WebGPU nor WebGL works.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 }
 
 /** Reasons a backend cannot work here, found without initialising it (cheap, no side effects). */

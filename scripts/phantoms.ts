@@ -1,7 +1,9 @@
 /**
  * Writes a training data set of simulated cervical lymph node ultrasound.
  *
- *   npm run phantoms -- --out DIR --per-class N --seed S [--full]
+ *   npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W]
+ *
+ * Workers default to min(2, CPU count); each writes its own cases, rows are merged in case order.
  *
  * Layout (same case id in every folder = same node):
  *   DIR/2d/<class-index>/<case>.png       B-mode ROI crop (what the model sees), native resolution
@@ -13,11 +15,13 @@
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import { cropRgba, type Rect } from '../src/imaging/roi';
 import type { RgbaImage } from '../src/imaging/resize';
-import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type PhantomCase } from '../src/phantoms';
+import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type NodeClass, type PhantomCase } from '../src/phantoms';
 
 const MODALITY_DIRS = { bmode: '2d', cdfi: 'cdfi', elastography: 'elastic' } as const;
 type Modality = keyof typeof MODALITY_DIRS;
@@ -28,10 +32,11 @@ interface Options {
   perClass: number;
   seed: number;
   full: boolean;
+  workers: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { out: '', perClass: 10, seed: 1, full: false };
+  const opts: Options = { out: '', perClass: 10, seed: 1, full: false, workers: Math.min(2, availableParallelism()) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -43,18 +48,20 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--per-class') opts.perClass = Number(value());
     else if (a === '--seed') opts.seed = Number(value());
     else if (a === '--full') opts.full = true;
+    else if (a === '--workers') opts.workers = Number(value());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('Usage: npm run phantoms -- --out DIR --per-class N --seed S [--full]\n');
+      process.stdout.write('Usage: npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!opts.out) throw new Error('--out DIR is required');
   if (!Number.isInteger(opts.perClass) || opts.perClass < 1) throw new Error('--per-class must be a positive integer');
   if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error('--seed must be a non-negative integer');
+  if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
   return opts;
 }
 
-export function encodeRgb(img: RgbaImage): Buffer {
+function encodeRgb(img: RgbaImage): Buffer {
   const png = new PNG({
     width: img.width,
     height: img.height,
@@ -64,7 +71,8 @@ export function encodeRgb(img: RgbaImage): Buffer {
     deflateLevel: 4,
   });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 4 });
+  // One fixed row filter: pngjs otherwise tries all five per row, which dominates encoding time.
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 4, filterType: 1 });
 }
 
 function encodeMask(mask: Uint8Array, width: number, rect: Rect): Buffer {
@@ -74,7 +82,7 @@ function encodeMask(mask: Uint8Array, width: number, rect: Rect): Buffer {
   }
   const png = new PNG({ width: rect.width, height: rect.height });
   png.data = data;
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 4 });
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 4, filterType: 1 });
 }
 
 function csvValue(v: unknown): string {
@@ -93,7 +101,62 @@ function writeCase(opts: Options, pc: PhantomCase, id: string): void {
     writeFileSync(join(opts.out, 'masks', `${id}_${name}.png`), encodeMask(pc.masks[name], pc.maskWidth, pc.rois.bmode));
 }
 
-function main(): void {
+interface Job {
+  index: number;
+  cls: NodeClass;
+  seed: number;
+}
+
+/** Case k of each class, classes interleaved so that a partial run stays balanced. */
+function jobs(opts: Options): Job[] {
+  const out: Job[] = [];
+  for (let k = 0; k < opts.perClass; k++) {
+    for (const cls of CLASS_NAMES) out.push({ index: out.length, cls, seed: opts.seed + k });
+  }
+  return out;
+}
+
+function csvHeader(pc: PhantomCase): string[] {
+  return [
+    'case_id',
+    'class_index',
+    'class',
+    'seed',
+    ...MODALITIES.flatMap((m) => ['x', 'y', 'w', 'h'].map((s) => `roi_${MODALITY_DIRS[m]}_${s}`)),
+    ...paramKeys(pc),
+  ];
+}
+
+function paramKeys(pc: PhantomCase): string[] {
+  return Object.keys(pc.params).filter((key) => key !== 'seed' && key !== 'cls');
+}
+
+/** Generates and writes one case; returns its labels.csv header and row. */
+function runJob(opts: Options, job: Job): { header: string[]; row: string } {
+  const id = caseId(job.cls, job.seed);
+  const pc = generateCase({ seed: job.seed, cls: job.cls });
+  writeCase(opts, pc, id);
+  const params = pc.params as unknown as Record<string, unknown>;
+  const rois = MODALITIES.flatMap((m) => {
+    const r = pc.rois[m];
+    return [r.x, r.y, r.width, r.height];
+  });
+  const row = [id, pc.classIndex, job.cls, job.seed, ...rois, ...paramKeys(pc).map((key) => params[key])].map(csvValue).join(',');
+  return { header: csvHeader(pc), row };
+}
+
+interface WorkerMessage {
+  index: number;
+  header: string[];
+  row: string;
+}
+
+function workerMain(): void {
+  const { opts, slice } = workerData as { opts: Options; slice: Job[] };
+  for (const job of slice) parentPort!.postMessage({ index: job.index, ...runJob(opts, job) } satisfies WorkerMessage);
+}
+
+async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   for (const m of MODALITIES) {
     for (let c = 0; c < CLASS_NAMES.length; c++) {
@@ -104,48 +167,52 @@ function main(): void {
   mkdirSync(join(opts.out, 'masks'), { recursive: true });
   writeFileSync(join(opts.out, 'classes.txt'), CLASS_NAMES.join('\n') + '\n');
 
-  const total = opts.perClass * CLASS_NAMES.length;
-  const rows: string[] = [];
-  let header: string[] | null = null;
+  const all = jobs(opts);
+  const total = all.length;
+  const rows: string[] = new Array<string>(total);
+  let header: string[] = [];
   const start = performance.now();
   let done = 0;
-  // Interleave classes so a partial run is still balanced.
-  for (let k = 0; k < opts.perClass; k++) {
-    for (const cls of CLASS_NAMES) {
-      const seed = opts.seed + k;
-      const id = caseId(cls, seed);
-      const pc = generateCase({ seed, cls });
-      writeCase(opts, pc, id);
-      const params = pc.params as unknown as Record<string, unknown>;
-      const paramKeys = Object.keys(params).filter((key) => key !== 'seed' && key !== 'cls');
-      const roiCols = MODALITIES.flatMap((m) => {
-        const r = pc.rois[m];
-        return [r.x, r.y, r.width, r.height];
-      });
-      if (!header) {
-        header = [
-          'case_id',
-          'class_index',
-          'class',
-          'seed',
-          ...MODALITIES.flatMap((m) => ['x', 'y', 'w', 'h'].map((s) => `roi_${MODALITY_DIRS[m]}_${s}`)),
-          ...paramKeys,
-        ];
-      }
-      rows.push([id, pc.classIndex, cls, seed, ...roiCols, ...paramKeys.map((key) => params[key])].map(csvValue).join(','));
-      done++;
-      if (done % 15 === 0 || done === total) {
-        const rate = done / ((performance.now() - start) / 1000);
-        process.stderr.write(`\r${done}/${total} cases  ${rate.toFixed(1)} cases/s  `);
-      }
+  const record = (m: WorkerMessage): void => {
+    rows[m.index] = m.row;
+    header = m.header;
+    done++;
+    if (done % 15 === 0 || done === total) {
+      const rate = done / ((performance.now() - start) / 1000);
+      process.stderr.write(`\r${done}/${total} cases  ${rate.toFixed(1)} cases/s  `);
     }
+  };
+  const workers = Math.min(opts.workers, total);
+  if (workers <= 1) {
+    for (const job of all) record({ index: job.index, ...runJob(opts, job) });
+  } else {
+    await Promise.all(
+      Array.from({ length: workers }, (_, w) => {
+        const slice = all.filter((job) => job.index % workers === w);
+        // Workers run this same TypeScript file: register the tsx loader in the worker first.
+        const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+        const worker = new Worker(boot, { eval: true, workerData: { opts, slice } });
+        worker.on('message', record);
+        return new Promise<void>((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with code ${code}`))));
+        });
+      }),
+    );
   }
-  writeFileSync(join(opts.out, 'labels.csv'), [header!.join(','), ...rows].join('\n') + '\n');
+  writeFileSync(join(opts.out, 'labels.csv'), [header.join(','), ...rows].join('\n') + '\n');
   const seconds = (performance.now() - start) / 1000;
   process.stderr.write(
-    `\nWrote ${total} cases (${MODALITIES.length} modalities + ${MASK_NAMES.length} masks each) to ${opts.out} in ${seconds.toFixed(1)} s: ` +
-      `${(total / seconds).toFixed(1)} cases/s per modality\n`,
+    `\nWrote ${total} cases (${MODALITIES.length} modalities + ${MASK_NAMES.length} masks each) to ${opts.out} in ${seconds.toFixed(1)} s ` +
+      `with ${workers} worker(s): ${(total / seconds).toFixed(1)} cases/s per modality\n`,
   );
 }
 
-main();
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  workerMain();
+}

@@ -124,15 +124,17 @@ export function paintColourFlow(
   width: number,
   height: number,
 ): void {
-  const dropout = smoothNoise(rng, width, height, pxFromMm(1.2));
+  const ya = Math.max(0, box.y0);
+  const yb = Math.min(height - 1, box.y1);
+  const dropout = smoothNoise(rng, width, yb - ya + 1, pxFromMm(1.2));
   const dropLevel = 0.4 - 2.2 * p.colourGain; // low colour gain: patchy, incomplete filling
   const wall = 0.1 * p.nyquistCms;
-  for (let y = Math.max(0, box.y0); y <= Math.min(height - 1, box.y1); y++) {
+  for (let y = ya; y <= yb; y++) {
     for (let x = 0; x < width; x++) {
-      if (!insideBox(box, x, y)) continue;
       const i = y * width + x;
       const v = map.velocity[i]!;
-      if (Math.abs(v) < wall || dropout[i]! < dropLevel || gray[i]! > 185) continue;
+      if (v === 0 || !insideBox(box, x, y)) continue;
+      if (Math.abs(v) < wall || dropout[(y - ya) * width + x]! < dropLevel || gray[i]! > 185) continue;
       const shown = alias(v * rng.uniform(0.8, 1.15), p.nyquistCms) / p.nyquistCms;
       const [r, g, b] = flowColour(shown);
       rgb[i * 3] = r;

@@ -34,30 +34,36 @@ export function elastoBoxFor(scene: Scene, rng: Rng): ElastoBox {
 /** Relative strain inside the box (1 = box mean), NaN outside. */
 export function relativeStrain(scene: Scene, box: ElastoBox, rng: Rng): Float32Array {
   const { width, height, stiffness } = scene;
-  const strain = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
+  const blur = Math.round(pxFromMm(rng.uniform(0.8, 1.6)));
+  // Work on the box plus the blur margin only; the rest of the field is never shown in colour.
+  const wx0 = Math.max(0, box.x0 - blur);
+  const wy0 = Math.max(0, box.y0 - blur);
+  const ww = Math.min(width, box.x1 + blur + 1) - wx0;
+  const wh = Math.min(height, box.y1 + blur + 1) - wy0;
+  const strain = new Float32Array(ww * wh);
+  for (let y = 0; y < wh; y++) {
     // Stress decays with depth under a finite-width compressor.
-    const stress = 1 / (1 + y / pxFromMm(25));
-    for (let x = 0; x < width; x++) strain[y * width + x] = stress / stiffness[y * width + x]!;
+    const stress = 1 / (1 + (y + wy0) / pxFromMm(25));
+    for (let x = 0; x < ww; x++) strain[y * ww + x] = stress / stiffness[(y + wy0) * width + x + wx0]!;
   }
   // Windowed displacement estimation blurs strain over roughly a millimetre or two.
-  boxBlur(strain, width, height, Math.round(pxFromMm(rng.uniform(0.8, 1.6))));
-  const noise = smoothNoise(rng, width, height, pxFromMm(1.5));
+  boxBlur(strain, ww, wh, blur);
+  const noise = smoothNoise(rng, ww, wh, pxFromMm(1.5));
   const noiseLevel = rng.uniform(0.12, 0.3);
   let sum = 0;
   let count = 0;
   for (let y = box.y0; y <= box.y1; y++) {
     for (let x = box.x0; x <= box.x1; x++) {
-      const i = y * width + x;
-      strain[i] = strain[i]! * Math.exp(noiseLevel * noise[i]!);
-      sum += strain[i]!;
+      const j = (y - wy0) * ww + (x - wx0);
+      strain[j] = strain[j]! * Math.exp(noiseLevel * noise[j]!);
+      sum += strain[j]!;
       count++;
     }
   }
   const mean = sum / Math.max(1, count);
   const out = new Float32Array(width * height).fill(NaN);
   for (let y = box.y0; y <= box.y1; y++) {
-    for (let x = box.x0; x <= box.x1; x++) out[y * width + x] = strain[y * width + x]! / mean;
+    for (let x = box.x0; x <= box.x1; x++) out[y * width + x] = strain[(y - wy0) * ww + (x - wx0)]! / mean;
   }
   return out;
 }
@@ -89,15 +95,27 @@ export function strainColour(t: number): [number, number, number] {
   return STOPS[0]![1];
 }
 
+const LUT_SIZE = 256;
+let colourLut: Uint8Array | null = null;
+
+function strainColourLut(): Uint8Array {
+  if (colourLut) return colourLut;
+  const lut = new Uint8Array(LUT_SIZE * 3);
+  for (let k = 0; k < LUT_SIZE; k++) lut.set(strainColour(k / (LUT_SIZE - 1)).map(Math.round), k * 3);
+  colourLut = lut;
+  return lut;
+}
+
 /** Blends the colour-coded strain over an RGB field holding the B-mode, inside the box only. */
 export function paintStrain(rgb: Uint8Array, rel: Float32Array, box: ElastoBox, width: number, opacity: number): void {
+  const lut = strainColourLut();
   for (let y = box.y0; y <= box.y1; y++) {
     for (let x = box.x0; x <= box.x1; x++) {
       const i = y * width + x;
-      const [r, g, b] = strainColour(strainScalePosition(rel[i]!));
-      rgb[i * 3] = rgb[i * 3]! * (1 - opacity) + r * opacity;
-      rgb[i * 3 + 1] = rgb[i * 3 + 1]! * (1 - opacity) + g * opacity;
-      rgb[i * 3 + 2] = rgb[i * 3 + 2]! * (1 - opacity) + b * opacity;
+      const k = Math.round(strainScalePosition(rel[i]!) * (LUT_SIZE - 1)) * 3;
+      rgb[i * 3] = rgb[i * 3]! * (1 - opacity) + lut[k]! * opacity;
+      rgb[i * 3 + 1] = rgb[i * 3 + 1]! * (1 - opacity) + lut[k + 1]! * opacity;
+      rgb[i * 3 + 2] = rgb[i * 3 + 2]! * (1 - opacity) + lut[k + 2]! * opacity;
     }
   }
 }

@@ -16,6 +16,8 @@ export interface NodeShape {
   cos: number;
   sin: number;
   harmonics: { k: number; amp: number; phase: number }[];
+  /** contourRadius sampled over [-π, π] (CONTOUR_LUT_SIZE + 1 entries), for per-pixel use. */
+  contourLut: Float32Array;
   /** Hilum ellipse centre in node coordinates (u along long axis, v along short axis), and semi-axes. */
   hilum: { u: number; v: number; ha: number; hb: number; side: 1 | -1 } | null;
 }
@@ -38,7 +40,27 @@ export function makeNodeShape(p: PhantomParams, rng: Rng): NodeShape {
     const ha = a * rng.uniform(0.45, 0.75) * (1 - 0.3 * p.cortexEccentricity);
     hilum = { u: a * rng.uniform(-0.15, 0.15), v, ha, hb, side };
   }
-  return { cx: pxFromMm(p.centerXMm), cy: pxFromMm(p.centerDepthMm), a, b, cos: Math.cos(t), sin: Math.sin(t), harmonics, hilum };
+  const shape: NodeShape = {
+    cx: pxFromMm(p.centerXMm),
+    cy: pxFromMm(p.centerDepthMm),
+    a,
+    b,
+    cos: Math.cos(t),
+    sin: Math.sin(t),
+    harmonics,
+    contourLut: new Float32Array(CONTOUR_LUT_SIZE + 1),
+    hilum,
+  };
+  for (let k = 0; k <= CONTOUR_LUT_SIZE; k++)
+    shape.contourLut[k] = contourRadius(shape, -Math.PI + (2 * Math.PI * k) / CONTOUR_LUT_SIZE);
+  return shape;
+}
+
+const CONTOUR_LUT_SIZE = 512;
+
+/** Fast contourRadius for per-pixel loops (nearest entry of the lookup table; contours are smooth). */
+export function contourRadiusFast(s: NodeShape, phi: number): number {
+  return s.contourLut[Math.round(((phi + Math.PI) / (2 * Math.PI)) * CONTOUR_LUT_SIZE)]!;
 }
 
 /** Node coordinates (u along the long axis, v along the short axis) of a field pixel. */
@@ -63,7 +85,7 @@ export function contourRadius(s: NodeShape, phi: number): number {
 export function nodeDistance(s: NodeShape, u: number, v: number): number {
   const nu = u / s.a;
   const nv = v / s.b;
-  return Math.sqrt(nu * nu + nv * nv) / contourRadius(s, Math.atan2(nv, nu));
+  return Math.sqrt(nu * nu + nv * nv) / contourRadiusFast(s, Math.atan2(nv, nu));
 }
 
 /** Conservative bounding box of the node in field pixels. */

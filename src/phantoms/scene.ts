@@ -6,7 +6,7 @@
 
 import { FIELD_HEIGHT, FIELD_WIDTH, pxFromMm } from './layout';
 import { smoothNoise } from './noise';
-import { contourRadius, hilumWeight, makeNodeShape, nodeBounds, toNodeFrame, type NodeShape } from './node-shape';
+import { contourRadiusFast, hilumWeight, makeNodeShape, nodeBounds, type NodeShape } from './node-shape';
 import type { Rng } from './rng';
 import type { PhantomParams } from './types';
 
@@ -63,17 +63,45 @@ export function buildScene(p: PhantomParams, rng: Rng): Scene {
   const shape = makeNodeShape(p, rng);
 
   const layers = layerBoundaries(p, rng, width, shape);
-  const fatTexture = smoothNoise(rng, width, height, 30, 10);
-  const septa = smoothNoise(rng, width, height, 70, 14);
-  const fibres = smoothNoise(rng, width, height, 60, 4);
-  const deep = smoothNoise(rng, width, height, 25);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const skinB = layers.skin[x]!;
-      const fatB = layers.fat[x]!;
-      const scmB = layers.scm[x]!;
-      const deepB = layers.deepMuscle[x]!;
+  paintBackground(layers, rng, echo, atten, stiffness, width, height);
+
+  const lumens = placeLumens(p, rng, shape, layers.scmMaxPx);
+  for (const l of lumens) paintLumen(l, echo, atten, stiffness, width, height);
+
+  const masks = paintNode(p, rng, shape, echo, atten, stiffness, width, height);
+  return { width, height, echo, atten, stiffness, ...masks, shape, lumens };
+}
+
+/** Background tissue is smooth at the pixel scale, so it is computed at half resolution and upsampled. */
+const BG_SCALE = 2;
+
+function paintBackground(
+  layers: Layers,
+  rng: Rng,
+  echo: Float32Array,
+  atten: Float32Array,
+  stiffness: Float32Array,
+  width: number,
+  height: number,
+): void {
+  const hw = Math.ceil(width / BG_SCALE);
+  const hh = Math.ceil(height / BG_SCALE);
+  const he = new Float32Array(hw * hh);
+  const ha = new Float32Array(hw * hh);
+  const hs = new Float32Array(hw * hh);
+  const fatTexture = smoothNoise(rng, hw, hh, 15, 5);
+  const septa = smoothNoise(rng, hw, hh, 35, 7);
+  const fibres = smoothNoise(rng, hw, hh, 30, 2);
+  const deep = smoothNoise(rng, hw, hh, 12.5);
+  for (let hy = 0; hy < hh; hy++) {
+    const y = hy * BG_SCALE + 0.5;
+    for (let hx = 0; hx < hw; hx++) {
+      const i = hy * hw + hx;
+      const cx = Math.min(width - 1, hx * BG_SCALE);
+      const skinB = layers.skin[cx]!;
+      const fatB = layers.fat[cx]!;
+      const scmB = layers.scm[cx]!;
+      const deepB = layers.deepMuscle[cx]!;
       let e: number;
       let a: number;
       let s: number;
@@ -98,17 +126,33 @@ export function buildScene(p: PhantomParams, rng: Rng): Scene {
         a = ATTEN.connective;
         s = STIFF.connective;
       }
-      echo[i] = e;
-      atten[i] = a;
-      stiffness[i] = s;
+      he[i] = e;
+      ha[i] = a;
+      hs[i] = s;
     }
   }
+  upsample(he, hw, hh, echo, width, height);
+  upsample(ha, hw, hh, atten, width, height);
+  upsample(hs, hw, hh, stiffness, width, height);
+}
 
-  const lumens = placeLumens(p, rng, shape, layers.scmMaxPx);
-  for (const l of lumens) paintLumen(l, echo, atten, stiffness, width, height);
-
-  const masks = paintNode(p, rng, shape, echo, atten, stiffness, width, height);
-  return { width, height, echo, atten, stiffness, ...masks, shape, lumens };
+/** Bilinear upsampling by BG_SCALE. */
+function upsample(src: Float32Array, sw: number, sh: number, dst: Float32Array, width: number, height: number): void {
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(sh - 1, Math.max(0, (y + 0.5) / BG_SCALE - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(sh - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) / BG_SCALE - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(sw - 1, x0 + 1);
+      const wx = fx - x0;
+      const a = src[y0 * sw + x0]! + (src[y0 * sw + x1]! - src[y0 * sw + x0]!) * wx;
+      const b = src[y1 * sw + x0]! + (src[y1 * sw + x1]! - src[y1 * sw + x0]!) * wx;
+      dst[y * width + x] = a + (b - a) * wy;
+    }
+  }
 }
 
 interface Layers {
@@ -257,12 +301,16 @@ function paintNode(
     for (let x = x0; x <= x1; x++) {
       const i = y * width + x;
       const j = (y - y0) * bw + (x - x0);
-      const { u, v } = toNodeFrame(shape, x, y);
+      // Node frame (u along the long axis, v along the short axis), inlined: this loop is hot.
+      const dx = x - shape.cx;
+      const dy = y - shape.cy;
+      const u = dx * shape.cos + dy * shape.sin;
+      const v = -dx * shape.sin + dy * shape.cos;
       const nu = u / shape.a;
       const nv = v / shape.b;
       const rho = Math.sqrt(nu * nu + nv * nv);
       // Ill-defined borders (perinodal oedema, extracapsular spread) are also irregular at a fine scale.
-      const d = rho / contourRadius(shape, Math.atan2(nv, nu)) + (1 - sharp) * 0.07 * edgeNoise[j]!;
+      const d = rho / contourRadiusFast(shape, Math.atan2(nv, nu)) + (1 - sharp) * 0.07 * edgeNoise[j]!;
       const sdPx = (1 - d) * rEff;
       const m = Math.min(1, Math.max(0, 0.5 + sdPx / edgePx));
       const capsule = sharp > 0.35 ? (sharp - 0.35) * 9 * Math.exp(-((sdPx / 1.3) ** 2)) : 0;
@@ -332,9 +380,10 @@ function stiffnessThreshold(
   let count = 0;
   for (let y = y0; y <= y1; y += 2) {
     for (let x = x0; x <= x1; x += 2) {
-      const { u, v } = toNodeFrame(shape, x, y);
-      const nu = u / shape.a;
-      const nv = v / shape.b;
+      const dx = x - shape.cx;
+      const dy = y - shape.cy;
+      const nu = (dx * shape.cos + dy * shape.sin) / shape.a;
+      const nv = (-dx * shape.sin + dy * shape.cos) / shape.b;
       if (nu * nu + nv * nv >= 1) continue;
       const b = Math.min(255, Math.max(0, Math.floor((noise[(y - y0) * width + (x - x0)]! + 4) * 32)));
       bins[b] = bins[b]! + 1;

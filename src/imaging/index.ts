@@ -5,3 +5,12 @@ export * from './sniff';
 export * from './errors';
 export * from './plausibility';
 export * from './decode';
+export * from './auto-roi';
+export {
+  isDicom,
+  stripIdentifying,
+  transferSyntaxLabel,
+  IDENTIFYING_TAGS,
+  type DicomMetadata,
+  type PixelSpacingMm,
+} from './dicom';

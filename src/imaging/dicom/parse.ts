@@ -117,8 +117,13 @@ export interface ReadDicomOptions {
   keepIdentifying?: boolean;
 }
 
+/** Keeps details readable when a damaged file puts binary garbage in a text attribute. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 160);
+}
+
 function fail(name: string, detail: string): never {
-  throw new ImageInputError('dicom-damaged', name, detail);
+  throw new ImageInputError('dicom-damaged', name, printable(detail));
 }
 
 function str(ds: DataSet, tag: string): string | null {
@@ -218,10 +223,14 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
   try {
     dataSet = dicomParser.parseDicom(bytes);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unreadable DICOM structure';
+    // dicom-parser throws Errors, strings, or { exception, dataSet } when it gives up part-way.
+    const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
+    const msg = printable(
+      inner instanceof Error ? inner.message : typeof inner === 'string' ? inner : 'unreadable DICOM structure',
+    );
     // dicom-parser reports a cut-short file as reading past the end of the buffer.
     if (/buffer overread|end of buffer|premature end|beyond/i.test(msg)) throw new ImageInputError('truncated', name, msg);
-    fail(name, msg.slice(0, 160));
+    fail(name, msg);
   }
   const transferSyntax = str(dataSet, 'x00020010')?.replace(/\0/g, '').trim() ?? '1.2.840.10008.1.2';
   const pixelElement = dataSet.elements['x7fe00010'];
@@ -229,7 +238,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
 
   const native = NATIVE_SYNTAXES.has(transferSyntax);
   const jpeg = BROWSER_JPEG_SYNTAXES.has(transferSyntax);
-  if (!native && !jpeg) throw new ImageInputError('dicom-syntax', name, transferSyntaxLabel(transferSyntax));
+  if (!native && !jpeg) throw new ImageInputError('dicom-syntax', name, printable(transferSyntaxLabel(transferSyntax)));
 
   const rows = num(dataSet, 'x00280010', 0);
   const columns = num(dataSet, 'x00280011', 0);
@@ -252,7 +261,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
 
   const supportedPhotometric = ['MONOCHROME1', 'MONOCHROME2', 'RGB', 'YBR_FULL', 'YBR_FULL_422', 'PALETTE COLOR'];
   if (!supportedPhotometric.includes(photometric) && !(jpeg && (photometric === 'YBR_ICT' || photometric === 'YBR_RCT')))
-    throw new ImageInputError('dicom-pixels', name, `Photometric Interpretation ${photometric}`);
+    throw new ImageInputError('dicom-pixels', name, printable(`Photometric Interpretation ${photometric}`));
   const expectedSpp = photometric.startsWith('MONOCHROME') || photometric === 'PALETTE COLOR' ? 1 : 3;
   if (samplesPerPixel !== expectedSpp)
     throw new ImageInputError('dicom-pixels', name, `${samplesPerPixel} samples per pixel for ${photometric}`);
@@ -327,7 +336,6 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
 
 /** Copy of the metadata with every identifying attribute removed: what any export may contain. */
 export function stripIdentifying(m: DicomMetadata): DicomMetadata {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { identifying: _dropped, ...rest } = m;
   return rest;
 }

@@ -50,9 +50,20 @@ def generate_phantoms(out: Path, per_class: int, seed: int, log=print) -> float:
     shutil.rmtree(tmp, ignore_errors=True)
     subprocess.run(["npm", "run", "--silent", "phantoms", "--", "--out", str(tmp), "--per-class", str(per_class),
                     "--seed", str(seed)], cwd=REPO, check=True)
+    seconds = time.time() - t0
+    (tmp / "generator.json").write_text(json.dumps({**generator_provenance(), "seconds": round(seconds)}))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
-    return time.time() - t0
+    return seconds
+
+
+def generator_provenance() -> dict:
+    """Which phantom generator made the data: the commit, and whether src/phantoms had changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    dirty = bool(git("status", "--porcelain", "--", "src/phantoms", "scripts/phantoms.ts"))
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommittedChanges": dirty}
 
 
 def _minutes(s: float) -> str:
@@ -76,6 +87,7 @@ def rebuild_default_pack(
     timings: dict[str, str] = {}
     phantoms = CACHE / f"phantoms-{per_class}-{phantom_seed}"
     timings["phantom generation"] = _minutes(generate_phantoms(phantoms, per_class, phantom_seed, log))
+    provenance = json.loads((phantoms / "generator.json").read_text()) if (phantoms / "generator.json").exists() else {}
     classes = read_classes_file(phantoms / "classes.txt")
 
     t = time.time()
@@ -132,7 +144,7 @@ def rebuild_default_pack(
             "datasets": ["BUSI (Al-Dhabyani et al. 2020)", "DDTI (Pedraza et al. 2015)",
                          f"LymphScope phantoms ({per_class}/class, seed {phantom_seed})"],
             "seed": seed, "phantomSeed": phantom_seed, "stage1Epochs": stage1_epochs, "stage1ImageSize": stage1_size,
-            "stage2Epochs": stage2_epochs, "split": f"training/results/{PACK_ID}/split-stage2.json",
+            "stage2Epochs": stage2_epochs, "phantomGenerator": provenance, "split": f"training/results/{PACK_ID}/split-stage2.json",
             "command": "/usr/bin/python3 -m training rebuild-default-pack" + (" --ablation" if ablation else ""),
         },
     )

@@ -118,35 +118,9 @@ export class InferenceEngine {
       this.pack = pack;
       this.choice = choice;
       const skipped: SkippedBackend[] = [];
-      let candidates: readonly BackendName[] = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
-      for (;;) {
-        this.options.onStage?.('backend');
-        const selection = await selectBackend(choice, this.options, candidates).catch((e: unknown) => {
-          if (e instanceof RuntimeError && skipped.length > 0) {
-            const earlier = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-            throw new RuntimeError(e.code, `${e.message.replace(/\.$/, '')}; earlier: ${earlier}.`);
-          }
-          throw e;
-        });
-        skipped.push(...selection.skipped);
-        try {
-          const buildStart = now();
-          await this.buildModels(pack);
-          const buildMs = now() - buildStart;
-          this.options.onStage?.('warmup');
-          const warmStart = now();
-          await this.warmUp();
-          const warmupMs = now() - warmStart;
-          return { backend: selection.backend, skipped, buildMs, warmupMs };
-        } catch (e) {
-          this.disposeModels();
-          if (isCallerError(e) || choice !== 'auto') throw this.asRuntimeError(e, 'no-backend', `on ${selection.backend}`);
-          const reason = `failed while loading the models: ${errorText(e)}`;
-          this.failed.set(selection.backend, reason);
-          skipped.push({ backend: selection.backend, reason });
-          candidates = this.usableBackends(backendsAfter(selection.backend), []);
-        }
-      }
+      const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
+      const activated = await this.activate(choice, candidates, skipped, true);
+      return { ...activated, skipped };
     });
   }
 
@@ -351,18 +325,56 @@ export class InferenceEngine {
   private async fallBack(failed: BackendName, reason: string): Promise<void> {
     this.failed.set(failed, reason);
     this.disposeModels();
-    const candidates = this.usableBackends(backendsAfter(failed), []);
-    let selection;
+    let backend: BackendName;
     try {
-      selection = await selectBackend('auto', this.options, candidates);
+      ({ backend } = await this.activate('auto', this.usableBackends(backendsAfter(failed), []), [], false));
     } catch (e) {
       throw new RuntimeError(
         'inference-failed',
         `The ${failed} backend failed (${reason}) and no other backend works: ${errorText(e)}`,
       );
     }
-    await this.buildModels(this.pack!);
-    this.options.onBackendChanged?.(selection.backend, `${failed} failed: ${reason}`);
+    this.options.onBackendChanged?.(backend, `${failed} failed: ${reason}`);
+  }
+
+  /**
+   * Makes the first working backend of `candidates` active and builds the pack's models on it
+   * (warming them up if `warm`). With `auto`, a backend that passes its smoke test but then fails
+   * to build or warm up is recorded in `skipped` and the next one is tried.
+   */
+  private async activate(
+    choice: BackendChoice,
+    candidates: readonly BackendName[],
+    skipped: SkippedBackend[],
+    warm: boolean,
+  ): Promise<{ backend: BackendName; buildMs: number; warmupMs: number }> {
+    for (;;) {
+      this.options.onStage?.('backend');
+      const selection = await selectBackend(choice, this.options, candidates).catch((e: unknown) => {
+        throw withEarlierReasons(e, skipped);
+      });
+      skipped.push(...selection.skipped);
+      try {
+        const buildStart = now();
+        await this.buildModels(this.pack!);
+        const buildMs = now() - buildStart;
+        let warmupMs = 0;
+        if (warm) {
+          this.options.onStage?.('warmup');
+          const warmStart = now();
+          await this.warmUp();
+          warmupMs = now() - warmStart;
+        }
+        return { backend: selection.backend, buildMs, warmupMs };
+      } catch (e) {
+        this.disposeModels();
+        if (isCallerError(e) || choice !== 'auto') throw this.asRuntimeError(e, 'no-backend', `on ${selection.backend}`);
+        const reason = `failed while loading the models: ${errorText(e)}`;
+        this.failed.set(selection.backend, reason);
+        skipped.push({ backend: selection.backend, reason });
+        candidates = this.usableBackends(backendsAfter(selection.backend), []);
+      }
+    }
   }
 
   /** One analysis on the active backend: forward pass, then Grad-CAM for every class. */
@@ -420,6 +432,13 @@ function keepForwardPass(gradcam: GradCamModel, x: tf.Tensor4D): ForwardPass {
   });
   if (!fp!.crossing.includes(x)) x.dispose();
   return fp!;
+}
+
+/** Adds the reasons backends were passed over earlier to a "no backend" error. */
+function withEarlierReasons(e: unknown, skipped: SkippedBackend[]): unknown {
+  if (!(e instanceof RuntimeError) || skipped.length === 0) return e;
+  const earlier = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+  return new RuntimeError(e.code, `${e.message.replace(/\.$/, '')}; earlier: ${earlier}.`);
 }
 
 function checkModelShape(model: tf.LayersModel, modality: Modality, spec: ModalitySpec, numClasses: number): void {

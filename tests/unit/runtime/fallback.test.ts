@@ -63,6 +63,29 @@ describe('backend failure during an analysis', () => {
     await engine.dispose();
   });
 
+  it('skips a backend that passes its smoke test but cannot build the models', async () => {
+    const pack = await loadFixturePack();
+    await tf.setBackend('wasm');
+    const wasm = tf.findBackend('wasm') as unknown as {
+      write: (values: { length: number } | null, ...rest: unknown[]) => unknown;
+    };
+    const write = wasm.write.bind(wasm);
+    // Small tensors (the smoke test) work; weight-sized uploads fail, like a GPU out of memory.
+    vi.spyOn(wasm, 'write').mockImplementation((values, ...rest) => {
+      if (values && values.length > 1000) throw new Error('simulated out of memory');
+      return write(values, ...rest);
+    });
+    const engine = new InferenceEngine();
+    const ready = await engine.init(pack, 'auto');
+    expect(ready.backend).toBe('cpu');
+    expect(ready.skipped.at(-1)).toEqual({
+      backend: 'wasm',
+      reason: expect.stringMatching(/failed while loading the models: .*simulated out of memory/),
+    });
+    vi.restoreAllMocks();
+    await engine.dispose();
+  });
+
   it('with a forced backend, reports the failure instead of switching', async () => {
     const pack = await loadFixturePack();
     const engine = new InferenceEngine();

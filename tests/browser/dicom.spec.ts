@@ -1,0 +1,85 @@
+/**
+ * DICOM in real Chromium: every fixture (scripts/make-dicom-fixtures.ts) decodes to the expected
+ * pixels through the app's imaging worker — JPEG baseline frames by the browser's own decoder — and
+ * the slot shows frames, physical scale and errors without ever showing patient details.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { dicomFixtures, unsupportedDicomFixtures } from '../../scripts/make-dicom-fixtures';
+
+function workerAsset(): string {
+  const f = readdirSync(join('dist', 'assets')).find((n) => /^decode-worker-.*\.js$/.test(n));
+  if (!f) throw new Error('imaging worker not found in dist/assets: run `npm run build` first');
+  return `./assets/${f}`;
+}
+
+/** Decodes `bytes` (frame `frame`) in the built imaging worker; returns the RGBA pixels as base64. */
+async function decodeInWorker(page: Page, bytes: Uint8Array, frame: number) {
+  return page.evaluate(
+    async ({ url, b64, frame }) => {
+      const bin = atob(b64);
+      const buf = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+      const w = new Worker(url, { type: 'module' });
+      const reply = await new Promise<{
+        ok: boolean;
+        code?: string;
+        detail?: string;
+        image?: { pixels: { width: number; height: number; data: Uint8ClampedArray }; frames?: number };
+      }>((resolve) => {
+        w.onmessage = (e) => resolve(e.data);
+        w.postMessage({ id: 1, bytes: buf.buffer, name: 'f.dcm', opts: { frame } }, [buf.buffer]);
+      });
+      w.terminate();
+      if (!reply.ok || !reply.image) return { ok: false as const, code: reply.code, detail: reply.detail };
+      const d = reply.image.pixels.data;
+      let s = '';
+      for (let i = 0; i < d.length; i++) s += String.fromCharCode(d[i]!);
+      return {
+        ok: true as const,
+        width: reply.image.pixels.width,
+        height: reply.image.pixels.height,
+        frames: reply.image.frames,
+        b64: btoa(s),
+      };
+    },
+    { url: workerAsset(), b64: Buffer.from(bytes).toString('base64'), frame },
+  );
+}
+
+test('every DICOM fixture decodes to the expected pixels in the browser', async ({ page }) => {
+  await page.goto('./?models=/__fixtures__/none.json');
+  for (const f of dicomFixtures()) {
+    for (let k = 0; k < f.frames.length; k++) {
+      const r = await decodeInWorker(page, f.bytes, k);
+      expect(r.ok, `${f.name} frame ${k}: ${JSON.stringify(r)}`).toBe(true);
+      if (!r.ok) continue;
+      const expected = f.frames[k]!;
+      expect([r.width, r.height], f.name).toEqual([expected.width, expected.height]);
+      expect(r.frames).toBe(f.frames.length);
+      const got = Buffer.from(r.b64, 'base64');
+      let max = 0;
+      let sum = 0;
+      for (let i = 0; i < got.length; i++) {
+        const d = Math.abs(got[i]! - expected.data[i]!);
+        max = Math.max(max, d);
+        sum += d;
+      }
+      // JPEG frames: the browser's decoder against the reference decoder (both exact IDCT, may round differently).
+      expect(max, `${f.name} frame ${k} max difference`).toBeLessThanOrEqual(f.tolerance);
+      if (f.jpeg) expect(sum / got.length, `${f.name} mean difference`).toBeLessThan(1.5);
+    }
+  }
+});
+
+test('unsupported transfer syntaxes are named in the error', async ({ page }) => {
+  await page.goto('./?models=/__fixtures__/none.json');
+  for (const u of unsupportedDicomFixtures()) {
+    const r = await decodeInWorker(page, u.bytes, 0);
+    expect(r.ok).toBe(false);
+    if (r.ok) continue;
+    expect(r.code).toBe('dicom-syntax');
+    expect(r.detail).toContain(u.syntax);
+  }
+});

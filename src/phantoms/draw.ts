@@ -97,3 +97,15 @@ export function grayToRgb(gray: Uint8Array, tint: Rgb = [1, 1, 1]): Uint8Array {
   }
   return rgb;
 }
+
+/** Copies an RGBA image into another at (ox, oy), clipped. */
+export function blitRgba(dst: RgbaImage, src: RgbaImage, ox: number, oy: number): void {
+  for (let y = 0; y < src.height; y++) {
+    const ty = oy + y;
+    if (ty < 0 || ty >= dst.height) continue;
+    const x0 = Math.max(0, -ox);
+    const x1 = Math.min(src.width, dst.width - ox);
+    if (x1 <= x0) continue;
+    dst.data.set(src.data.subarray((y * src.width + x0) * 4, (y * src.width + x1) * 4), (ty * dst.width + ox + x0) * 4);
+  }
+}

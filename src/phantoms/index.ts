@@ -15,7 +15,7 @@ export { speckleEnvelope } from './speckle';
 export type { Psf } from './speckle';
 export { createRng, hashSeed } from './rng';
 export type { Rng } from './rng';
-export { drawText, createImage, fillRect, blitRgb } from './draw';
+export { drawText, createImage, fillRect, blitRgb, blitRgba, strokeRect } from './draw';
 export { textWidth, GLYPH_HEIGHT } from './font';
 export * from './types';
 export * from './layout';

@@ -142,7 +142,8 @@ export function sampleParams(seed: number, cls: NodeClass): PhantomParams {
   const hilumPresent = rng.bool(d.hilumProbability);
   const hilumWidthFrac = hilumPresent ? rng.uniform(0.15, cls === 'benign' ? 0.5 : 0.35) : 0;
   const hyper = rng.bool(d.hyperechoicProbability);
-  const echogenicity = hyper ? rng.uniform(0.9, 1.6) : Math.exp(drawGaussian(rng, d.logEchogenicity));
+  // Papillary thyroid carcinoma metastases: hyperechoic, brighter than the surrounding fat.
+  const echogenicity = hyper ? rng.uniform(5, 9) : Math.exp(drawGaussian(rng, d.logEchogenicity));
   const texture = pickKey(rng, TEXTURES, d.textureWeights);
   const necrosisPresent = rng.bool(d.necrosisProbability);
   const calcified = rng.bool(d.calcificationProbability);

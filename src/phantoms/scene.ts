@@ -48,7 +48,7 @@ const ECHO = {
   lumen: 0.002,
   wall: 7,
   fluid: 0.004,
-  calc: 250,
+  calc: 1500,
 };
 const ATTEN = { skin: 1.2, fat: 0.6, muscle: 1.0, connective: 0.7, hilum: 0.6, blood: 0.15, fluid: 0.03, calc: 14 };
 const STIFF = { skin: 40, fat: 9, muscle: 24, connective: 15, artery: 35, vein: 4, soft: 10, stiff: 75, fluid: 5, calc: 300 };
@@ -313,7 +313,7 @@ function paintNode(
       const d = rho / contourRadiusFast(shape, Math.atan2(nv, nu)) + (1 - sharp) * 0.07 * edgeNoise[j]!;
       const sdPx = (1 - d) * rEff;
       const m = Math.min(1, Math.max(0, 0.5 + sdPx / edgePx));
-      const capsule = sharp > 0.35 ? (sharp - 0.35) * 9 * Math.exp(-((sdPx / 1.3) ** 2)) : 0;
+      const capsule = sharp > 0.35 ? (sharp - 0.35) * 12 * Math.exp(-((sdPx / 1.3) ** 2)) : 0;
       if (m <= 0 && capsule < 0.05) continue;
 
       let e = p.echogenicity * cortexTexture(p.texture, ts, fine[j]!, coarse[j]!);

@@ -44,7 +44,7 @@ function toSegments(shape: NodeShape, pts: Point[], radius: number, speed: numbe
     const a = fromNodeFrame(shape, pts[i - 1]!.u, pts[i - 1]!.v);
     const b = fromNodeFrame(shape, pts[i]!.u, pts[i]!.v);
     // Taper towards the periphery.
-    const r = Math.max(1.2, radius * (1 - (0.5 * i) / pts.length));
+    const r = Math.max(2, radius * (1 - (0.4 * i) / pts.length));
     out.push({ x0: a.x, y0: a.y, x1: b.x, y1: b.y, radius: r, speed });
   }
 }
@@ -56,7 +56,7 @@ function hilarTree(p: PhantomParams, rng: Rng, shape: NodeShape, out: VesselSegm
   const hv = h ? h.v : 0;
   const entry = { u: hu, v: side * shape.b * 1.1 };
   const centre = { u: hu, v: hv };
-  const trunkR = pxFromMm(rng.uniform(0.35, 0.55));
+  const trunkR = pxFromMm(rng.uniform(0.45, 0.75));
   // Artery and vein run together; flow into the node (artery) and out (vein).
   const artery = rng.bool(0.5);
   toSegments(shape, [entry, centre], trunkR, artery ? p.peakVelocityCms : -p.peakVelocityCms * 0.6, out);
@@ -89,14 +89,14 @@ function peripheralVessels(p: PhantomParams, rng: Rng, shape: NodeShape, out: Ve
       pts.push({ u: Math.cos(phi) * shape.a * rr, v: Math.sin(phi) * shape.b * rr });
     }
     const speed = (rng.bool(0.5) ? 1 : -1) * p.peakVelocityCms * rng.uniform(0.4, 1);
-    toSegments(shape, pts, pxFromMm(rng.uniform(0.25, 0.4)), speed, out);
+    toSegments(shape, pts, pxFromMm(rng.uniform(0.35, 0.55)), speed, out);
     // Perforator from the capsule inward.
     if (rng.bool(0.6)) {
       const phi = phi0 + span / 2;
       const start = { u: Math.cos(phi) * shape.a * 1.05, v: Math.sin(phi) * shape.b * 1.05 };
       const inward = Math.atan2(-start.v, -start.u) + rng.uniform(-0.4, 0.4);
       const path = [start, ...walk(rng, shape, start, inward, Math.min(shape.a, shape.b) * 0.6, 1.2).slice(1)];
-      toSegments(shape, path, pxFromMm(0.3), speed * 0.8, out);
+      toSegments(shape, path, pxFromMm(0.4), speed * 0.8, out);
     }
   }
 }

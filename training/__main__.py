@@ -39,6 +39,18 @@ def cmd_stage1(a: argparse.Namespace) -> None:
     teardown(rt)
 
 
+def cmd_stage2(a: argparse.Namespace) -> None:
+    from .distributed import setup_runtime, teardown
+    from .stage2 import available_modalities, load_lymph_folder, run_stage2
+
+    rt = setup_runtime()
+    root = Path(a.data).resolve()
+    samples = load_lymph_folder(root, a.modality or available_modalities(root))
+    run_stage2(root, samples, _classes(a, root), Path(a.backbone) if a.backbone else None, Path(a.out), rt,
+               a.epochs, a.seed, a.arch, a.hash_threshold, Path(a.split) if a.split else None, CACHE)
+    teardown(rt)
+
+
 def cmd_train_pack(a: argparse.Namespace) -> None:
     from .data import load_csv
     from .distributed import setup_runtime, teardown
@@ -117,6 +129,18 @@ def main(argv: list[str] | None = None) -> None:
     s1.add_argument("--image-size", type=int, default=160)
     common(s1)
     s1.set_defaults(fn=cmd_stage1)
+
+    s2 = sub.add_parser("stage2", help="fine-tune and evaluate per modality, without writing a pack")
+    s2.add_argument("--data", required=True)
+    s2.add_argument("--modality", action="append", choices=MODALITY_CHOICES)
+    s2.add_argument("--classes")
+    s2.add_argument("--classes-file")
+    s2.add_argument("--backbone", help="stage-1 backbone.pt (omit: from scratch, as in the ablation)")
+    s2.add_argument("--split", help="reuse this split.json (e.g. the pretrained run's, for the ablation)")
+    s2.add_argument("--epochs", type=int, default=8)
+    s2.add_argument("--out", required=True)
+    common(s2)
+    s2.set_defaults(fn=cmd_stage2)
 
     tp = sub.add_parser("train-pack", help="fine-tune per modality on a folder or CSV and write a pack")
     src = tp.add_mutually_exclusive_group(required=True)

@@ -134,7 +134,7 @@ def preload(samples: list[Sample], size: int, cache_dir: str | Path | None = Non
     images = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # several DDP ranks may write at once
         torch.save(images, tmp)
         os.replace(tmp, cache_file)
     return images

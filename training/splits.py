@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -68,7 +69,9 @@ def write_split_json(
         ],
     }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(doc, indent=1))
+    tmp = Path(f"{path}.{os.getpid()}.tmp")  # atomic: DDP ranks write the same split concurrently
+    tmp.write_text(json.dumps(doc, indent=1))
+    os.replace(tmp, path)
 
 
 def read_split_json(path: str | Path) -> dict[str, str]:

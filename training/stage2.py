@@ -93,7 +93,7 @@ def finetune_modality(
     cache_dir: Path | None,
     image_size: int = DEFAULT_IMAGE_SIZE,
     log=print,
-) -> ModalityResult:
+) -> ModalityResult | None:
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     assign = [split_of[item_id(modality, s, root)] for s in samples]
@@ -115,6 +115,8 @@ def finetune_modality(
     train(model, images[tr], {"label": labels[tr]}, lambda o, t: F.cross_entropy(o, t["label"]), cfg, rt,
           out_dir / "checkpoint.pt", log)
     seconds = time.time() - t0
+    if not rt.is_main:
+        return None  # rank 0 evaluates and writes; the others go on to the next modality
 
     val_logits = predict(model, images[va], rt.device)
     temperature = fit_temperature(val_logits, labels[va])
@@ -188,6 +190,8 @@ def run_stage2(
                           cache_dir, image_size, log)
         for m in modalities
     ]
+    if not rt.is_main:
+        return [], None
     fused = fused_report(results, classes) if len(results) > 1 else None
     if fused is not None:
         log(f"[fused] test macro AUC {fused['macroAuc']} CI {fused['macroAucCi95']} acc {fused['accuracy']}")

@@ -66,7 +66,9 @@ def train(
         if rt.distributed
         else RandomSampler(index, generator=torch.Generator().manual_seed(cfg.seed))
     )
-    loader = DataLoader(index, batch_size=cfg.batch_size, sampler=sampler, drop_last=len(index) > cfg.batch_size)
+    # Drop a ragged last batch (BatchNorm dislikes tiny batches) unless that would leave none.
+    per_replica = math.ceil(len(index) / rt.world_size)
+    loader = DataLoader(index, batch_size=cfg.batch_size, sampler=sampler, drop_last=per_replica > cfg.batch_size)
     steps_per_epoch = len(loader)
     total = steps_per_epoch * cfg.epochs
     warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))

@@ -4,7 +4,17 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/models/', 'tests/.generated/', 'test-results/', 'playwright-report/', 'training/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'public/models/',
+      'tests/.generated/',
+      'test-results/',
+      'playwright-report/',
+      'training/',
+    ],
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -24,7 +34,10 @@ export default ts.config(
     files: ['src/**/*.ts', 'src/**/*.svelte'],
     ignores: ['src/runtime/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*'], message: 'Only src/runtime/ may import tfjs.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@tensorflow/*'], message: 'Only src/runtime/ may import tfjs.' }] },
+      ],
     },
   },
 );

@@ -25,6 +25,7 @@ export const CHROMIUM_ARGS = [
 
 export default defineConfig({
   testDir: 'tests/browser',
+  outputDir: process.env.PW_OUTPUT_DIR ?? 'test-results',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,

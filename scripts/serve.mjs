@@ -29,8 +29,9 @@ const TYPES = {
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  // tfjs-backend-wasm compiles WebAssembly; no JavaScript eval is needed by any backend.
-  "script-src 'self' 'wasm-unsafe-eval'",
+  // tfjs-backend-wasm compiles WebAssembly ('wasm-unsafe-eval') and starts its thread pool from
+  // same-origin blob: scripts (blob:). No backend needs JavaScript eval.
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
   "worker-src 'self' blob:",
   "connect-src 'self' blob: data:",
   "img-src 'self' blob: data:",

@@ -41,3 +41,9 @@ export function parsePackIndex(json: unknown): PackIndex {
   if (!packs.some((p) => p.id === def)) fail(`field "default" names "${def}", which is not in "packs"`);
   return { formatVersion: 1, default: def, packs };
 }
+
+/** The manifest URL of the pack `wanted` (if listed), else of the index's default pack. */
+export function manifestUrlFor(index: PackIndex, indexUrl: string, wanted: string | null): string {
+  const entry = index.packs.find((p) => p.id === wanted) ?? index.packs.find((p) => p.id === index.default)!;
+  return new URL(entry.path, indexUrl).toString();
+}

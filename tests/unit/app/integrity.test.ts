@@ -18,7 +18,7 @@ describe('sha256 integrity', () => {
     await expect(verifyFile(entry, data)).resolves.toBeUndefined();
     await expect(verifyFile({ ...entry, bytes: 3 }, data)).rejects.toMatchObject({ problem: 'size' });
     const tampered = data.slice();
-    tampered[0] ^= 1;
+    tampered[0] = tampered[0]! ^ 1;
     await expect(verifyFile(entry, tampered)).rejects.toBeInstanceOf(IntegrityError);
     await expect(verifyFile(entry, tampered)).rejects.toMatchObject({ problem: 'sha256', path: 'm/w.bin' });
   });
@@ -82,7 +82,7 @@ describe('loader', () => {
 
   it('refuses a tampered weight shard', async () => {
     const tampered = weights.slice();
-    tampered[3] ^= 0xff;
+    tampered[3] = tampered[3]! ^ 0xff;
     const fetchFn = server({
       'manifest.json': enc(JSON.stringify(manifest(weights))),
       'bmode/model.json': modelJson,

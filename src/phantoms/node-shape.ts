@@ -37,7 +37,7 @@ export function makeNodeShape(p: PhantomParams, rng: Rng): NodeShape {
     const hb = Math.max(2, b * p.hilumWidthFrac);
     // Eccentric cortical thickening pushes the hilum towards the capsule on its side.
     const v = side * p.cortexEccentricity * Math.max(0, b - hb) * 0.85;
-    const ha = a * rng.uniform(0.45, 0.75) * (1 - 0.3 * p.cortexEccentricity);
+    const ha = a * rng.uniform(0.55, 0.85) * (1 - 0.3 * p.cortexEccentricity);
     hilum = { u: a * rng.uniform(-0.15, 0.15), v, ha, hb, side };
   }
   const shape: NodeShape = {
@@ -103,9 +103,9 @@ export function hilumWeight(s: NodeShape, u: number, v: number): number {
   const du = (u - h.u) / h.ha;
   const dv = (v - h.v) / h.hb;
   const core = 1 - Math.sqrt(du * du + dv * dv);
-  // The channel: a band of half-width ~hb around u = h.u, from the hilum centre out through the capsule.
+  // The channel: a narrow band (half-width hb/2) around u = h.u, from the hilum centre out through the capsule.
   const beyond = (v - h.v) * h.side;
-  const channel = beyond > 0 ? 1 - Math.abs(u - h.u) / (h.hb * 0.9) : -1;
+  const channel = beyond > 0 ? 1 - Math.abs(u - h.u) / (h.hb * 0.5) : -1;
   const w = Math.max(core, channel);
   return w <= 0 ? 0 : Math.min(1, w * 4);
 }

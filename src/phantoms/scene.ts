@@ -359,7 +359,7 @@ function cortexTexture(texture: PhantomParams['texture'], strength: number, fine
     case 'reticulated': {
       // Hypoechoic micronodules separated by thin echogenic strands (zero crossings of band-limited noise).
       const strand = Math.exp(-((fine / 0.2) ** 2));
-      return 0.55 + 5 * strength * strand;
+      return 0.55 + 2.2 * strength * strand;
     }
   }
 }
@@ -420,7 +420,7 @@ function paintCalcifications(
     }
     const cx = shape.cx + cu * shape.a * shape.cos - cv * shape.b * shape.sin;
     const cy = shape.cy + cu * shape.a * shape.sin + cv * shape.b * shape.cos;
-    const r = pxFromMm(rng.uniform(0.15, 0.5));
+    const r = pxFromMm(rng.uniform(0.12, 0.3));
     for (let y = Math.floor(cy - r); y <= Math.ceil(cy + r); y++) {
       for (let x = Math.floor(cx - r); x <= Math.ceil(cx + r); x++) {
         if (x < 0 || y < 0 || x >= width || y >= height) continue;

@@ -30,7 +30,7 @@ function walk(rng: Rng, shape: NodeShape, start: Point, angle: number, lengthPx:
   let { u, v } = start;
   let a = angle;
   for (let s = 0; s < lengthPx; s += step) {
-    a += rng.uniform(-0.25, 0.25);
+    a += rng.uniform(-0.35, 0.35);
     u += Math.cos(a) * step;
     v += Math.sin(a) * step;
     if (Math.hypot(u / shape.a, v / shape.b) > maxD) break;
@@ -80,7 +80,7 @@ function peripheralVessels(p: PhantomParams, rng: Rng, shape: NodeShape, out: Ve
   for (let k = 0; k < p.vesselCount; k++) {
     // Capsular arc: a run of points at normalised radius ~0.9 over a random angular span.
     const phi0 = rng.uniform(0, 2 * Math.PI);
-    const span = rng.uniform(0.4, 1.3) * (rng.bool(0.5) ? 1 : -1);
+    const span = rng.uniform(0.3, 0.9) * (rng.bool(0.5) ? 1 : -1);
     const rr = rng.uniform(0.82, 0.95);
     const pts: Point[] = [];
     const steps = 8;

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { CHROMIUM_ARGS } from '../../playwright.config';
 import { analyze, hugeGrayPng, modalityImage, openApp, probabilities, upload, uploadAll, FIXTURE_INDEX } from './helpers';
 
 const slotError = (page: import('@playwright/test').Page, m: string) => page.getByTestId(`slot-${m}`).getByTestId('error');
@@ -94,16 +95,15 @@ test('a malformed manifest is refused with the field named', async ({ page }) =>
   await expect(page.getByTestId('error')).toContainText('modalities.bmode.input.std[1]');
 });
 
-test('a forced backend that is unavailable says why, and images stay', async ({ browser }) => {
+test('a forced backend that is unavailable says why, and images stay', async ({ playwright }) => {
   // A browser without the WebGPU flag: forcing WebGPU must fail clearly, not silently fall back.
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const browser = await playwright.chromium.launch({
+    executablePath: test.info().project.use.launchOptions?.executablePath,
+    args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+  });
+  const page = await browser.newPage({ baseURL: test.info().project.use.baseURL });
   await openApp(page, { backend: 'wasm' });
   await uploadAll(page);
-  await page.addInitScript(() => {
-    Object.defineProperty(navigator, 'gpu', { value: undefined });
-  });
-  await page.evaluate(() => Object.defineProperty(navigator, 'gpu', { value: undefined }));
   await page.getByTestId('backend-choice').selectOption('webgpu');
   await expect(page.getByTestId('error')).toContainText(/webgpu/i);
   for (const m of ['bmode', 'cdfi', 'elastography'])
@@ -111,7 +111,7 @@ test('a forced backend that is unavailable says why, and images stay', async ({ 
   await page.getByTestId('backend-choice').selectOption('wasm');
   await expect(page.getByTestId('backend')).toHaveText('wasm');
   await analyze(page);
-  await context.close();
+  await browser.close();
 });
 
 test('a crashed analysis worker is restarted and the images are kept', async ({ page }) => {
@@ -134,5 +134,5 @@ test('index of packs is served and the fixture index is used only when asked', a
   const idx = JSON.parse(readFileSync('tests/.generated/models/index.json', 'utf8'));
   expect(idx.packs[0].id).toBe('fixture-tiny');
   await openApp(page, { backend: 'wasm', models: FIXTURE_INDEX });
-  await expect(page.getByText(/Test fixture/)).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'Test fixture with random weights' })).toBeVisible();
 });

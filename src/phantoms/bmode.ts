@@ -75,31 +75,26 @@ function smoothRow(src: Float32Array, dst: Float32Array, radius: number): void {
 }
 
 /**
- * Log compression into [0, 255] over the dynamic range, after the light smoothing of the
+ * Log compression into [0, 255] over the dynamic range, after the light smoothing (in place) of the
  * envelope that scanners apply (speckle reduction), so speckle nulls do not read as black worms.
  */
 export function logCompress(envelope: Float32Array, width: number, height: number, dynamicRangeDb: number): Uint8Array {
   const n = envelope.length;
-  const db = envelope.slice();
-  boxBlur(db, width, height, 1);
-  for (let i = 0; i < n; i++) db[i] = 20 * Math.log10(db[i]! + 1e-6);
+  boxBlur(envelope, width, height, 1); // in place: the caller does not need the raw envelope afterwards
   const out = new Uint8Array(n);
   const bottom = DISPLAY_TOP_DB - dynamicRangeDb;
   const scale = 255 / dynamicRangeDb;
+  const toDb = 20 / Math.LN10;
   for (let i = 0; i < n; i++) {
-    const g = (db[i]! - bottom) * scale;
+    const g = (toDb * Math.log(envelope[i]! + 1e-6) - bottom) * scale;
     out[i] = g <= 0 ? 0 : g >= 255 ? 255 : g;
   }
   return out;
 }
 
-export interface BmodeField {
-  gray: Uint8Array;
-  envelope: Float32Array;
-}
-
-export function renderBmodeField(scene: Scene, p: PhantomParams, rng: Rng): BmodeField {
+/** The B-mode imaging field as 8-bit grey levels, row-major, scene.width × scene.height. */
+export function renderBmodeField(scene: Scene, p: PhantomParams, rng: Rng): Uint8Array {
   const amplitude = compensatedAmplitude(scene, p);
   const envelope = speckleEnvelope(amplitude, scene.width, scene.height, makePsf(p), rng);
-  return { gray: logCompress(envelope, scene.width, scene.height, p.dynamicRangeDb), envelope };
+  return logCompress(envelope, scene.width, scene.height, p.dynamicRangeDb);
 }

@@ -68,20 +68,30 @@ export function drawText(img: RgbaImage, x: number, y: number, text: string, c: 
   }
 }
 
-/** Copies an RGB field (3 bytes per pixel) into the image at (ox, oy). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Copies an RGB field (3 bytes per pixel) into the image at (ox, oy), clipped. */
 export function blitRgb(img: RgbaImage, rgb: Uint8Array, width: number, height: number, ox: number, oy: number): void {
+  const xa = Math.max(0, -ox);
+  const xb = Math.min(width, img.width - ox);
+  const aligned = LITTLE_ENDIAN && img.data.byteOffset % 4 === 0;
+  // One 32-bit store per pixel instead of four clamped byte stores: this copy runs three times per case.
+  const words = aligned ? new Uint32Array(img.data.buffer, img.data.byteOffset, img.width * img.height) : null;
   for (let y = 0; y < height; y++) {
     const ty = oy + y;
     if (ty < 0 || ty >= img.height) continue;
-    for (let x = 0; x < width; x++) {
-      const tx = ox + x;
-      if (tx < 0 || tx >= img.width) continue;
-      const o = (ty * img.width + tx) * 4;
+    const row = ty * img.width + ox;
+    for (let x = xa; x < xb; x++) {
       const i = (y * width + x) * 3;
-      img.data[o] = rgb[i]!;
-      img.data[o + 1] = rgb[i + 1]!;
-      img.data[o + 2] = rgb[i + 2]!;
-      img.data[o + 3] = 255;
+      if (words) {
+        words[row + x] = (0xff000000 | (rgb[i + 2]! << 16) | (rgb[i + 1]! << 8) | rgb[i]!) >>> 0;
+      } else {
+        const o = (row + x) * 4;
+        img.data[o] = rgb[i]!;
+        img.data[o + 1] = rgb[i + 1]!;
+        img.data[o + 2] = rgb[i + 2]!;
+        img.data[o + 3] = 255;
+      }
     }
   }
 }

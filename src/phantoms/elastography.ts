@@ -31,7 +31,7 @@ export function elastoBoxFor(scene: Scene, rng: Rng): ElastoBox {
   };
 }
 
-/** Relative strain inside the box (1 = box mean), NaN outside. */
+/** Relative strain over the box (1 = box mean), row-major, (x1 - x0 + 1) × (y1 - y0 + 1). */
 export function relativeStrain(scene: Scene, box: ElastoBox, rng: Rng): Float32Array {
   const { width, height, stiffness } = scene;
   const blur = Math.round(pxFromMm(rng.uniform(0.8, 1.6)));
@@ -61,9 +61,10 @@ export function relativeStrain(scene: Scene, box: ElastoBox, rng: Rng): Float32A
     }
   }
   const mean = sum / Math.max(1, count);
-  const out = new Float32Array(width * height).fill(NaN);
+  const bw = box.x1 - box.x0 + 1;
+  const out = new Float32Array(bw * (box.y1 - box.y0 + 1));
   for (let y = box.y0; y <= box.y1; y++) {
-    for (let x = box.x0; x <= box.x1; x++) out[y * width + x] = strain[(y - wy0) * ww + (x - wx0)]! / mean;
+    for (let x = box.x0; x <= box.x1; x++) out[(y - box.y0) * bw + (x - box.x0)] = strain[(y - wy0) * ww + (x - wx0)]! / mean;
   }
   return out;
 }
@@ -109,10 +110,11 @@ function strainColourLut(): Uint8Array {
 /** Blends the colour-coded strain over an RGB field holding the B-mode, inside the box only. */
 export function paintStrain(rgb: Uint8Array, rel: Float32Array, box: ElastoBox, width: number, opacity: number): void {
   const lut = strainColourLut();
+  const bw = box.x1 - box.x0 + 1;
   for (let y = box.y0; y <= box.y1; y++) {
     for (let x = box.x0; x <= box.x1; x++) {
       const i = y * width + x;
-      const k = Math.round(strainScalePosition(rel[i]!) * (LUT_SIZE - 1)) * 3;
+      const k = Math.round(strainScalePosition(rel[(y - box.y0) * bw + (x - box.x0)]!) * (LUT_SIZE - 1)) * 3;
       rgb[i * 3] = rgb[i * 3]! * (1 - opacity) + lut[k]! * opacity;
       rgb[i * 3 + 1] = rgb[i * 3 + 1]! * (1 - opacity) + lut[k + 1]! * opacity;
       rgb[i * 3 + 2] = rgb[i * 3 + 2]! * (1 - opacity) + lut[k + 2]! * opacity;

@@ -46,7 +46,7 @@ export function renderCase(p: PhantomParams): PhantomCase {
   const chromeRng = createRng(hashSeed(p.seed, p.cls, 'chrome'));
   const labels = chromeLabels(chromeRng);
   const scene = buildScene(p, rng);
-  const { gray } = renderBmodeField(scene, p, rng);
+  const gray = renderBmodeField(scene, p, rng);
   // A slight warm/cool tint, as scanners' grey maps have.
   const tint: Rgb = [1, chromeRng.uniform(0.96, 1), chromeRng.uniform(0.9, 1)];
   const bmodeRgb = grayToRgb(gray, tint);
@@ -178,13 +178,14 @@ function screenMasks(scene: Scene, vessels: Uint8Array): PhantomMasks {
 
 /** The sonographer's box: the node's extent plus a margin that varies per side, kept inside the field. */
 function fieldRoi(scene: Scene, p: PhantomParams, rng: Rng): Rect {
-  let x0 = FIELD_WIDTH;
-  let y0 = FIELD_HEIGHT;
+  const { width, height, node } = scene;
+  let x0 = width;
+  let y0 = height;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < FIELD_HEIGHT; y++) {
-    for (let x = 0; x < FIELD_WIDTH; x++) {
-      if (!scene.node[y * FIELD_WIDTH + x]) continue;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!node[y * width + x]) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;

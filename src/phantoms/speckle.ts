@@ -82,14 +82,22 @@ function tripleBoxEnergy(r: number): number {
   return e;
 }
 
+type Buffers = [Float32Array, Float32Array, Float32Array, Float32Array];
+let scratch: Buffers | null = null;
+
+/** Four working buffers reused across calls (every image has the same size): less garbage collection. */
+function scratchBuffers(n: number): Buffers {
+  if (scratch?.[0].length !== n) scratch = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  return scratch;
+}
+
 /**
  * Envelope of the beamformed echo for a field of backscatter amplitudes (sqrt of power), row-major
  * width × height. Returns Rayleigh-distributed values in homogeneous regions.
  */
 export function speckleEnvelope(amplitude: Float32Array, width: number, height: number, psf: Psf, rng: Rng): Float32Array {
   const n = width * height;
-  const re = new Float32Array(n);
-  const im = new Float32Array(n);
+  const [re, im, lre, lim] = scratchBuffers(n);
   fillNormal(rng, re);
   fillNormal(rng, im);
   const half = Math.SQRT1_2; // each quadrature carries half the power
@@ -101,8 +109,6 @@ export function speckleEnvelope(amplitude: Float32Array, width: number, height: 
 
   // Lateral pass: a Gaussian approximated by three box filters (cost independent of the width),
   // radius chosen per band of rows because the beam widens away from the focus.
-  const lre = new Float32Array(n);
-  const lim = new Float32Array(n);
   const t1 = new Float32Array(width);
   const t2 = new Float32Array(width);
   const band = 8;

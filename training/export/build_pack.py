@@ -63,7 +63,7 @@ def export_trained_pack(
     specs, quant, metrics = {}, {}, []
     ablation_by_mod = {r.modality: r.report for r in ablation[0]} if ablation else {}
     for r in results:
-        dtype, qrec = choose_weights_dtype(r.model, r.test_images, r.test_labels)
+        dtype, qrec = choose_weights_dtype(r.model, r.test_images, r.test_labels, temperature=r.temperature)
         log(f"[export] {r.modality}: {dtype} (uint8 AUC drop {qrec['uint8AucDrop']:+.4f})")
         specs[r.modality] = write_modality(pack_dir, ModalityExport(
             r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))

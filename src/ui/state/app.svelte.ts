@@ -17,6 +17,7 @@ import {
   type RuntimeClient,
   type SkippedBackend,
 } from '../../runtime';
+import { i18n } from '../../i18n/index.svelte';
 import { SlotState } from './slot.svelte';
 import { version as APP_VERSION } from '../../../package.json';
 
@@ -32,6 +33,8 @@ export interface ModalityResult {
 }
 
 export type AppError = { code: ClientErrorCode | 'index-unavailable'; detail?: string };
+
+export type DemoClass = 'metastatic' | 'lymphoma' | 'benign';
 
 export type Phase = 'starting' | 'ready' | 'analyzing' | 'failed';
 
@@ -64,6 +67,7 @@ export class AppState {
   results = $state.raw<Partial<Record<Modality, ModalityResult>>>({});
   heatmapClass = $state(0);
   heatmapOpacity = $state(0.55);
+  private lastDemo = $state<{ cls: DemoClass; seed: number } | null>(null);
   /** Id of the history case the current results are saved as (null: not saved). */
   savedCaseId = $state<string | null>(null);
   /** The history case the current results were reopened from. */
@@ -99,6 +103,11 @@ export class AppState {
     const probs: Partial<Record<Modality, number[]>> = {};
     for (const [mod, r] of Object.entries(this.results) as [Modality, ModalityResult][]) probs[mod] = r.result.probabilities;
     return fuse(m.fusion, probs);
+  }
+
+  /** The simulated case the slots hold (any slot still showing it), so it is labelled as such. */
+  get demo(): { cls: DemoClass; seed: number } | null {
+    return MODALITIES.some((m) => this.slots[m].image?.kind === 'simulated') ? this.lastDemo : null;
   }
 
   get canAnalyze(): boolean {
@@ -273,6 +282,33 @@ export class AppState {
     this.savedCaseId = record.id;
     this.reopenedFrom = record;
     this.error = null;
+  }
+
+  /**
+   * Fills the three slots with a freshly simulated node (docs/phantoms.md), each with the crop a
+   * sonographer would draw. The simulator is loaded on first use only.
+   */
+  async loadDemoCase(cls: DemoClass | null): Promise<void> {
+    const { generateCase, PIXEL_SPACING_MM } = await import('../../phantoms');
+    const classes: DemoClass[] = ['metastatic', 'lymphoma', 'benign'];
+    const chosen = cls ?? classes[Math.floor(Math.random() * classes.length)]!;
+    const seed = Math.floor(Math.random() * 900_000) + 100_000;
+    const c = generateCase({ seed, cls: chosen });
+    const m = i18n.m;
+    for (const mod of MODALITIES) {
+      const pixels = c.images[mod];
+      const decoded = {
+        pixels,
+        sourceWidth: pixels.width,
+        sourceHeight: pixels.height,
+        downscaled: false,
+        kind: 'simulated',
+        pixelSpacingMm: { x: PIXEL_SPACING_MM, y: PIXEL_SPACING_MM },
+      };
+      this.slots[mod].loadPixels(decoded, m.demo.fileName(m.demo.classes[chosen], seed, m.modality[mod]), c.rois[mod]);
+    }
+    this.results = {};
+    this.lastDemo = { cls: chosen, seed };
   }
 
   isStale(mod: Modality): boolean {

@@ -2,16 +2,18 @@
 
 import {
   checkModalityFit,
+  cropRgba,
   decodeImageFile,
-  fullRect,
   ImageInputError,
+  proposeRoi,
   type DecodedImage,
   type PlausibilityWarning,
   type Rect,
+  type RoiProposal,
 } from '../../imaging';
 import type { Modality } from '../../model-pack/manifest';
 
-export type SlotError = { code: ImageInputError['code']; fileName: string };
+export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
 
 export class SlotState {
   readonly modality: Modality;
@@ -23,6 +25,10 @@ export class SlotState {
   loading = $state(false);
   /** Bumped on every change of image or ROI, so results can tell they are out of date. */
   revision = $state(0);
+  /** Where the current ROI came from: proposed automatically, declared by the file, or the user's. */
+  roiSource = $state<RoiProposal['source'] | 'user'>('whole');
+  /** The file itself, kept to decode another frame of a multi-frame DICOM. */
+  private file: Blob | null = null;
 
   constructor(modality: Modality) {
     this.modality = modality;
@@ -38,13 +44,59 @@ export class SlotState {
       const decoded = await decodeImageFile(file, name);
       this.image = decoded;
       this.fileName = name;
-      this.roi = fullRect(decoded.pixels.width, decoded.pixels.height);
-      this.warning = checkModalityFit(decoded.pixels, this.modality);
+      this.file = file;
+      this.propose();
       this.error = null;
-      this.revision++;
     } catch (e) {
-      const code = e instanceof ImageInputError ? e.code : 'decode-failed';
-      this.error = { code, fileName: name };
+      this.error =
+        e instanceof ImageInputError
+          ? { code: e.code, fileName: name, detail: e.detail }
+          : { code: 'decode-failed', fileName: name };
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Puts already-decoded pixels into the slot (simulated demo cases), with the ROI to start from. */
+  loadPixels(decoded: DecodedImage, name: string, roi: Rect): void {
+    this.image = decoded;
+    this.fileName = name;
+    this.file = null;
+    this.error = null;
+    this.roi = roi;
+    this.roiSource = 'user';
+    this.warning = checkModalityFit(cropRgba(decoded.pixels, roi), this.modality);
+    this.revision++;
+  }
+
+  /** Sets the ROI to the automatic proposal (image area of a screenshot, colour panel of a dual view). */
+  propose(): void {
+    const img = this.image;
+    if (!img) return;
+    const p = proposeRoi(img.pixels, this.modality, img.imageArea ? [img.imageArea] : []);
+    this.roi = p.rect;
+    this.roiSource = p.source;
+    this.warning = checkModalityFit(cropRgba(img.pixels, p.rect), this.modality);
+    this.revision++;
+  }
+
+  /** Shows another frame of a multi-frame file; the ROI stays where it is. */
+  async selectFrame(frame: number): Promise<void> {
+    const img = this.image;
+    if (!img || !this.file || !img.frames || frame === img.frameIndex || frame < 0 || frame >= img.frames) return;
+    this.loading = true;
+    try {
+      const decoded = await decodeImageFile(this.file, this.fileName ?? '', { frame });
+      this.image = decoded;
+      if (!this.roi || this.roi.x + this.roi.width > decoded.pixels.width || this.roi.y + this.roi.height > decoded.pixels.height)
+        this.propose();
+      else this.revision++;
+      this.error = null;
+    } catch (e) {
+      this.error =
+        e instanceof ImageInputError
+          ? { code: e.code, fileName: this.fileName ?? '', detail: e.detail }
+          : { code: 'decode-failed', fileName: this.fileName ?? '' };
     } finally {
       this.loading = false;
     }
@@ -52,11 +104,13 @@ export class SlotState {
 
   setRoi(r: Rect): void {
     this.roi = r;
+    this.roiSource = 'user';
     this.revision++;
   }
 
   clear(): void {
     this.image = null;
+    this.file = null;
     this.fileName = null;
     this.roi = null;
     this.warning = null;

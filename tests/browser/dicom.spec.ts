@@ -6,7 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { dicomFixtures, unsupportedDicomFixtures } from '../../scripts/make-dicom-fixtures';
+import { dicomFixtures, FIXTURE_PATIENT, unsupportedDicomFixtures } from '../../scripts/make-dicom-fixtures';
+import { openApp, upload } from './helpers';
 
 function workerAsset(): string {
   const f = readdirSync(join('dist', 'assets')).find((n) => /^decode-worker-.*\.js$/.test(n));
@@ -82,4 +83,46 @@ test('unsupported transfer syntaxes are named in the error', async ({ page }) =>
     expect(r.code).toBe('dicom-syntax');
     expect(r.detail).toContain(u.syntax);
   }
+});
+
+test('DICOM in the slots: cine frame picker, millimetres, named syntax errors, no patient details', async ({ page }) => {
+  await openApp(page, { backend: 'wasm' });
+  const fx = (n: string) => Buffer.from(dicomFixtures().find((f) => f.name === n)!.bytes);
+  const bmode = page.getByTestId('slot-bmode');
+
+  // A file without extension is recognised by its DICM preamble.
+  await upload(page, 'bmode', 'IM0001', fx('mono2-implicit'), 'application/octet-stream');
+  await expect(bmode.getByTestId('roi-canvas')).toBeVisible();
+  await expect(bmode.getByTestId('dicom-info-bmode')).toContainText('Implicit VR Little Endian');
+
+  // Pixel spacing 0.2 × 0.25 mm on a 48 × 36 image: the whole-image ROI is 9.6 × 9.0 mm.
+  await upload(page, 'bmode', 'spacing.dcm', fx('mono2-explicit.dcm'), 'application/dicom');
+  await bmode.getByTestId('roi-whole').click();
+  await expect(bmode.getByTestId('roi-mm')).toContainText('9.6 × 9.0 mm');
+
+  // Cine: the frame picker changes the frame and keeps the ROI.
+  await upload(page, 'bmode', 'cine.dcm', fx('cine-4-frames.dcm'), 'application/dicom');
+  const picker = bmode.getByTestId('frame-bmode');
+  await expect(picker).toBeVisible();
+  await expect(bmode.getByTestId('frame-label-bmode')).toHaveText('Frame 1 of 4');
+  await picker.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(bmode.getByTestId('frame-label-bmode')).toHaveText('Frame 3 of 4');
+
+  // JPEG baseline in the CDFI slot, then an unsupported syntax: named, and the slot keeps its image.
+  await upload(page, 'cdfi', 'jpeg.dcm', fx('jpeg-baseline.dcm'), 'application/dicom');
+  await expect(page.getByTestId('slot-cdfi').getByTestId('roi-canvas')).toBeVisible();
+  const j2k = unsupportedDicomFixtures().find((u) => u.syntax === 'JPEG 2000')!;
+  await upload(page, 'cdfi', 'j2k.dcm', Buffer.from(j2k.bytes), 'application/dicom');
+  await expect(page.getByTestId('slot-cdfi').getByTestId('error')).toContainText('JPEG 2000 (1.2.840.10008.1.2.4.91)');
+  await expect(page.getByTestId('slot-cdfi').getByTestId('roi-canvas')).toBeVisible();
+
+  // Patient details never reach the page.
+  const text = await page.locator('body').innerText();
+  for (const v of Object.values(FIXTURE_PATIENT)) expect(text).not.toContain(v);
+  expect(text).not.toContain('DOE');
+
+  await page.getByTestId('analyze').click();
+  await expect(page.getByTestId('results')).toBeVisible({ timeout: 170_000 });
 });

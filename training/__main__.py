@@ -107,7 +107,7 @@ def cmd_rebuild(a: argparse.Namespace) -> None:
 
     rt = setup_runtime()
     rebuild_default_pack(rt, a.per_class, a.phantom_seed, a.seed, a.stage1_epochs, a.stage1_size, a.epochs,
-                         a.ablation, Path(a.run_dir))
+                         a.ablation, a.ablation_modality, Path(a.run_dir))
     teardown(rt)
 
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     s1.add_argument("--busi", default=str(SHARED_DATA / "busi"))
     s1.add_argument("--ddti", default=str(SHARED_DATA / "ddti"))
     s1.add_argument("--out", default=str(RUNS / "stage1"))
-    s1.add_argument("--epochs", type=int, default=14)
+    s1.add_argument("--epochs", type=int, default=12)
     s1.add_argument("--image-size", type=int, default=160)
     common(s1)
     s1.set_defaults(fn=cmd_stage1)
@@ -182,10 +182,12 @@ def main(argv: list[str] | None = None) -> None:
     rb.add_argument("--per-class", type=int, default=500)
     rb.add_argument("--phantom-seed", type=int, default=2025)
     rb.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    rb.add_argument("--stage1-epochs", type=int, default=14)
+    rb.add_argument("--stage1-epochs", type=int, default=12)
     rb.add_argument("--stage1-size", type=int, default=160)
-    rb.add_argument("--epochs", type=int, default=5, help="stage-2 epochs per modality")
+    rb.add_argument("--epochs", type=int, default=4, help="stage-2 epochs per modality")
     rb.add_argument("--ablation", action="store_true", help="also train stage 2 from scratch (same split)")
+    rb.add_argument("--ablation-modality", action="append", choices=MODALITY_CHOICES,
+                    help="limit the ablation to these modalities (default: all three)")
     rb.add_argument("--run-dir", default=str(RUNS / "default"))
     rb.set_defaults(fn=cmd_rebuild)
 

@@ -103,9 +103,11 @@ export function hilumWeight(s: NodeShape, u: number, v: number): number {
   const du = (u - h.u) / h.ha;
   const dv = (v - h.v) / h.hb;
   const core = 1 - Math.sqrt(du * du + dv * dv);
-  // The channel: a narrow band (half-width hb/2) around u = h.u, from the hilum centre out through the capsule.
+  // The channel from the hilum centre out through the capsule, widening like a funnel towards the
+  // capsule where the hilar fat is continuous with the perinodal fat.
   const beyond = (v - h.v) * h.side;
-  const channel = beyond > 0 ? 1 - Math.abs(u - h.u) / (h.hb * 0.5) : -1;
+  const halfWidth = h.hb * (0.35 + 0.9 * Math.min(1, beyond / s.b));
+  const channel = beyond > 0 ? 1 - Math.abs(u - h.u) / halfWidth : -1;
   const w = Math.max(core, channel);
   return w <= 0 ? 0 : Math.min(1, w * 4);
 }

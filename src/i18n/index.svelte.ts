@@ -21,3 +21,8 @@ class I18n {
 
 export const i18n = new I18n();
 export type { Messages };
+
+/** A class's name in the current language: the catalogue's for known ids, else the model pack's label. */
+export function classLabel(c: { id: string; label: string }): string {
+  return i18n.locale === 'en' ? c.label : (i18n.m.classes[c.id] ?? c.label);
+}

@@ -222,6 +222,7 @@ export const en = {
     roiDeclared: 'Region set to the image area the DICOM file declares. Adjust it if needed.',
     proposeRoi: 'Propose region',
     loading: 'Reading the image…',
+    pasted: 'pasted image',
   },
   heatmap: {
     colormap: 'Colour map',

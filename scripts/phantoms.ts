@@ -3,7 +3,8 @@
  *
  *   npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W]
  *
- * Workers default to min(2, CPU count); each writes its own cases, rows are merged in case order.
+ * --workers W spreads cases over W worker threads (default 1: the CPU is usually shared); each writes
+ * its own cases, rows are merged in case order, output is identical to a single-threaded run.
  *
  * Layout (same case id in every folder = same node):
  *   DIR/2d/<class-index>/<case>.png       B-mode ROI crop (what the model sees), native resolution
@@ -15,11 +16,10 @@
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PNG } from 'pngjs';
-import { cropRgba, type Rect } from '../src/imaging/roi';
+import { clampRect, fullRect, type Rect } from '../src/imaging/roi';
 import type { RgbaImage } from '../src/imaging/resize';
 import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type NodeClass, type PhantomCase } from '../src/phantoms';
 
@@ -36,7 +36,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { out: '', perClass: 10, seed: 1, full: false, workers: Math.min(2, availableParallelism()) };
+  const opts: Options = { out: '', perClass: 10, seed: 1, full: false, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -61,18 +61,23 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
-function encodeRgb(img: RgbaImage): Buffer {
-  const png = new PNG({
-    width: img.width,
-    height: img.height,
-    colorType: 2,
-    inputColorType: 6,
-    inputHasAlpha: true,
-    deflateLevel: 4,
-  });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+/** PNG (RGB) of `rect` of an RGBA image; the alpha is dropped here so pngjs can skip its own repacking. */
+function encodeRgbCrop(img: RgbaImage, rect: Rect): Buffer {
+  const r = clampRect(rect, img.width, img.height);
+  const rgb = Buffer.alloc(r.width * r.height * 3);
+  for (let y = 0; y < r.height; y++) {
+    let s = ((r.y + y) * img.width + r.x) * 4;
+    let d = y * r.width * 3;
+    for (let x = 0; x < r.width; x++, s += 4, d += 3) {
+      rgb[d] = img.data[s]!;
+      rgb[d + 1] = img.data[s + 1]!;
+      rgb[d + 2] = img.data[s + 2]!;
+    }
+  }
+  const png = new PNG({ width: r.width, height: r.height });
+  png.data = rgb;
   // One fixed row filter: pngjs otherwise tries all five per row, which dominates encoding time.
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 4, filterType: 1 });
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 4, filterType: 1 });
 }
 
 function encodeMask(mask: Uint8Array, width: number, rect: Rect): Buffer {
@@ -93,9 +98,12 @@ function csvValue(v: unknown): string {
 function writeCase(opts: Options, pc: PhantomCase, id: string): void {
   for (const m of MODALITIES) {
     const dir = join(opts.out, MODALITY_DIRS[m], String(pc.classIndex));
-    writeFileSync(join(dir, `${id}.png`), encodeRgb(cropRgba(pc.images[m], pc.rois[m])));
+    writeFileSync(join(dir, `${id}.png`), encodeRgbCrop(pc.images[m], pc.rois[m]));
     if (opts.full)
-      writeFileSync(join(opts.out, 'full', MODALITY_DIRS[m], String(pc.classIndex), `${id}.png`), encodeRgb(pc.images[m]));
+      writeFileSync(
+        join(opts.out, 'full', MODALITY_DIRS[m], String(pc.classIndex), `${id}.png`),
+        encodeRgbCrop(pc.images[m], fullRect(pc.images[m].width, pc.images[m].height)),
+      );
   }
   for (const name of MASK_NAMES)
     writeFileSync(join(opts.out, 'masks', `${id}_${name}.png`), encodeMask(pc.masks[name], pc.maskWidth, pc.rois.bmode));

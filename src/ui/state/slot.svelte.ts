@@ -76,7 +76,11 @@ export class SlotState {
     const p = proposeRoi(img.pixels, this.modality, img.imageArea ? [img.imageArea] : []);
     this.roi = p.rect;
     this.roiSource = p.source;
-    this.warning = checkModalityFit(cropRgba(img.pixels, p.rect), this.modality);
+    // B-mode: only colour inside the region matters (scanner chrome has coloured bars and markers).
+    // CDFI/elastography: grayscale both in the region and in the whole picture (an avascular node
+    // still shows its colour box and scale) before asking whether it is in the right slot.
+    const inRoi = checkModalityFit(cropRgba(img.pixels, p.rect), this.modality);
+    this.warning = this.modality === 'bmode' || inRoi === null ? inRoi : checkModalityFit(img.pixels, this.modality);
     this.revision++;
   }
 

@@ -129,7 +129,14 @@ export function sampleParams(seed: number, cls: NodeClass): PhantomParams {
   const tiltDeg = rng.uniform(-12, 12);
   const minTop = skinMm + fatMm + (scmCovers ? 3.5 : 0.8);
   const maxBottom = FIELD_DEPTH_MM - 3;
-  const halfExtent = shortAxisMm / 2 + Math.abs(Math.sin((tiltDeg * Math.PI) / 180)) * (longAxisMm / 2);
+  let halfExtent = shortAxisMm / 2 + Math.abs(Math.sin((tiltDeg * Math.PI) / 180)) * (longAxisMm / 2);
+  // A very large node under thick superficial layers would not fit the 36 mm depth: shrink it (rare).
+  const fit = (maxBottom - minTop) / (2 * halfExtent);
+  if (fit < 1) {
+    shortAxisMm *= fit;
+    longAxisMm *= fit;
+    halfExtent *= fit;
+  }
   const centerDepthMm = Math.max(
     minTop + halfExtent,
     Math.min(maxBottom - halfExtent, rng.uniform(minTop + halfExtent, minTop + halfExtent + 9)),

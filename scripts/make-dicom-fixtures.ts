@@ -329,6 +329,18 @@ export function dicomFixtures(): DicomFixture[] {
     pixelSpacingMm: { x: 0.2, y: 0.25 },
   });
   out.push({
+    name: 'mono1-explicit.dcm',
+    description: 'MONOCHROME1 8-bit (inverted grayscale)',
+    bytes: file({
+      transferSyntax: TS.explicit,
+      dataset: imageAttrs(W, H, 'MONOCHROME1', 1),
+      pixelData: grayBytes(g).map((v) => 255 - v),
+    }),
+    frames: [g],
+    tolerance: 0,
+    jpeg: false,
+  });
+  out.push({
     name: 'mono2-implicit',
     description: 'MONOCHROME2 8-bit, implicit VR little endian, no file extension',
     bytes: file({ transferSyntax: TS.implicit, dataset: imageAttrs(W, H, 'MONOCHROME2', 1), pixelData: grayBytes(g) }),

@@ -40,7 +40,26 @@ function ybrToRgb(out: Uint8ClampedArray, o: number, y: number, cb: number, cr: 
 function monochrome(img: DicomImage, b: Uint8Array, start: number): Uint8ClampedArray {
   const n = img.rows * img.columns;
   const out = new Uint8ClampedArray(n * 4);
-  const values = new Float64Array(n);
+  const invert = img.photometric === 'MONOCHROME1';
+  if (
+    img.bitsAllocated === 8 &&
+    img.bitsStored >= 8 &&
+    (img.rescaleSlope || 1) === 1 &&
+    img.rescaleIntercept === 0 &&
+    img.windowWidth === null
+  ) {
+    // 8-bit ultrasound, the usual case: stored values are display values.
+    for (let i = 0; i < n; i++) {
+      const g = invert ? 255 - b[start + i]! : b[start + i]!;
+      const o = i * 4;
+      out[o] = g;
+      out[o + 1] = g;
+      out[o + 2] = g;
+      out[o + 3] = 255;
+    }
+    return out;
+  }
+  const values = new Float32Array(n);
   if (img.bitsAllocated === 8) {
     const mask = img.bitsStored >= 8 ? 0xff : (1 << img.bitsStored) - 1;
     for (let i = 0; i < n; i++) values[i] = b[start + i]! & mask;
@@ -75,7 +94,6 @@ function monochrome(img: DicomImage, b: Uint8Array, start: number): Uint8Clamped
     }
   }
   const range = hi > lo ? hi - lo : 1;
-  const invert = img.photometric === 'MONOCHROME1';
   for (let i = 0; i < n; i++) {
     const v = values[i]! * slope + intercept;
     let g = clamp8(((v - lo) / range) * 255);

@@ -4,6 +4,7 @@
  * the slot shows frames, physical scale and errors without ever showing patient details.
  */
 import { readdirSync } from 'node:fs';
+import * as jpeg from 'jpeg-js';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { dicomFixtures, FIXTURE_PATIENT, unsupportedDicomFixtures } from '../../scripts/make-dicom-fixtures';
@@ -125,4 +126,56 @@ test('DICOM in the slots: cine frame picker, millimetres, named syntax errors, n
 
   await page.getByTestId('analyze').click();
   await expect(page.getByTestId('results')).toBeVisible({ timeout: 170_000 });
+});
+
+/** A JPEG with an EXIF APP1 segment saying "rotate 90° clockwise" (orientation 6). */
+function jpegWithOrientation(w: number, h: number, orientation: number): Buffer {
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) rgba.set(x < w / 2 ? [230, 230, 230, 255] : [20, 20, 20, 255], (y * w + x) * 4);
+  const plain = jpeg.encode({ data: rgba, width: w, height: h }, 90).data;
+  const tiff = Buffer.from([
+    0x49,
+    0x49,
+    0x2a,
+    0x00,
+    0x08,
+    0x00,
+    0x00,
+    0x00, // little-endian TIFF header, IFD at 8
+    0x01,
+    0x00, // one entry
+    0x12,
+    0x01,
+    0x03,
+    0x00,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    orientation,
+    0x00,
+    0x00,
+    0x00, // Orientation, SHORT, 1
+    0x00,
+    0x00,
+    0x00,
+    0x00, // no next IFD
+  ]);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), tiff]);
+  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
+  return Buffer.concat([plain.subarray(0, 2), app1, plain.subarray(2)]);
+}
+
+test('EXIF orientation is honoured when decoding a photo', async ({ page }) => {
+  await page.goto('./?models=/__fixtures__/none.json');
+  const r = await decodeInWorker(page, new Uint8Array(jpegWithOrientation(64, 32, 6)), 0);
+  expect(r.ok).toBe(true);
+  if (!r.ok) return;
+  // Rotated 90° clockwise: 32 wide, 64 high; the bright left half is now on top.
+  expect([r.width, r.height]).toEqual([32, 64]);
+  const px = Buffer.from(r.b64, 'base64');
+  const at = (x: number, y: number) => px[(y * r.width + x) * 4]!;
+  expect(at(16, 8)).toBeGreaterThan(180);
+  expect(at(16, 56)).toBeLessThan(70);
 });

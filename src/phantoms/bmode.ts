@@ -6,6 +6,7 @@
 
 import { MM_PER_PX, pxFromMm } from './layout';
 import { boxBlur } from './noise';
+import { reusableFloat32 } from './pool';
 import type { Rng } from './rng';
 import type { Scene } from './scene';
 import { speckleEnvelope, type Psf } from './speckle';
@@ -32,7 +33,7 @@ export function makePsf(p: PhantomParams): Psf {
 /** Amplitude reaching the display before speckle: sqrt(backscatter) × attenuation × TGC × gain. */
 export function compensatedAmplitude(scene: Scene, p: PhantomParams): Float32Array {
   const { width, height, echo, atten } = scene;
-  const out = new Float32Array(width * height);
+  const out = reusableFloat32('bmode.amplitude', width * height);
   const dbPerPxPerUnit = 2 * p.frequencyMHz * MM_PER_PX * 0.1; // two-way, per pixel of depth, per dB/(cm·MHz)
   const column = new Float32Array(width);
   const lateral = new Float32Array(width);

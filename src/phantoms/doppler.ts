@@ -7,6 +7,7 @@
 import { pxFromMm } from './layout';
 import { nodeBounds } from './node-shape';
 import { smoothNoise } from './noise';
+import { reusableFloat32, reusableUint8 } from './pool';
 import type { Rng } from './rng';
 import type { Scene } from './scene';
 import type { PhantomParams } from './types';
@@ -44,14 +45,14 @@ export function insideBox(b: ColourBox, x: number, y: number): boolean {
 export interface DopplerMap {
   /** Doppler velocity along the beam, cm/s, positive towards the probe; 0 where no flow. */
   velocity: Float32Array;
-  /** Intranodal vessel lumens (0/1), field pixels, before dropout. */
+  /** Intranodal vessel lumens (0/1), field pixels, before dropout. Reused by the next case: copy it. */
   vesselMask: Uint8Array;
 }
 
 export function dopplerMap(scene: Scene, vessels: VesselSegment[], p: PhantomParams, rng: Rng): DopplerMap {
   const { width, height } = scene;
-  const velocity = new Float32Array(width * height);
-  const vesselMask = new Uint8Array(width * height);
+  const velocity = reusableFloat32('doppler.velocity', width * height, true);
+  const vesselMask = reusableUint8('doppler.vessels', width * height, true);
   const theta = (p.steeringDeg * Math.PI) / 180;
   // Unit vector from the scatterer back to the (steered) transducer.
   const tx = -Math.sin(theta);

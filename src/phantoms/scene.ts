@@ -1,11 +1,13 @@
 /**
  * The acoustic and mechanical scene of one case, in field pixels (FIELD_WIDTH × FIELD_HEIGHT,
  * x lateral, y depth): backscatter power, attenuation, stiffness, and the structure masks.
- * Rendering (speckle, Doppler, strain) only reads this.
+ * Rendering (speckle, Doppler, strain) only reads this. Its arrays are reused by the next case
+ * (see pool.ts): copy anything that must outlive the rendering of this one.
  */
 
 import { FIELD_HEIGHT, FIELD_WIDTH, pxFromMm } from './layout';
 import { smoothNoise } from './noise';
+import { reusableFloat32, reusableUint8 } from './pool';
 import { contourRadiusFast, hilumWeight, makeNodeShape, nodeBounds, type NodeShape } from './node-shape';
 import type { Rng } from './rng';
 import type { PhantomParams } from './types';
@@ -57,9 +59,10 @@ export function buildScene(p: PhantomParams, rng: Rng): Scene {
   const width = FIELD_WIDTH;
   const height = FIELD_HEIGHT;
   const n = width * height;
-  const echo = new Float32Array(n);
-  const atten = new Float32Array(n);
-  const stiffness = new Float32Array(n);
+  // Fully overwritten by the background pass, so stale contents do not matter.
+  const echo = reusableFloat32('scene.echo', n);
+  const atten = reusableFloat32('scene.atten', n);
+  const stiffness = reusableFloat32('scene.stiffness', n);
   const shape = makeNodeShape(p, rng);
 
   const layers = layerBoundaries(p, rng, width, shape);
@@ -86,9 +89,9 @@ function paintBackground(
 ): void {
   const hw = Math.ceil(width / BG_SCALE);
   const hh = Math.ceil(height / BG_SCALE);
-  const he = new Float32Array(hw * hh);
-  const ha = new Float32Array(hw * hh);
-  const hs = new Float32Array(hw * hh);
+  const he = reusableFloat32('background.echo', hw * hh);
+  const ha = reusableFloat32('background.atten', hw * hh);
+  const hs = reusableFloat32('background.stiffness', hw * hh);
   const fatTexture = smoothNoise(rng, hw, hh, 15, 5);
   const septa = smoothNoise(rng, hw, hh, 35, 7);
   const fibres = smoothNoise(rng, hw, hh, 30, 2);
@@ -268,10 +271,10 @@ function paintNode(
 ): NodeMasks {
   const n = width * height;
   const masks: NodeMasks = {
-    node: new Uint8Array(n),
-    hilum: new Uint8Array(n),
-    necrosis: new Uint8Array(n),
-    calcifications: new Uint8Array(n),
+    node: reusableUint8('scene.node', n, true),
+    hilum: reusableUint8('scene.hilum', n, true),
+    necrosis: reusableUint8('scene.necrosis', n, true),
+    calcifications: reusableUint8('scene.calcifications', n, true),
   };
   const sharp = p.borderSharpness;
   const edgePx = pxFromMm(0.12 + (1 - sharp) * 1.1);

@@ -8,6 +8,7 @@
  * those of the RF model, and pixels stay at 0.1 mm.
  */
 
+import { reusableFloat32 } from './pool';
 import { fillNormal, type Rng } from './rng';
 
 export interface Psf {
@@ -82,13 +83,14 @@ function tripleBoxEnergy(r: number): number {
   return e;
 }
 
-type Buffers = [Float32Array, Float32Array, Float32Array, Float32Array];
-let scratch: Buffers | null = null;
-
-/** Four working buffers reused across calls (every image has the same size): less garbage collection. */
-function scratchBuffers(n: number): Buffers {
-  if (scratch?.[0].length !== n) scratch = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  return scratch;
+/** Working buffers, fully overwritten on every call. */
+function scratchBuffers(n: number): [Float32Array, Float32Array, Float32Array, Float32Array] {
+  return [
+    reusableFloat32('speckle.re', n),
+    reusableFloat32('speckle.im', n),
+    reusableFloat32('speckle.lre', n),
+    reusableFloat32('speckle.lim', n),
+  ];
 }
 
 /**

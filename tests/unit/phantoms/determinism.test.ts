@@ -19,6 +19,15 @@ describe('phantom determinism', () => {
     }
   });
 
+  it('does not depend on the cases rendered before (reused working buffers start clean)', () => {
+    const first = generateCase({ seed: 9, cls: 'metastatic' });
+    generateCase({ seed: 10, cls: 'lymphoma' });
+    const again = generateCase({ seed: 9, cls: 'metastatic' });
+    for (const m of ['bmode', 'cdfi', 'elastography'] as const)
+      expect(digest(again.images[m].data)).toBe(digest(first.images[m].data));
+    for (const name of MASK_NAMES) expect(digest(again.masks[name])).toBe(digest(first.masks[name]));
+  });
+
   it('gives different cases for different seeds or classes', () => {
     const a = generateCase({ seed: 1, cls: 'benign' });
     const b = generateCase({ seed: 2, cls: 'benign' });

@@ -14,7 +14,7 @@ function cacheOf(opts: { drop?: string; alter?: string } = {}) {
     const file = join(ROOT, rel);
     if (!url.startsWith(BASE) || rel.endsWith(opts.drop ?? '\0') || !existsSync(file)) return undefined;
     const bytes = new Uint8Array(readFileSync(file));
-    if (opts.alter && rel.endsWith(opts.alter)) bytes[0] ^= 1;
+    if (opts.alter && rel.endsWith(opts.alter)) bytes[0] = bytes[0]! ^ 1;
     return new Response(bytes);
   };
 }

@@ -131,6 +131,7 @@ const TS = {
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpeg2000: '1.2.840.10008.1.2.4.91',
   rle: '1.2.840.10008.1.2.5',
+  jpegLs: '1.2.840.10008.1.2.4.80',
 };
 
 /** Identifying attributes every fixture carries, so tests can check they never come out. */
@@ -251,6 +252,45 @@ function ybr422(img: Rgba, planar: boolean): Uint8Array {
       } else out.set([a[0], b[0], cb, cr], i * 2);
     }
   return out;
+}
+
+/** PackBits: runs of 3+ equal bytes as repeat packets, the rest as literal packets. */
+function packBits(src: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < src.length) {
+    let run = 1;
+    while (i + run < src.length && run < 128 && src[i + run] === src[i]) run++;
+    if (run >= 3) {
+      out.push(257 - run, src[i]!);
+      i += run;
+      continue;
+    }
+    const start = i;
+    while (i < src.length && i - start < 128) {
+      if (i + 2 < src.length && src[i] === src[i + 1] && src[i] === src[i + 2]) break;
+      i++;
+    }
+    out.push(i - start - 1, ...src.subarray(start, i));
+  }
+  return new Uint8Array(out);
+}
+
+/** One RLE Lossless frame: header with segment offsets, then one PackBits segment per plane. */
+function rleFrame(planes: Uint8Array[]): Uint8Array {
+  const segs = planes.map((p) => {
+    const e = packBits(p);
+    return e.length % 2 ? concat([e, new Uint8Array([0x80])]) : e;
+  });
+  const header = new Uint8Array(64);
+  const dv = new DataView(header.buffer);
+  dv.setUint32(0, segs.length, true);
+  let at = 64;
+  segs.forEach((seg, k) => {
+    dv.setUint32(4 + 4 * k, at, true);
+    at += seg.length;
+  });
+  return concat([header, ...segs]);
 }
 
 function grayBytes(img: Rgba): Uint8Array {
@@ -432,6 +472,40 @@ export function dicomFixtures(): DicomFixture[] {
     tolerance: 1,
     jpeg: false,
   });
+  // RLE Lossless: grayscale with long flat runs (like a black frame around the image), and RGB.
+  const flat = rgbaFrom(W, H, (x, y) => {
+    const v = x < 8 || y < 4 ? 0 : (x * 5 + y * 3) & 255;
+    return [v, v, v];
+  });
+  out.push({
+    name: 'rle-mono.dcm',
+    description: 'RLE Lossless, MONOCHROME2 8-bit',
+    bytes: file({
+      transferSyntax: TS.rle,
+      dataset: imageAttrs(W, H, 'MONOCHROME2', 1),
+      pixelData: { encapsulated: [rleFrame([grayBytes(flat)])] },
+    }),
+    frames: [flat],
+    tolerance: 0,
+    jpeg: false,
+  });
+  const rgbPlanes = [0, 1, 2].map((c) => {
+    const p = new Uint8Array(W * H);
+    for (let i = 0; i < W * H; i++) p[i] = colourImg.data[i * 4 + c]!;
+    return p;
+  });
+  out.push({
+    name: 'rle-rgb.dcm',
+    description: 'RLE Lossless, RGB 8-bit',
+    bytes: file({
+      transferSyntax: TS.rle,
+      dataset: imageAttrs(W, H, 'RGB', 3, 8, [{ tag: [0x28, 0x6], vr: 'US', value: [1] }]),
+      pixelData: { encapsulated: [rleFrame(rgbPlanes)] },
+    }),
+    frames: [colourImg],
+    tolerance: 0,
+    jpeg: false,
+  });
   const cine = [0, 1, 2, 3].map((k) => gray(k));
   out.push({
     name: 'cine-4-frames.dcm',
@@ -490,9 +564,13 @@ export function unsupportedDicomFixtures(): { name: string; bytes: Uint8Array; s
       }),
     },
     {
-      name: 'rle.dcm',
-      syntax: 'RLE Lossless',
-      bytes: file({ transferSyntax: TS.rle, dataset: imageAttrs(W, H, 'MONOCHROME2', 1), pixelData: { encapsulated: [frame] } }),
+      name: 'jpeg-ls.dcm',
+      syntax: 'JPEG-LS Lossless',
+      bytes: file({
+        transferSyntax: TS.jpegLs,
+        dataset: imageAttrs(W, H, 'MONOCHROME2', 1),
+        pixelData: { encapsulated: [frame] },
+      }),
     },
   ];
 }

@@ -9,7 +9,7 @@
  * worker is terminated and the user gets a clear error.
  */
 
-import { decodeNativeFrame, encapsulatedFrame, isDicom, readDicom, type DicomMetadata } from './dicom';
+import { decodeNativeFrame, decodeRleFrame, encapsulatedFrame, isDicom, readDicom, type DicomMetadata } from './dicom';
 import { ImageInputError, type ImageErrorCode } from './errors';
 import type { RgbaImage } from './resize';
 import type { Rect } from './roi';
@@ -144,7 +144,9 @@ async function decodeDicom(bytes: Uint8Array, name: string, opts: DecodeOptions)
   const frame = opts.frame ?? 0;
   let pixels: RgbaImage;
   let downscaled: boolean;
-  if (img.encapsulated) {
+  if (img.compression === 'rle') {
+    ({ pixels, downscaled } = await shrinkPixels(decodeRleFrame(img, frame, name)));
+  } else if (img.compression === 'jpeg') {
     const jpeg = encapsulatedFrame(img, frame, name);
     ({ pixels, downscaled } = await decodeEncoded(jpeg, 'image/jpeg', name, img.columns, img.rows));
   } else {

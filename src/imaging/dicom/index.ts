@@ -9,5 +9,5 @@ export {
   type PixelSpacingMm,
   type ReadDicomOptions,
 } from './parse';
-export { decodeNativeFrame, dicomFrame, encapsulatedFrame, nativeFrameBytes, type DicomFrame } from './pixels';
+export { decodeNativeFrame, decodeRleFrame, dicomFrame, encapsulatedFrame, nativeFrameBytes, type DicomFrame } from './pixels';
 export { transferSyntaxLabel, TS, NATIVE_SYNTAXES, BROWSER_JPEG_SYNTAXES } from './uids';

@@ -8,7 +8,7 @@ import * as dicomParserNs from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { ImageInputError } from '../errors';
 import type { Rect } from '../roi';
-import { BROWSER_JPEG_SYNTAXES, NATIVE_SYNTAXES, transferSyntaxLabel } from './uids';
+import { BROWSER_JPEG_SYNTAXES, NATIVE_SYNTAXES, TS, transferSyntaxLabel } from './uids';
 
 // dicom-parser ships as UMD: Node's ESM loader exposes it as `default`, bundlers as named exports.
 type DicomParserModule = typeof dicomParserNs;
@@ -91,6 +91,8 @@ export interface DicomImage {
   pixelElement: Element;
   transferSyntax: string;
   encapsulated: boolean;
+  /** How the frames are stored: uncompressed, JPEG streams for the browser, or RLE Lossless (decoded in TS). */
+  compression: 'none' | 'jpeg' | 'rle';
   rows: number;
   columns: number;
   samplesPerPixel: number;
@@ -236,7 +238,9 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
   const pixelElement = dataSet.elements['x7fe00010'];
   if (!pixelElement) throw new ImageInputError('dicom-no-image', name);
 
-  const native = NATIVE_SYNTAXES.has(transferSyntax);
+  const rle = transferSyntax === TS.rle;
+  // RLE frames decode to the same sample layout as uncompressed ones (planar), so the same checks apply.
+  const native = NATIVE_SYNTAXES.has(transferSyntax) || rle;
   const jpeg = BROWSER_JPEG_SYNTAXES.has(transferSyntax);
   if (!native && !jpeg) throw new ImageInputError('dicom-syntax', name, printable(transferSyntaxLabel(transferSyntax)));
 
@@ -266,6 +270,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
   if (samplesPerPixel !== expectedSpp)
     throw new ImageInputError('dicom-pixels', name, `${samplesPerPixel} samples per pixel for ${photometric}`);
   if (jpeg && bitsAllocated !== 8) throw new ImageInputError('dicom-pixels', name, `${bitsStored}-bit JPEG`);
+  if (rle && photometric === 'YBR_FULL_422') throw new ImageInputError('dicom-pixels', name, 'RLE with YBR_FULL_422');
   if (native) {
     const ok = bitsAllocated === 8 || (bitsAllocated === 16 && (expectedSpp === 1 || photometric === 'RGB'));
     if (!ok) throw new ImageInputError('dicom-pixels', name, `${bitsAllocated}-bit ${photometric}`);
@@ -275,7 +280,8 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
 
   const encapsulated = pixelElement.encapsulatedPixelData === true;
   if (jpeg && !encapsulated) fail(name, 'JPEG transfer syntax without encapsulated pixel data');
-  if (native && encapsulated) fail(name, 'uncompressed transfer syntax with encapsulated pixel data');
+  if (rle && !encapsulated) fail(name, 'RLE transfer syntax without encapsulated pixel data');
+  if (native && !rle && encapsulated) fail(name, 'uncompressed transfer syntax with encapsulated pixel data');
 
   const palette =
     photometric === 'PALETTE COLOR'
@@ -313,6 +319,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
     pixelElement,
     transferSyntax,
     encapsulated,
+    compression: jpeg ? 'jpeg' : rle ? 'rle' : 'none',
     rows,
     columns,
     samplesPerPixel,

@@ -197,8 +197,8 @@ export function decodeNativeFrame(img: DicomImage, frame: number, name: string):
   return { width: img.columns, height: img.rows, data };
 }
 
-/** The JPEG stream of one frame of an encapsulated image, for the browser's decoder. */
-export function encapsulatedFrame(img: DicomImage, frame: number, name: string): Uint8Array {
+/** The bytes of one frame of encapsulated pixel data (all its fragments joined). */
+function encapsulatedBytes(img: DicomImage, frame: number, name: string): Uint8Array {
   checkFrameIndex(img, frame, name);
   const el = img.pixelElement;
   const fragments = el.fragments ?? [];
@@ -218,16 +218,80 @@ export function encapsulatedFrame(img: DicomImage, frame: number, name: string):
     const msg = e instanceof Error ? e.message : String(e);
     throw new ImageInputError('dicom-damaged', name, msg.slice(0, 160));
   }
+  return out;
+}
+
+/** The JPEG stream of one frame of an encapsulated image, for the browser's decoder. */
+export function encapsulatedFrame(img: DicomImage, frame: number, name: string): Uint8Array {
+  const out = encapsulatedBytes(img, frame, name);
   if (out.length < 4 || out[0] !== 0xff || out[1] !== 0xd8)
     throw new ImageInputError('dicom-damaged', name, `frame ${frame + 1} is not a JPEG stream`);
   return out;
+}
+
+/** PackBits, as DICOM RLE segments use it; stops at `out`'s end. Returns the bytes written. */
+function unpackBits(src: Uint8Array, from: number, to: number, out: Uint8Array): number {
+  let i = from;
+  let o = 0;
+  while (i < to && o < out.length) {
+    const n = (src[i++]! << 24) >> 24;
+    if (n >= 0) {
+      const len = Math.min(n + 1, to - i, out.length - o);
+      out.set(src.subarray(i, i + len), o);
+      i += n + 1;
+      o += len;
+    } else if (n !== -128) {
+      const len = Math.min(1 - n, out.length - o);
+      if (i >= to) break;
+      out.fill(src[i++]!, o, o + len);
+      o += len;
+    }
+  }
+  return o;
+}
+
+/** RGBA pixels of one frame of an RLE Lossless image (one segment per sample byte, most significant first). */
+export function decodeRleFrame(img: DicomImage, frame: number, name: string): RgbaImage {
+  const data = encapsulatedBytes(img, frame, name);
+  if (data.length < 64) throw new ImageInputError('dicom-damaged', name, 'RLE frame shorter than its header');
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const segments = dv.getUint32(0, true);
+  const bytes = img.bitsAllocated / 8;
+  const expected = img.samplesPerPixel * bytes;
+  if (segments !== expected)
+    throw new ImageInputError('dicom-damaged', name, `RLE frame has ${segments} segments, ${expected} expected`);
+  const n = img.rows * img.columns;
+  const planar = new Uint8Array(n * expected);
+  const seg = new Uint8Array(n);
+  for (let k = 0; k < segments; k++) {
+    const from = dv.getUint32(4 + 4 * k, true);
+    const to = k + 1 < segments ? dv.getUint32(8 + 4 * k, true) : data.length;
+    if (from < 64 || to > data.length || to < from)
+      throw new ImageInputError('dicom-damaged', name, `RLE segment ${k + 1} lies outside the frame`);
+    seg.fill(0);
+    const got = unpackBits(data, from, to, seg);
+    if (got < n) throw new ImageInputError('truncated', name, `RLE segment ${k + 1} holds ${got} of ${n} samples`);
+    const sample = Math.floor(k / bytes);
+    if (bytes === 1) planar.set(seg, sample * n);
+    else {
+      // 16-bit: segment 0 is the high byte; store little endian.
+      const hi = k % 2 === 0;
+      for (let p = 0; p < n; p++) planar[(sample * n + p) * 2 + (hi ? 1 : 0)] = seg[p]!;
+    }
+  }
+  const flat: DicomImage = { ...img, planarConfiguration: 1, littleEndian: true };
+  let out: Uint8ClampedArray;
+  if (img.photometric.startsWith('MONOCHROME')) out = monochrome(flat, planar, 0);
+  else if (img.photometric === 'PALETTE COLOR') out = palette(flat, planar, 0);
+  else out = colour(flat, planar, 0);
+  return { width: img.columns, height: img.rows, data: out };
 }
 
 export type DicomFrame = { kind: 'pixels'; image: RgbaImage } | { kind: 'jpeg'; bytes: Uint8Array };
 
 /** One frame, as pixels when TS can read them or as a JPEG stream for the browser. */
 export function dicomFrame(img: DicomImage, frame: number, name: string): DicomFrame {
-  return img.encapsulated
-    ? { kind: 'jpeg', bytes: encapsulatedFrame(img, frame, name) }
-    : { kind: 'pixels', image: decodeNativeFrame(img, frame, name) };
+  if (img.compression === 'jpeg') return { kind: 'jpeg', bytes: encapsulatedFrame(img, frame, name) };
+  if (img.compression === 'rle') return { kind: 'pixels', image: decodeRleFrame(img, frame, name) };
+  return { kind: 'pixels', image: decodeNativeFrame(img, frame, name) };
 }

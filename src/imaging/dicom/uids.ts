@@ -7,6 +7,7 @@ export const TS = {
   explicitBE: '1.2.840.10008.1.2.2',
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpegExtended: '1.2.840.10008.1.2.4.51',
+  rle: '1.2.840.10008.1.2.5',
 } as const;
 
 const NAMES: Record<string, string> = {

@@ -212,6 +212,38 @@ function refine(img: RgbaImage, p: Panel, b: number): Rect {
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
+/**
+ * A dual view whose two panels touch (no dark gap between them) comes out as one wide panel. When
+ * one half is colour-coded and the other is not, split it at the weakest column near the middle.
+ */
+function splitDualView(img: RgbaImage, r: Rect): Rect[] {
+  if (r.width < 1.6 * r.height) return [r];
+  const half = Math.floor(r.width / 2);
+  const left = { ...r, width: half };
+  const right = { ...r, x: r.x + half, width: r.width - half };
+  const cl = colourShare(img, left),
+    cr = colourShare(img, right);
+  if (Math.max(cl, cr) < 0.1 || Math.max(cl, cr) < 5 * Math.min(cl, cr)) return [r];
+  let cut = r.x + half;
+  let best = Infinity;
+  for (let x = r.x + Math.floor(r.width * 0.4); x <= r.x + Math.floor(r.width * 0.6); x++) {
+    const f = colFill(img, x, r.y, r.y + r.height);
+    if (f < best) {
+      best = f;
+      cut = x;
+    }
+  }
+  // Skip the separator itself (dark or a drawn line) on both sides.
+  let a = cut,
+    z = cut;
+  while (a > r.x && colFill(img, a - 1, r.y, r.y + r.height) < 0.45) a--;
+  while (z < r.x + r.width - 1 && colFill(img, z + 1, r.y, r.y + r.height) < 0.45) z++;
+  return [
+    { ...r, width: a - r.x },
+    { ...r, x: z + 1, width: r.x + r.width - z - 1 },
+  ].filter((q) => q.width > 0);
+}
+
 /** Picks the panel for the slot: the colour-coded one for CDFI/elastography, the gray one for B-mode. */
 function choose(img: RgbaImage, rects: Rect[], modality: RoiModality): Rect {
   const area = (r: Rect) => r.width * r.height;
@@ -283,7 +315,9 @@ export function proposeRoi(img: RgbaImage, modality: RoiModality, declared: Rect
   const { gw, gh, mask } = blockGrid(img, b);
   const panels = mergeStacked(components(mask, gw, gh)).filter((p) => p.blocks >= 0.02 * gw * gh);
   if (!panels.length) return whole;
-  const rects = panels.map((p) => refine(img, p, b));
+  // Touching dual views are split only for elastography (strain beside B-mode) and B-mode slots: a
+  // wide CDFI image with flow on one side must stay whole.
+  const rects = panels.flatMap((p) => (modality === 'cdfi' ? [refine(img, p, b)] : splitDualView(img, refine(img, p, b))));
   let rect = choose(img, rects, modality);
   if (modality !== 'bmode') rect = includeColourBox(img, rect, 2 * b);
   rect = clampRect(rect, img.width, img.height);

@@ -105,6 +105,17 @@ describe('automatic ROI on synthetic screenshots', () => {
     expect(iou(proposeRoi(img, 'bmode').rect, left)).toBeGreaterThan(0.9);
   });
 
+  it('splits a dual view whose panels touch, and proposes the strain panel', () => {
+    const img = canvas(1000, 500);
+    const left: Rect = { x: 60, y: 70, width: 440, height: 380 };
+    const right: Rect = { x: 500, y: 70, width: 440, height: 380 };
+    speckle(img, left, 15);
+    speckle(img, right, 16, (x, y, g) => (Math.sin(x / 20 + y / 35) > 0 ? [200, 60 + g / 4, 40] : [40, 80 + g / 4, 200]));
+    text(img, 10, 10, 40, 17);
+    expect(iou(proposeRoi(img, 'elastography').rect, right)).toBeGreaterThan(0.95);
+    expect(iou(proposeRoi(img, 'bmode').rect, left)).toBeGreaterThan(0.95);
+  });
+
   it('keeps a CDFI colour box inside the proposed region', () => {
     const img = canvas(640, 480);
     const field: Rect = { x: 100, y: 60, width: 440, height: 380 };

@@ -97,7 +97,11 @@ export function strainColour(t: number): [number, number, number] {
 }
 
 const LUT_SIZE = 256;
+/** Relative strain above this is saturated red (strainScalePosition reaches 1 at 2^1.6 ≈ 3.03). */
+const REL_MAX = 3.2;
+const REL_STEPS = 2048;
 let colourLut: Uint8Array | null = null;
+let relToColour: Uint16Array | null = null;
 
 function strainColourLut(): Uint8Array {
   if (colourLut) return colourLut;
@@ -107,14 +111,27 @@ function strainColourLut(): Uint8Array {
   return lut;
 }
 
+/** Relative strain (quantised) → offset into the colour table: avoids a logarithm per pixel. */
+function relativeStrainLut(): Uint16Array {
+  if (relToColour) return relToColour;
+  const lut = new Uint16Array(REL_STEPS);
+  for (let q = 0; q < REL_STEPS; q++) {
+    lut[q] = Math.round(strainScalePosition(((q + 0.5) * REL_MAX) / REL_STEPS) * (LUT_SIZE - 1)) * 3;
+  }
+  relToColour = lut;
+  return lut;
+}
+
 /** Blends the colour-coded strain over an RGB field holding the B-mode, inside the box only. */
 export function paintStrain(rgb: Uint8Array, rel: Float32Array, box: ElastoBox, width: number, opacity: number): void {
   const lut = strainColourLut();
+  const index = relativeStrainLut();
+  const toStep = REL_STEPS / REL_MAX;
   const bw = box.x1 - box.x0 + 1;
   for (let y = box.y0; y <= box.y1; y++) {
     for (let x = box.x0; x <= box.x1; x++) {
       const i = y * width + x;
-      const k = Math.round(strainScalePosition(rel[(y - box.y0) * bw + (x - box.x0)]!) * (LUT_SIZE - 1)) * 3;
+      const k = index[Math.min(REL_STEPS - 1, (rel[(y - box.y0) * bw + (x - box.x0)]! * toStep) | 0)]!;
       rgb[i * 3] = rgb[i * 3]! * (1 - opacity) + lut[k]! * opacity;
       rgb[i * 3 + 1] = rgb[i * 3 + 1]! * (1 - opacity) + lut[k + 1]! * opacity;
       rgb[i * 3 + 2] = rgb[i * 3 + 2]! * (1 - opacity) + lut[k + 2]! * opacity;

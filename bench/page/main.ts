@@ -1,0 +1,237 @@
+/**
+ * Benchmark page. Drives either the app's real runtime (createRuntimeClient → the inference
+ * worker, exactly as the UI does) or ONNX Runtime Web on the same weights, and leaves a
+ * `PageResult` in `window.__benchResult`. Parameters come from the URL (see PageParams).
+ */
+
+import type * as Ort from 'onnxruntime-web';
+import { preprocess } from '../../src/imaging/preprocess';
+import { parseManifest, type Manifest, type Modality } from '../../src/model-pack/manifest';
+import { createRuntimeClient, type RuntimeClient } from '../../src/runtime/client';
+import type { BackendName } from '../../src/runtime/protocol';
+import { benchImage } from '../image';
+import type { PageParams, PageResult, Stat } from './types';
+
+const scriptStartMs = performance.now();
+
+declare global {
+  interface Window {
+    __benchResult?: PageResult;
+    __benchProgress?: string;
+  }
+}
+
+function params(): PageParams {
+  const q = new URLSearchParams(location.search);
+  const num = (k: string, d: number) => (q.has(k) ? Number(q.get(k)) : d);
+  return {
+    engine: (q.get('engine') ?? 'app') as PageParams['engine'],
+    backend: (q.get('backend') ?? 'wasm') as PageParams['backend'],
+    manifest: q.get('manifest') ?? 'pack/manifest.json',
+    onnx: q.get('onnx') ?? 'onnx/bmode.onnx',
+    runs: num('runs', 30),
+    leakRuns: num('leak', 100),
+    tripleRuns: num('triple', 5),
+  };
+}
+
+function stat(values: number[]): Stat {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => {
+    if (s.length === 0) return NaN;
+    const k = (s.length - 1) * p;
+    const lo = Math.floor(k);
+    const hi = Math.min(lo + 1, s.length - 1);
+    return s[lo]! + (s[hi]! - s[lo]!) * (k - lo);
+  };
+  return {
+    p50: q(0.5),
+    p95: q(0.95),
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+    min: s[0] ?? NaN,
+    max: s[s.length - 1] ?? NaN,
+    n: s.length,
+  };
+}
+
+const progress = (msg: string) => {
+  window.__benchProgress = msg;
+  document.getElementById('log')!.textContent += `\n${msg}`;
+};
+
+async function adapterName(): Promise<string | null> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+  if (!gpu) return null;
+  const a = await gpu.requestAdapter();
+  const info = a?.info;
+  return info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown' : null;
+}
+
+async function runApp(p: PageParams): Promise<Partial<PageResult>> {
+  const client: RuntimeClient = createRuntimeClient();
+  const img = benchImage();
+  const ready = await client.init(new URL(p.manifest, document.baseURI).href, p.backend as BackendName);
+  const readyMs = performance.now();
+  const first = await client.analyze('bmode', img);
+  const coldStartMs = performance.now();
+  let t = performance.now();
+  await client.analyze('bmode', img);
+  const secondAnalysisMs = performance.now() - t;
+
+  const inference: number[] = [];
+  const gradcam: number[] = [];
+  const analysis: number[] = [];
+  for (let i = 0; i < p.runs; i++) {
+    t = performance.now();
+    const r = await client.analyze('bmode', img);
+    analysis.push(performance.now() - t);
+    inference.push(r.timings.inferenceMs);
+    gradcam.push(r.timings.gradcamMs);
+  }
+  progress(`warm runs done (${p.runs})`);
+
+  const modalities = Object.keys(ready.manifest.modalities) as Modality[];
+  const triple: number[] = [];
+  for (let i = 0; i < p.tripleRuns && modalities.length > 1; i++) {
+    t = performance.now();
+    for (const m of modalities) await client.analyze(m, img);
+    triple.push(performance.now() - t);
+  }
+
+  let tensors: PageResult['tensors'] = null;
+  if (p.leakRuns > 0) {
+    const before = (await client.stats()).numTensors;
+    for (let i = 0; i < p.leakRuns; i++) await client.analyze(modalities[i % modalities.length]!, img);
+    const after = (await client.stats()).numTensors;
+    tensors = { before, after, analyses: p.leakRuns };
+    progress(`leak check done: ${before} → ${after}`);
+  }
+  const stats = await client.stats();
+  client.terminate();
+  return {
+    activeBackend: stats.backend,
+    coldStartMs,
+    cold: { scriptStartMs, readyMs, loadMs: ready.loadMs, warmupMs: ready.warmupMs, firstAnalysisMs: coldStartMs - readyMs },
+    secondAnalysisMs,
+    inference: stat(inference),
+    gradcam: stat(gradcam),
+    analysis: stat(analysis),
+    triple: triple.length ? stat(triple) : null,
+    logits: first.logits,
+    tensors,
+  };
+}
+
+async function runOrt(p: PageParams): Promise<Partial<PageResult>> {
+  // ONNX Runtime Web as a user would deploy it: its own ESM build and wasm files, same origin.
+  const file = p.backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
+  const ortBase = new URL('ort/', document.baseURI).href;
+  const ort = (await import(/* @vite-ignore */ ortBase + file)) as typeof Ort;
+  ort.env.wasm.wasmPaths = ortBase;
+  ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  const manifest: Manifest = parseManifest(await (await fetch(new URL(p.manifest, document.baseURI))).json());
+  const spec = manifest.modalities.bmode!;
+  const model = new Uint8Array(await (await fetch(new URL(p.onnx, document.baseURI))).arrayBuffer());
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [p.backend === 'webgpu' ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+  });
+  const readyMs = performance.now();
+  const img = benchImage();
+  const { height, width } = spec.input;
+
+  const toNchw = (nhwc: Float32Array) => {
+    const out = new Float32Array(nhwc.length);
+    const n = height * width;
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[c * n + i] = nhwc[i * 3 + c]!;
+    return out;
+  };
+  const infer = async (input: Float32Array) => {
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, height, width]) };
+    const out = await session.run(feeds);
+    const logits = out[session.outputNames[0]!]!;
+    const values = Array.from((await logits.getData()) as Float32Array);
+    for (const v of Object.values(out)) v.dispose();
+    return values;
+  };
+  const analyse = async () => infer(toNchw(preprocess(img, spec.input)));
+
+  const logits = await analyse();
+  const coldStartMs = performance.now();
+  let t = performance.now();
+  await analyse();
+  const secondAnalysisMs = performance.now() - t;
+
+  const input = toNchw(preprocess(img, spec.input));
+  const inference: number[] = [];
+  const analysis: number[] = [];
+  for (let i = 0; i < p.runs; i++) {
+    t = performance.now();
+    await infer(input);
+    inference.push(performance.now() - t);
+    t = performance.now();
+    await analyse();
+    analysis.push(performance.now() - t);
+  }
+  await session.release();
+  return {
+    activeBackend: p.backend,
+    wasmThreads: ort.env.wasm.numThreads ?? null,
+    coldStartMs,
+    cold: { scriptStartMs, readyMs, firstAnalysisMs: coldStartMs - readyMs },
+    secondAnalysisMs,
+    inference: stat(inference),
+    gradcam: null,
+    analysis: stat(analysis),
+    triple: null,
+    logits,
+    tensors: null,
+  };
+}
+
+/** Which GPU adapters this browser offers (bench/run.ts lowers the run count on software ones). */
+async function probe(): Promise<void> {
+  let webgl: string | null = null;
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    webgl = gl ? String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : null;
+  } catch {
+    webgl = null;
+  }
+  const webgpu = await adapterName().catch(() => null);
+  (window as unknown as { __benchProbe: unknown }).__benchProbe = { webgpu, webgl };
+}
+
+async function main(): Promise<void> {
+  if (new URLSearchParams(location.search).has('probe')) return probe();
+  const p = params();
+  const base = {
+    engine: p.engine,
+    backend: p.backend,
+    crossOriginIsolated,
+    wasmThreads: null,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    runs: p.runs,
+  };
+  try {
+    const adapter = p.backend === 'webgpu' ? await adapterName() : null;
+    const r = p.engine === 'ort' ? await runOrt(p) : await runApp(p);
+    window.__benchResult = {
+      ...base,
+      adapter,
+      ...r,
+      ok: true,
+    } as PageResult;
+  } catch (e) {
+    window.__benchResult = {
+      ...base,
+      ok: false,
+      error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+    } as PageResult;
+  }
+  progress('done');
+}
+
+void main();

@@ -1,0 +1,56 @@
+/** What one benchmark page run reports back to bench/run.ts (window.__benchResult). */
+
+export interface Stat {
+  p50: number;
+  p95: number;
+  mean: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export interface PageParams {
+  engine: 'app' | 'ort';
+  /** app: a tfjs backend; ort: an execution provider. */
+  backend: 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  manifest: string;
+  onnx: string;
+  runs: number;
+  /** Analyses between the two tensor counts (0 skips the leak check). */
+  leakRuns: number;
+  /** Repetitions of the three-modality analysis (0 skips it). */
+  tripleRuns: number;
+}
+
+export interface PageResult {
+  ok: boolean;
+  error?: string;
+  engine: PageParams['engine'];
+  backend: string;
+  /** The backend the app actually used (after its own checks) or the ORT provider. */
+  activeBackend: string;
+  crossOriginIsolated: boolean;
+  wasmThreads: number | null;
+  adapter: string | null;
+  userAgent: string;
+  hardwareConcurrency: number;
+  /** Navigation start → first probabilities on screen data (ms). */
+  coldStartMs: number;
+  /** Breakdown of the cold start. */
+  cold: { scriptStartMs: number; readyMs: number; loadMs?: number; warmupMs?: number; firstAnalysisMs: number };
+  /** Wall time of the analysis right after the first (the "second analysis"). */
+  secondAnalysisMs: number;
+  runs: number;
+  /** Forward pass only (app: worker-side timings.inferenceMs; ort: tensor + session.run + read). */
+  inference: Stat;
+  /** Grad-CAM on top of the forward pass (app only). */
+  gradcam: Stat | null;
+  /** One full analysis as the UI sees it (app: client.analyze round trip; ort: preprocess + run). */
+  analysis: Stat;
+  /** Three modalities analysed one after the other, as the UI does (app only). */
+  triple: Stat | null;
+  logits: number[];
+  tensors: { before: number; after: number; analyses: number } | null;
+  /** Filled in by bench/run.ts (CDP Runtime.getHeapUsage of the page and its workers, sampled). */
+  heap?: { peakBytes: number; method: string; samples: number };
+}

@@ -1,0 +1,373 @@
+/**
+ * `npm run bench`: LymphScope's runtime side by side with ONNX Runtime Web and native PyTorch, on
+ * the same weights, in the same headless Chromium, on this machine. Writes
+ * bench/results/<timestamp>.json and prints a markdown table. See bench/README.md.
+ *
+ *   npm run bench                       # default pack (or a random-weight ResNet-18 until one exists)
+ *   npm run bench -- --quick            # fixture pack, few runs (what npm test exercises)
+ *   npm run bench -- --pack path/to/manifest.json --runs 50 --only app-wasm,ort-wasm,native
+ */
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { preprocess } from '../src/imaging/preprocess';
+import { parseManifest, type Manifest } from '../src/model-pack/manifest';
+import { benchImage } from './image';
+import type { PageResult, Stat } from './page/types';
+import { HeapSampler } from './heap';
+import { startBenchServer, type BenchServer } from './server';
+import { buildReport, markdownTable, type BenchReport, type NativeResult, type ScenarioResult } from './report';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(REPO, 'node_modules/.cache/lymphscope-bench');
+const DEFAULT_PACK = join(REPO, 'public/models/lymphscope-demo-r18/manifest.json');
+const RANDOM_PACK = join(CACHE, 'packs/random-r18/manifest.json');
+const FIXTURE_PACK = join(REPO, 'tests/.generated/models/fixture-tiny/manifest.json');
+const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+export interface Scenario {
+  id: string;
+  label: string;
+  engine: 'app' | 'ort';
+  backend: 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  /** Served with COOP/COEP (cross-origin isolated: wasm threads possible). */
+  isolated: boolean;
+  /** Only a correctness reference: one analysis, no leak or three-modality runs. */
+  referenceOnly?: boolean;
+}
+
+export const SCENARIOS: Scenario[] = [
+  { id: 'app-wasm', label: 'LymphScope WASM (threads+SIMD)', engine: 'app', backend: 'wasm', isolated: true },
+  { id: 'app-wasm-1t', label: 'LymphScope WASM (no COOP/COEP: 1 thread)', engine: 'app', backend: 'wasm', isolated: false },
+  { id: 'ort-wasm', label: 'ONNX Runtime Web wasm (threads+SIMD)', engine: 'ort', backend: 'wasm', isolated: true },
+  { id: 'app-webgpu', label: 'LymphScope WebGPU', engine: 'app', backend: 'webgpu', isolated: true },
+  { id: 'ort-webgpu', label: 'ONNX Runtime Web webgpu', engine: 'ort', backend: 'webgpu', isolated: true },
+  { id: 'app-webgl', label: 'LymphScope WebGL', engine: 'app', backend: 'webgl', isolated: true },
+  {
+    id: 'app-cpu',
+    label: 'LymphScope plain JS (correctness reference)',
+    engine: 'app',
+    backend: 'cpu',
+    isolated: true,
+    referenceOnly: true,
+  },
+];
+const QUICK_SCENARIOS = ['app-wasm', 'app-wasm-1t', 'ort-wasm', 'native'];
+
+interface Args {
+  quick: boolean;
+  pack: string | null;
+  runs: number;
+  leak: number;
+  triple: number;
+  only: string[] | null;
+  out: string | null;
+  build: boolean;
+  port: number;
+  /** Runs on a software GPU adapter (SwiftShader): a ResNet-18 takes seconds there. */
+  softwareGpuRuns: number;
+  timeoutS: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    quick: false,
+    pack: null,
+    runs: 30,
+    leak: 100,
+    triple: 10,
+    only: null,
+    out: null,
+    build: true,
+    port: Number(process.env.BENCH_PORT ?? 4600),
+    softwareGpuRuns: 3,
+    timeoutS: 900,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const v = argv[i + 1];
+    const take = () => {
+      i++;
+      if (v === undefined) throw new Error(`${k} needs a value`);
+      return v;
+    };
+    if (k === '--quick') a.quick = true;
+    else if (k === '--pack') a.pack = resolve(take());
+    else if (k === '--runs') a.runs = Number(take());
+    else if (k === '--leak') a.leak = Number(take());
+    else if (k === '--triple') a.triple = Number(take());
+    else if (k === '--only') a.only = take().split(',');
+    else if (k === '--out') a.out = resolve(take());
+    else if (k === '--no-build') a.build = false;
+    else if (k === '--port') a.port = Number(take());
+    else if (k === '--software-gpu-runs') a.softwareGpuRuns = Number(take());
+    else if (k === '--timeout') a.timeoutS = Number(take());
+    else if (k === '--help') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${k}`);
+  }
+  if (a.quick) {
+    a.runs = Math.min(a.runs, 5);
+    a.leak = Math.min(a.leak, 10);
+    a.triple = Math.min(a.triple, 2);
+    a.only ??= QUICK_SCENARIOS;
+  }
+  return a;
+}
+
+function sh(cmd: string, args: string[], what: string): string {
+  const r = spawnSync(cmd, args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${what} failed (${cmd} ${args.join(' ')}):\n${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function choosePack(a: Args): string {
+  if (a.pack) return a.pack;
+  if (a.quick) {
+    if (!existsSync(FIXTURE_PACK)) sh('npx', ['tsx', 'scripts/make-fixture-pack.ts'], 'writing the fixture pack');
+    return FIXTURE_PACK;
+  }
+  if (existsSync(DEFAULT_PACK)) return DEFAULT_PACK;
+  if (!existsSync(RANDOM_PACK)) {
+    console.log('No default pack yet: exporting a random-weight ResNet-18 through the training exporter…');
+    sh(PYTHON, ['bench/make_random_pack.py', '--out', dirname(RANDOM_PACK)], 'exporting a random ResNet-18 pack');
+  }
+  return RANDOM_PACK;
+}
+
+function exportOnnx(manifestPath: string, modality: string): string {
+  const key = createHash('sha256').update(readFileSync(manifestPath)).digest('hex').slice(0, 16);
+  const out = join(CACHE, 'onnx', key, `${modality}.onnx`);
+  if (!existsSync(out)) sh(PYTHON, ['bench/export_onnx.py', manifestPath, out, '--modality', modality], 'ONNX export');
+  return out;
+}
+
+function machine() {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const flags = /^flags\s*:(.*)$/m.exec(info)?.[1]?.trim().split(/\s+/) ?? [];
+  const vendor = /^vendor_id\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown';
+  const mhz = Number(/^cpu MHz\s*:\s*(.*)$/m.exec(info)?.[1] ?? cpus()[0]?.speed ?? 0);
+  const cores = cpus().length;
+  // FP32 FLOP per cycle per core: FMA pipes × lanes × 2. Zen 4 runs AVX-512 on two 256-bit FMA
+  // pipes (32); Intel server cores with AVX-512 have two 512-bit FMA units (64); AVX2+FMA: 32.
+  const fma = flags.includes('fma') && flags.includes('avx2');
+  const nativePerCycle = flags.includes('avx512f') && vendor === 'GenuineIntel' ? 64 : fma ? 32 : 8;
+  // WebAssembly SIMD is 128-bit without FMA (tfjs 4.22 does not use relaxed SIMD): 2 mul + 2 add
+  // pipes × 4 lanes.
+  const wasmPerCycle = 16;
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    vendor,
+    cores,
+    mhz,
+    memoryBytes: totalmem(),
+    kernel: release(),
+    node: process.version,
+    flags: flags.filter((f) => /^(avx|fma|sse4|avx512)/.test(f)),
+    peakGflops: { native: (cores * mhz * nativePerCycle) / 1000, wasmSimd128: (cores * mhz * wasmPerCycle) / 1000 },
+  };
+}
+
+async function runScenario(
+  browser: Browser,
+  server: BenchServer,
+  s: Scenario,
+  a: Args,
+  runs: number,
+  extra: Record<string, string>,
+): Promise<ScenarioResult> {
+  const q = new URLSearchParams({
+    engine: s.engine,
+    backend: s.backend,
+    runs: String(s.referenceOnly ? 1 : runs),
+    leak: String(s.referenceOnly || runs < a.runs ? 0 : a.leak),
+    triple: String(s.referenceOnly || runs < a.runs ? 0 : a.triple),
+    ...extra,
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text().slice(0, 300));
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e).slice(0, 300)));
+  const heap = new HeapSampler();
+  await heap.attach(page);
+  server.reset();
+  const started = Date.now();
+  heap.start();
+  let result: PageResult;
+  try {
+    await page.goto(`${server.url}?${q}`);
+    await page.waitForFunction(() => window.__benchResult !== undefined, null, { timeout: a.timeoutS * 1000, polling: 250 });
+    result = (await page.evaluate(() => window.__benchResult))!;
+  } catch (e) {
+    const progress = await page.evaluate(() => window.__benchProgress).catch(() => undefined);
+    result = { ok: false, error: `${(e as Error).message.split('\n')[0]} (last step: ${progress ?? 'none'})` } as PageResult;
+  }
+  const bytes = server.bytes();
+  await heap.stop();
+  await context.close();
+  return {
+    ...result,
+    id: s.id,
+    label: s.label,
+    engine: s.engine,
+    backend: s.backend,
+    isolated: s.isolated,
+    referenceOnly: !!s.referenceOnly,
+    bytesDownloaded: bytes,
+    heap: { peakBytes: heap.peakBytes, samples: heap.samples, method: 'CDP Runtime.getHeapUsage, page + workers, every 0.5 s' },
+    wallS: (Date.now() - started) / 1000,
+    consoleErrors: consoleErrors.slice(0, 5),
+  };
+}
+
+function runNative(manifestPath: string, modality: string, inputFile: string, threads: number, runs: number): NativeResult {
+  try {
+    const out = sh(
+      PYTHON,
+      [
+        'bench/native.py',
+        manifestPath,
+        '--modality',
+        modality,
+        '--threads',
+        String(threads),
+        '--runs',
+        String(runs),
+        '--input',
+        inputFile,
+      ],
+      'native PyTorch',
+    );
+    return { ok: true, ...(JSON.parse(out) as Omit<NativeResult, 'ok'>) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message.slice(0, 2000) } as NativeResult;
+  }
+}
+
+/** Asks a page which GPU adapters this browser has (software ones make a ResNet-18 take seconds). */
+async function probeGpu(browser: Browser, server: BenchServer): Promise<{ webgpu: string | null; webgl: string | null }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}?probe=1`);
+  await page.waitForFunction(() => (window as unknown as { __benchProbe?: unknown }).__benchProbe !== undefined, null, {
+    timeout: 60_000,
+  });
+  const probe = await page.evaluate(
+    () => (window as unknown as { __benchProbe: { webgpu: string | null; webgl: string | null } }).__benchProbe,
+  );
+  await context.close();
+  return probe;
+}
+
+export const isSoftwareAdapter = (name: string | null) =>
+  !!name && /swiftshader|llvmpipe|software|fallback|basic render/i.test(name);
+
+export async function runBench(argv: string[]): Promise<{ report: BenchReport; file: string }> {
+  const a = parseArgs(argv);
+  const manifestPath = choosePack(a);
+  const manifest: Manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  const modality = manifest.modalities.bmode ? 'bmode' : Object.keys(manifest.modalities)[0]!;
+  const spec = manifest.modalities[modality as keyof Manifest['modalities']]!;
+  const loadStart = loadavg();
+  const started = new Date();
+
+  console.log(`Pack: ${manifestPath}`);
+  const onnx = exportOnnx(manifestPath, modality);
+  if (a.build) sh('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], 'building the bench page');
+
+  // The same preprocessed image every engine gets, for native PyTorch.
+  mkdirSync(join(CACHE, 'tmp'), { recursive: true });
+  const inputFile = join(CACHE, 'tmp', `input-${spec.input.width}x${spec.input.height}.f32`);
+  writeFileSync(inputFile, preprocess(benchImage(), spec.input));
+
+  const mounts = {
+    '/pack/': dirname(manifestPath),
+    '/onnx/': dirname(onnx),
+    '/ort/': join(REPO, 'node_modules/onnxruntime-web/dist'),
+  };
+  const root = join(CACHE, 'dist');
+  const isolatedServer = await startBenchServer({ port: a.port, root, mounts, isolated: true });
+  const plainServer = await startBenchServer({ port: a.port + 1, root, mounts, isolated: false });
+  const { CHROMIUM_ARGS } = await import('../playwright.config');
+  const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  const browser = await chromium.launch({
+    executablePath,
+    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory'],
+  });
+  const scenarios: ScenarioResult[] = [];
+  let native: NativeResult | null = null;
+  let browserVersion = '';
+  let gpu = { webgpu: null as string | null, webgl: null as string | null };
+  try {
+    browserVersion = browser.version();
+    gpu = await probeGpu(browser, isolatedServer);
+    const extra = { manifest: 'pack/manifest.json', onnx: `onnx/${modality}.onnx`, modality };
+    for (const s of SCENARIOS) {
+      if (a.only && !a.only.includes(s.id)) continue;
+      const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
+      const runs = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter) ? a.softwareGpuRuns : a.runs;
+      process.stdout.write(`${s.id} (${runs} runs)… `);
+      const r = await runScenario(browser, s.isolated ? isolatedServer : plainServer, s, a, runs, extra);
+      r.softwareAdapter = adapter ? isSoftwareAdapter(adapter) : null;
+      r.adapter ??= adapter;
+      console.log(r.ok ? `inference p50 ${r.inference.p50.toFixed(1)} ms (${r.wallS.toFixed(0)} s)` : `failed: ${r.error}`);
+      scenarios.push(r);
+    }
+    if (!a.only || a.only.includes('native')) {
+      process.stdout.write('native PyTorch… ');
+      native = runNative(manifestPath, modality, inputFile, cpus().length, a.runs);
+      console.log(native.ok ? `inference p50 ${native.inference.p50.toFixed(1)} ms` : `failed: ${native.error}`);
+    }
+  } finally {
+    await browser.close();
+    await isolatedServer.close();
+    await plainServer.close();
+  }
+
+  const report = buildReport({
+    started,
+    quick: a.quick,
+    machine: { ...machine(), loadavgStart: loadStart, loadavgEnd: loadavg(), browser: `Chromium ${browserVersion}`, gpu },
+    pack: {
+      id: manifest.id,
+      manifest: manifestPath.startsWith(REPO) ? manifestPath.slice(REPO.length + 1) : manifestPath,
+      fixture: manifest.fixture,
+      modality,
+      modalities: Object.keys(manifest.modalities),
+      input: [spec.input.height, spec.input.width],
+      weightsDtype: spec.weightsDtype ?? null,
+      onnxBytes: readFileSync(onnx).byteLength,
+    },
+    runs: a.runs,
+    scenarios,
+    native,
+  });
+  const file =
+    a.out ?? join(REPO, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}${a.quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(report, null, 1) + '\n');
+  return { report, file };
+}
+
+export type { Stat };
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runBench(process.argv.slice(2)).then(
+    ({ report, file }) => {
+      console.log(`\n${markdownTable(report)}\nResults: ${file}`);
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+/**
+ * The benchmark page: a second, small Vite build that bundles the app's real runtime client and
+ * inference worker (src/runtime/client.ts → worker.ts) exactly as the app does. ONNX Runtime Web is
+ * not bundled: the page imports it at run time from /ort/, served from node_modules by bench/run.ts.
+ */
+export const BENCH_OUT_DIR = fileURLToPath(new URL('../node_modules/.cache/lymphscope-bench/dist', import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL('./page', import.meta.url)),
+  base: './',
+  logLevel: 'warn',
+  worker: { format: 'es' },
+  build: {
+    outDir: BENCH_OUT_DIR,
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 8192,
+  },
+});

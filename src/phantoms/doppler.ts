@@ -133,7 +133,8 @@ export function paintColourFlow(
   for (let y = ya; y <= yb; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const v = map.velocity[i]!;
+      // Colour flow is estimated on a coarser grid than the B-mode: 2 × 2 pixel blocks.
+      const v = map.velocity[(y & ~1) * width + (x & ~1)]!;
       if (v === 0 || !insideBox(box, x, y)) continue;
       if (Math.abs(v) < wall || dropout[(y - ya) * width + x]! < dropLevel || gray[i]! > 185) continue;
       const shown = alias(v * rng.uniform(0.8, 1.15), p.nyquistCms) / p.nyquistCms;

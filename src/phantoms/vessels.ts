@@ -26,11 +26,14 @@ type Point = { u: number; v: number };
 /** Walks a slightly curving path in node coordinates, stopping at the normalised radius `maxD`. */
 function walk(rng: Rng, shape: NodeShape, start: Point, angle: number, lengthPx: number, maxD: number): Point[] {
   const pts: Point[] = [start];
-  const step = pxFromMm(0.8);
+  const step = pxFromMm(0.5);
   let { u, v } = start;
   let a = angle;
+  // Curvature itself wanders (damped), so vessels bend smoothly instead of zig-zagging.
+  let bend = rng.uniform(-0.08, 0.08);
   for (let s = 0; s < lengthPx; s += step) {
-    a += rng.uniform(-0.35, 0.35);
+    bend = 0.8 * bend + rng.uniform(-0.14, 0.14);
+    a += bend;
     u += Math.cos(a) * step;
     v += Math.sin(a) * step;
     if (Math.hypot(u / shape.a, v / shape.b) > maxD) break;
@@ -59,7 +62,16 @@ function hilarTree(p: PhantomParams, rng: Rng, shape: NodeShape, out: VesselSegm
   const trunkR = pxFromMm(rng.uniform(0.45, 0.75));
   // Artery and vein run together; flow into the node (artery) and out (vein).
   const artery = rng.bool(0.5);
-  toSegments(shape, [entry, centre], trunkR, artery ? p.peakVelocityCms : -p.peakVelocityCms * 0.6, out);
+  // The trunk bows a little on its way from the hilum to the centre (quadratic Bézier).
+  const bow = { u: (entry.u + centre.u) / 2 + rng.uniform(-0.25, 0.25) * shape.b, v: (entry.v + centre.v) / 2 };
+  const trunk = Array.from({ length: 7 }, (_, k) => {
+    const t = k / 6;
+    const a0 = (1 - t) * (1 - t);
+    const a1 = 2 * t * (1 - t);
+    const a2 = t * t;
+    return { u: a0 * entry.u + a1 * bow.u + a2 * centre.u, v: a0 * entry.v + a1 * bow.v + a2 * centre.v };
+  });
+  toSegments(shape, trunk, trunkR, artery ? p.peakVelocityCms : -p.peakVelocityCms * 0.6, out);
   for (let k = 0; k < p.vesselCount; k++) {
     const towardsPositive = k % 2 === 0;
     const base = towardsPositive ? 0 : Math.PI;

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 
 export interface Rgba {
@@ -131,6 +132,7 @@ const TS = {
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpeg2000: '1.2.840.10008.1.2.4.91',
   rle: '1.2.840.10008.1.2.5',
+  deflated: '1.2.840.10008.1.2.1.99',
   jpegLs: '1.2.840.10008.1.2.4.80',
 };
 
@@ -174,7 +176,9 @@ function file(opts: {
       ? element({ tag: [0x7fe0, 0x10], vr: opts.pixelVr ?? 'OB', value: opts.pixelData }, explicit)
       : encapsulated(opts.pixelData.encapsulated, opts.pixelData.encapsulated.length > 1);
   const groupLength = element({ tag: [2, 0], vr: 'UL', value: { ul: [meta.length] } }, true);
-  return concat([new Uint8Array(128), new TextEncoder().encode('DICM'), groupLength, meta, body, pixels]);
+  const dataSet = concat([body, pixels]);
+  const stored = opts.transferSyntax === TS.deflated ? new Uint8Array(deflateRawSync(dataSet)) : dataSet;
+  return concat([new Uint8Array(128), new TextEncoder().encode('DICM'), groupLength, meta, stored]);
 }
 
 function imageAttrs(w: number, h: number, photometric: string, spp: number, bits = 8, extra: Elem[] = []): Elem[] {
@@ -384,6 +388,14 @@ export function dicomFixtures(): DicomFixture[] {
     name: 'mono2-implicit',
     description: 'MONOCHROME2 8-bit, implicit VR little endian, no file extension',
     bytes: file({ transferSyntax: TS.implicit, dataset: imageAttrs(W, H, 'MONOCHROME2', 1), pixelData: grayBytes(g) }),
+    frames: [g],
+    tolerance: 0,
+    jpeg: false,
+  });
+  out.push({
+    name: 'mono2-deflated.dcm',
+    description: 'MONOCHROME2 8-bit, Deflated Explicit VR Little Endian',
+    bytes: file({ transferSyntax: TS.deflated, dataset: imageAttrs(W, H, 'MONOCHROME2', 1), pixelData: grayBytes(g) }),
     frames: [g],
     tolerance: 0,
     jpeg: false,

@@ -9,7 +9,15 @@
  * worker is terminated and the user gets a clear error.
  */
 
-import { decodeNativeFrame, decodeRleFrame, encapsulatedFrame, isDicom, readDicom, type DicomMetadata } from './dicom';
+import {
+  decodeNativeFrame,
+  decodeRleFrame,
+  encapsulatedFrame,
+  inflateDeflatedDicom,
+  isDicom,
+  readDicom,
+  type DicomMetadata,
+} from './dicom';
 import { ImageInputError, type ImageErrorCode } from './errors';
 import type { RgbaImage } from './resize';
 import type { Rect } from './roi';
@@ -139,7 +147,8 @@ function scaleRect(r: Rect, sx: number, sy: number): Rect {
 }
 
 async function decodeDicom(bytes: Uint8Array, name: string, opts: DecodeOptions): Promise<DecodedImage> {
-  const img = readDicom(bytes, name, { keepIdentifying: opts.keepIdentifying === true });
+  const inflated = await inflateDeflatedDicom(bytes, name);
+  const img = readDicom(bytes, name, { keepIdentifying: opts.keepIdentifying === true, inflated });
   if (img.columns < MIN_SIDE || img.rows < MIN_SIDE) throw new ImageInputError('too-small', name, `${img.columns}×${img.rows}`);
   const frame = opts.frame ?? 0;
   let pixels: RgbaImage;

@@ -117,6 +117,8 @@ export interface DicomImage {
 export interface ReadDicomOptions {
   /** Keep patient-identifying attributes in `metadata.identifying` (off unless the user opts in). */
   keepIdentifying?: boolean;
+  /** The inflated data set of a Deflated file (see ./deflate.ts). */
+  inflated?: Uint8Array;
 }
 
 /** Keeps details readable when a damaged file puts binary garbage in a text attribute. */
@@ -223,7 +225,8 @@ function readSpacing(dataSet: DataSet): { spacing: PixelSpacingMm | null; region
 export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOptions = {}): DicomImage {
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(bytes);
+    const inflated = opts.inflated;
+    dataSet = dicomParser.parseDicom(bytes, inflated ? { inflater: () => inflated } : undefined);
   } catch (e) {
     // dicom-parser throws Errors, strings, or { exception, dataSet } when it gives up part-way.
     const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
@@ -234,13 +237,17 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
     if (/buffer overread|end of buffer|premature end|beyond/i.test(msg)) throw new ImageInputError('truncated', name, msg);
     fail(name, msg);
   }
-  const transferSyntax = str(dataSet, 'x00020010')?.replace(/\0/g, '').trim() ?? '1.2.840.10008.1.2';
+  // With an inflated data set the meta elements point into the original bytes: the syntax is known.
+  const transferSyntax = opts.inflated
+    ? TS.deflatedLE
+    : (str(dataSet, 'x00020010')?.replace(/\0/g, '').trim() ?? '1.2.840.10008.1.2');
   const pixelElement = dataSet.elements['x7fe00010'];
   if (!pixelElement) throw new ImageInputError('dicom-no-image', name);
 
   const rle = transferSyntax === TS.rle;
   // RLE frames decode to the same sample layout as uncompressed ones (planar), so the same checks apply.
-  const native = NATIVE_SYNTAXES.has(transferSyntax) || rle;
+  const deflated = transferSyntax === TS.deflatedLE && opts.inflated !== undefined;
+  const native = NATIVE_SYNTAXES.has(transferSyntax) || rle || deflated;
   const jpeg = BROWSER_JPEG_SYNTAXES.has(transferSyntax);
   if (!native && !jpeg) throw new ImageInputError('dicom-syntax', name, printable(transferSyntaxLabel(transferSyntax)));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as jpeg from 'jpeg-js';
 import { dicomFixtures, FIXTURE_PATIENT, unsupportedDicomFixtures, type Rgba } from '../../../scripts/make-dicom-fixtures';
-import { dicomFrame, isDicom, readDicom, stripIdentifying } from '../../../src/imaging/dicom';
+import { dicomFrame, inflateDeflatedDicom, isDicom, readDicom, stripIdentifying } from '../../../src/imaging/dicom';
 import { ImageInputError } from '../../../src/imaging/errors';
 
 function maxDiff(a: Rgba, b: { width: number; height: number; data: ArrayLike<number> }): number {
@@ -23,9 +23,11 @@ function errorOf(fn: () => unknown): ImageInputError {
 
 describe('DICOM fixtures decode to the expected pixels', () => {
   for (const f of dicomFixtures()) {
-    it(`${f.name}: ${f.description}`, () => {
+    it(`${f.name}: ${f.description}`, async () => {
       expect(isDicom(f.bytes)).toBe(true);
-      const img = readDicom(f.bytes, f.name);
+      const inflated = await inflateDeflatedDicom(f.bytes, f.name);
+      expect(inflated !== undefined).toBe(f.name.includes('deflated'));
+      const img = readDicom(f.bytes, f.name, { inflated });
       expect(img.frames).toBe(f.frames.length);
       f.frames.forEach((expected, k) => {
         const frame = dicomFrame(img, k, f.name);

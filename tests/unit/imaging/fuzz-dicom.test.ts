@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { dicomFixtures } from '../../../scripts/make-dicom-fixtures';
-import { dicomFrame, isDicom, readDicom } from '../../../src/imaging/dicom';
+import { dicomFrame, inflateDeflatedDicom, isDicom, readDicom } from '../../../src/imaging/dicom';
 import { decodeImageBytes } from '../../../src/imaging/decode';
 import { ImageInputError } from '../../../src/imaging/errors';
 import { sniffImage } from '../../../src/imaging/sniff';
@@ -34,7 +34,8 @@ describe('fuzzing DICOM decoding', () => {
           });
           outcome = 'not-dicom';
         } else {
-          const img = readDicom(m.bytes, 'case.dcm');
+          const inflated = await inflateDeflatedDicom(m.bytes, 'case.dcm');
+          const img = readDicom(m.bytes, 'case.dcm', { inflated });
           for (let k = 0; k < Math.min(img.frames, 4); k++) dicomFrame(img, k, 'case.dcm');
           outcome = 'decoded';
         }

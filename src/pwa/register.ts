@@ -23,8 +23,10 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
     if (!e.isUpdate) onStatus('offline-ready');
   });
   wb.addEventListener('waiting', () => onStatus('update-available'));
-  wb.addEventListener('controlling', (e) => {
-    if (e.isUpdate && reloading) location.reload();
+  // After "Reload" the waiting version takes over; reload this tab onto it (other tabs keep their
+  // running version in memory until they reload themselves).
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) location.reload();
   });
   if (navigator.serviceWorker.controller) onStatus('offline-ready');
   else onStatus('installing');

@@ -1,5 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { analyze, MODALITIES, openApp, probabilities, uploadAll } from './helpers';
+import { PORT } from '../../playwright.config';
+import { analyze, FIXTURE_INDEX, MODALITIES, modalityImage, openApp, probabilities, upload, uploadAll } from './helpers';
 
 test('installs for offline use: service worker ready → offline → reload → full analysis works', async ({ page, context }) => {
   const t0 = Date.now();
@@ -45,4 +49,59 @@ test('offline with a model file missing from the cache: a clear message names th
   await page.reload();
   await expect(page.getByTestId('error')).toContainText(dropped, { timeout: 60_000 });
   await expect(page.getByTestId('error')).toContainText(/offline/i);
+});
+
+test('works from a sub-path of a static host, with the service worker scoped to it', async ({ page }) => {
+  const serveModule = join(process.cwd(), 'scripts/serve.mjs');
+  const { startServer } = (await import(serveModule)) as {
+    startServer: (o: { port: number; host: string; mounts: { url: string; dir: string }[] }) => Promise<Server>;
+  };
+  const port = PORT + 7;
+  const server = await startServer({
+    port,
+    host: '127.0.0.1',
+    mounts: [
+      { url: '/__fixtures__/', dir: resolve('tests/.generated') },
+      { url: '/clinic/tools/lymphscope/', dir: resolve('dist') },
+    ],
+  });
+  try {
+    const base = `http://127.0.0.1:${port}/clinic/tools/lymphscope/`;
+    await page.addInitScript(() => localStorage.setItem('lymphscope.backend', 'wasm'));
+    await page.goto(`${base}?models=${encodeURIComponent(FIXTURE_INDEX)}`);
+    await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+    await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready');
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope)).toBe(base);
+    await upload(page, 'bmode', 'b.png', modalityImage('bmode'));
+    await analyze(page);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
+});
+
+test('an update waits for the user and keeps the case on screen until Reload', async ({ page }) => {
+  const sw = resolve('dist/sw.js');
+  const original = readFileSync(sw, 'utf8');
+  try {
+    await openApp(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await upload(page, 'bmode', 'b.png', modalityImage('bmode'));
+    await analyze(page);
+    const before = await probabilities(page, 'bmode');
+    // A new version appears on the server.
+    writeFileSync(sw, `${original}\n// next version\n`);
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await expect(page.getByTestId('pwa-update')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('pwa-update')).toContainText(/save the case/i);
+    // Nothing was swapped under the open case: same results, same controller, still usable.
+    expect(await probabilities(page, 'bmode')).toEqual(before);
+    await analyze(page);
+    expect(await probabilities(page, 'bmode')).toEqual(before);
+    await Promise.all([page.waitForEvent('load'), page.getByTestId('pwa-reload').click()]);
+    await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
+    await expect(page.getByTestId('pwa-update')).toHaveCount(0);
+  } finally {
+    writeFileSync(sw, original);
+  }
 });

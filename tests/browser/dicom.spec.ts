@@ -8,6 +8,8 @@ import * as jpeg from 'jpeg-js';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { dicomFixtures, FIXTURE_PATIENT, unsupportedDicomFixtures } from '../../scripts/make-dicom-fixtures';
+import { PNG } from 'pngjs';
+import { generateCase } from '../../src/phantoms';
 import { openApp, upload } from './helpers';
 
 function workerAsset(): string {
@@ -178,4 +180,30 @@ test('EXIF orientation is honoured when decoding a photo', async ({ page }) => {
   const at = (x: number, y: number) => px[(y * r.width + x) * 4]!;
   expect(at(16, 8)).toBeGreaterThan(180);
   expect(at(16, 56)).toBeLessThan(70);
+});
+
+test('scanner screenshots get the image area as their region, the dual view its strain panel', async ({ page }) => {
+  await openApp(page, { backend: 'none' });
+  const c = generateCase({ seed: 7, cls: 'benign' });
+  const png = (m: 'bmode' | 'cdfi' | 'elastography') => {
+    const img = c.images[m];
+    const p = new PNG({ width: img.width, height: img.height });
+    p.data.set(img.data);
+    return PNG.sync.write(p);
+  };
+  for (const m of ['bmode', 'cdfi', 'elastography'] as const) {
+    await upload(page, m, `${m}-screenshot.png`, png(m));
+    const slot = page.getByTestId(`slot-${m}`);
+    await expect(slot.getByTestId(`roi-note-${m}`)).toBeVisible();
+    // The simulated scanner's imaging field is 400 × 360 pixels.
+    await expect(slot.getByTestId('roi-size')).toContainText('400×360');
+    await expect(page.getByTestId(`warning-${m}`)).toHaveCount(0);
+  }
+  // Whole image, then proposed again.
+  const slot = page.getByTestId('slot-elastography');
+  await slot.getByTestId('roi-whole').click();
+  await expect(slot.getByTestId('roi-size')).toContainText('960×480');
+  await expect(slot.getByTestId('roi-note-elastography')).toHaveCount(0);
+  await slot.getByTestId('roi-propose').click();
+  await expect(slot.getByTestId('roi-size')).toContainText('400×360');
 });

@@ -16,12 +16,31 @@ import { ultrasoundLikePng, upload } from './helpers';
 const PNG_CASES = 300;
 const JPEG_CASES = 300;
 const DICOM_JPEG_CASES = 120;
+const BMP_CASES = 100;
+const WEBP_CASES = 100;
 const CASE_LIMIT_MS = 10_000;
 
 function workerAsset(): string {
   const f = readdirSync(join('dist', 'assets')).find((n) => /^decode-worker-.*\.js$/.test(n));
   if (!f) throw new Error('imaging worker not found in dist/assets: run `npm run build` first');
   return `./assets/${f}`;
+}
+
+/** A 24-bit bottom-up BMP, written by hand. */
+function bmp(w: number, h: number): Uint8Array {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(54 + row * h);
+  b.write('BM', 0, 'ascii');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(w, 18);
+  b.writeInt32LE(h, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  b.writeUInt32LE(row * h, 34);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b.set([(x * 4) & 255, (y * 5) & 255, 90], 54 + y * row + x * 3);
+  return new Uint8Array(b);
 }
 
 function sources(): { kind: string; bytes: Uint8Array; count: number }[] {
@@ -33,20 +52,34 @@ function sources(): { kind: string; bytes: Uint8Array; count: number }[] {
   const jpg = new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 85).data);
   const dcm = dicomFixtures().find((f) => f.name === 'jpeg-baseline.dcm')!.bytes;
   return [
+    { kind: 'bmp', bytes: bmp(40, 30), count: BMP_CASES },
     { kind: 'png', bytes: png, count: PNG_CASES },
     { kind: 'jpeg', bytes: jpg, count: JPEG_CASES },
     { kind: 'dicom-jpeg', bytes: dcm, count: DICOM_JPEG_CASES },
   ];
 }
 
-test('fuzz: mutated PNG, JPEG and JPEG-in-DICOM files end in pixels or a clear error', async ({ page }) => {
+test('fuzz: mutated PNG, JPEG, BMP, WebP and JPEG-in-DICOM files end in pixels or a clear error', async ({ page }) => {
   test.setTimeout(170_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('./?models=/__fixtures__/none.json');
 
+  // WebP comes from the browser's own encoder.
+  const webp = new Uint8Array(
+    await page.evaluate(async () => {
+      const c = new OffscreenCanvas(48, 32);
+      const ctx = c.getContext('2d')!;
+      for (let x = 0; x < 48; x += 4) {
+        ctx.fillStyle = `rgb(${x * 5},${120 - x},80)`;
+        ctx.fillRect(x, 0, 4, 32);
+      }
+      const blob = await c.convertToBlob({ type: 'image/webp', quality: 0.8 });
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    }),
+  );
   const cases: { kind: string; b64: string; label: string }[] = [];
-  for (const s of sources()) {
+  for (const s of [...sources(), { kind: 'webp', bytes: webp, count: WEBP_CASES }]) {
     cases.push({ kind: s.kind, b64: Buffer.from(s.bytes).toString('base64'), label: `${s.kind} original` });
     for (let i = 0; i < s.count; i++) {
       const m = mutate(s.bytes, 77_000 + i);
@@ -104,7 +137,7 @@ test('fuzz: mutated PNG, JPEG and JPEG-in-DICOM files end in pixels or a clear e
   expect(total).toBe(cases.length);
   expect(result.bad).toEqual([]);
   // The unmutated originals decode.
-  for (const k of ['png', 'jpeg', 'dicom-jpeg']) expect(result.outcomes[`${k}:decoded`] ?? 0).toBeGreaterThan(0);
+  for (const k of ['bmp', 'png', 'jpeg', 'webp', 'dicom-jpeg']) expect(result.outcomes[`${k}:decoded`] ?? 0).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });
 

@@ -40,7 +40,13 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Whitespace-only minification for the workers: tfjs's threaded wasm backend starts its pthread
+    // workers from the stringified emscripten factory, which renamed identifiers would break
+    // (src/runtime/backends.ts enables wasm threads on cross-origin-isolated pages).
+    rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
+  },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

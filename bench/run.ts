@@ -6,6 +6,7 @@
  *   npm run bench                       # default pack (or a random-weight ResNet-18 until one exists)
  *   npm run bench -- --quick            # fixture pack, few runs (what npm test exercises)
  *   npm run bench -- --pack path/to/manifest.json --runs 50 --only app-wasm,ort-wasm,native
+ *   npm run bench -- --ablations        # also the app with one optimisation off at a time
  */
 
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,8 @@ export interface Scenario {
   isolated: boolean;
   /** Only a correctness reference: one analysis, no leak or three-modality runs. */
   referenceOnly?: boolean;
+  /** Runtime speed switches (JSON of RuntimeTuning), to measure what one optimisation gains. */
+  tune?: string;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -57,6 +60,41 @@ export const SCENARIOS: Scenario[] = [
     referenceOnly: true,
   },
 ];
+/** `--ablations`: the app on wasm with one optimisation off at a time. */
+export const ABLATIONS: Scenario[] = [
+  {
+    id: 'app-wasm-no-fused-relu',
+    label: 'ablation: Conv2D and ReLU unfused',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"fuseConvRelu":false}',
+  },
+  {
+    id: 'app-wasm-autograd-cam',
+    label: 'ablation: Grad-CAM by autograd',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"closedFormGradCam":false}',
+  },
+  {
+    id: 'app-wasm-warm-all',
+    label: 'ablation: warm up every model at init',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"warmAllModels":true}',
+  },
+  {
+    id: 'app-wasm-1thread-isolated',
+    label: 'ablation: 1 wasm thread (isolated page)',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"wasmThreads":1}',
+  },
+];
 const QUICK_SCENARIOS = ['app-wasm', 'app-wasm-1t', 'ort-wasm', 'native'];
 
 interface Args {
@@ -72,6 +110,7 @@ interface Args {
   /** Runs on a software GPU adapter (SwiftShader): a ResNet-18 takes seconds there. */
   softwareGpuRuns: number;
   timeoutS: number;
+  ablations: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -87,6 +126,7 @@ function parseArgs(argv: string[]): Args {
     port: Number(process.env.BENCH_PORT ?? 4600),
     softwareGpuRuns: 3,
     timeoutS: 900,
+    ablations: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -104,6 +144,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--only') a.only = take().split(',');
     else if (k === '--out') a.out = resolve(take());
     else if (k === '--no-build') a.build = false;
+    else if (k === '--ablations') a.ablations = true;
     else if (k === '--port') a.port = Number(take());
     else if (k === '--software-gpu-runs') a.softwareGpuRuns = Number(take());
     else if (k === '--timeout') a.timeoutS = Number(take());
@@ -189,6 +230,7 @@ async function runScenario(
     leak: String(s.referenceOnly || runs < a.runs ? 0 : a.leak),
     triple: String(s.referenceOnly || runs < a.runs ? 0 : a.triple),
     ...extra,
+    ...(s.tune ? { tune: s.tune } : {}),
   });
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -311,8 +353,9 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
     browserVersion = browser.version();
     gpu = await probeGpu(browser, isolatedServer);
     const extra = { manifest: 'pack/manifest.json', onnx: `onnx/${modality}.onnx`, modality };
-    for (const s of SCENARIOS) {
-      if (a.only && !a.only.includes(s.id)) continue;
+    for (const s of [...SCENARIOS, ...ABLATIONS]) {
+      const ablation = ABLATIONS.includes(s);
+      if (ablation ? !(a.ablations || a.only?.includes(s.id)) : a.only && !a.only.includes(s.id)) continue;
       const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
       const runs = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter) ? a.softwareGpuRuns : a.runs;
       process.stdout.write(`${s.id} (${runs} runs)… `);

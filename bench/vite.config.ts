@@ -12,7 +12,12 @@ export default defineConfig({
   root: fileURLToPath(new URL('./page', import.meta.url)),
   base: './',
   logLevel: 'warn',
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // As the app's vite.config.ts: the threaded wasm backend starts its pthreads from the
+    // stringified emscripten factory, which must survive bundling unchanged (whitespace only).
+    rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
+  },
   build: {
     outDir: BENCH_OUT_DIR,
     emptyOutDir: true,

@@ -68,7 +68,17 @@ async function adapterName(): Promise<string | null> {
 }
 
 async function runApp(p: PageParams): Promise<Partial<PageResult>> {
-  const client: RuntimeClient = createRuntimeClient();
+  // The app's own worker factory, unless an ablation names the worker with speed switches off.
+  const tune = new URLSearchParams(location.search).get('tune');
+  const client: RuntimeClient = tune
+    ? createRuntimeClient(
+        () =>
+          new Worker(new URL('../../src/runtime/worker.ts', import.meta.url), {
+            type: 'module',
+            name: `lymphscope-inference#${tune}`,
+          }),
+      )
+    : createRuntimeClient();
   const img = benchImage();
   const ready = await client.init(new URL(p.manifest, document.baseURI).href, p.backend as BackendName);
   const readyMs = performance.now();
@@ -110,6 +120,7 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
   client.terminate();
   return {
     activeBackend: stats.backend,
+    wasmThreads: ready.wasmThreads ?? null,
     coldStartMs,
     cold: { scriptStartMs, readyMs, loadMs: ready.loadMs, warmupMs: ready.warmupMs, firstAnalysisMs: coldStartMs - readyMs },
     secondAnalysisMs,

@@ -7,7 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { errorText, RuntimeError } from './errors';
 import { BACKENDS, type BackendChoice, type BackendName, type SkippedBackend } from './protocol';
 
@@ -20,6 +20,11 @@ export type WasmPaths = Record<
 export interface BackendOptions {
   /** Where the app serves the wasm binaries. Unset in Node, where the package finds its own files. */
   wasmPaths?: WasmPaths;
+  /**
+   * Threads for the wasm backend on a cross-origin-isolated page (default: every core the browser
+   * reports). 1, or a page that is not cross-origin isolated, runs single-threaded.
+   */
+  wasmThreads?: number;
 }
 
 export interface BackendSelection {
@@ -29,17 +34,34 @@ export interface BackendSelection {
 
 let wasmConfigured = false;
 
+/** True where SharedArrayBuffer may be shared with workers (COOP/COEP sent by the host). */
+export function isCrossOriginIsolated(): boolean {
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
 /** Must run before the wasm backend first initialises; tfjs refuses new paths afterwards. */
 function configureWasm(opts: BackendOptions): void {
   if (wasmConfigured) return;
   wasmConfigured = true;
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
-  // Single-threaded wasm (SIMD where available), even on a cross-origin-isolated page. tfjs starts
-  // its threaded build by stringifying the emscripten factory into a Blob worker; once the app is
-  // bundled for production that function refers to bundler-renamed outer variables, and every
-  // pthread worker dies with "ReferenceError: e is not defined", taking the inference worker down.
-  // Threads would only matter where neither WebGPU nor WebGL works.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // Threads (XNNPACK's pool on wasm pthreads) need SharedArrayBuffer, which browsers grant only to a
+  // cross-origin-isolated page. Elsewhere (a static host that cannot send COOP/COEP) the backend
+  // runs the single-threaded SIMD build. The threaded build starts its pthread workers from the
+  // stringified emscripten factory, so the worker bundle must keep that function self-contained:
+  // vite.config.ts builds the inference worker with whitespace-only minification.
+  const threads =
+    opts.wasmThreads ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  if (!isCrossOriginIsolated() || threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else setThreadsCount(threads);
+}
+
+/** Threads the wasm backend runs with (1 when single-threaded); null before it has initialised. */
+export function wasmThreadCount(): number | null {
+  try {
+    return Math.max(1, getThreadsCount());
+  } catch {
+    return null;
+  }
 }
 
 /** Reasons a backend cannot work here, found without initialising it (cheap, no side effects). */

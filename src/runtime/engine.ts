@@ -11,13 +11,32 @@ import { preprocess } from '../imaging/preprocess';
 import type { RgbaImage } from '../imaging/resize';
 import type { LoadedPack, ModelFiles } from '../model-pack/loader';
 import type { Manifest, Modality, ModalitySpec } from '../model-pack/manifest';
-import { backendsAfter, selectBackend, watchDeviceLoss, type BackendOptions } from './backends';
+import { backendsAfter, selectBackend, wasmThreadCount, watchDeviceLoss, type BackendOptions } from './backends';
 import { errorText, RuntimeError } from './errors';
 import { GradCamModel, type ForwardPass } from './gradcam';
+import { optimiseTopology } from './optimise';
 import { softmaxWithTemperature } from './probabilities';
 import { BACKENDS, type BackendChoice, type BackendName, type SkippedBackend } from './protocol';
 
+/**
+ * Speed switches, all on by default. They exist so the benchmark can measure what each one gains
+ * (bench/README.md); the app never turns them off.
+ */
+export interface RuntimeTuning {
+  /** Fold each Conv2D → ReLU pair into one fused convolution (optimise.ts). */
+  fuseConvRelu?: boolean;
+  /** Closed-form Grad-CAM when the model ends in GlobalAveragePooling2D → Dense (gradcam.ts). */
+  closedFormGradCam?: boolean;
+  /**
+   * Warm up every model at init (true), or only what needs it (false, default): GPU backends
+   * compile shaders for every model; wasm and cpu have nothing to compile, so one model's run
+   * checks the backend and the others start on first use.
+   */
+  warmAllModels?: boolean;
+}
+
 export interface EngineOptions extends BackendOptions {
+  tuning?: RuntimeTuning;
   /** Called when the active backend failed and another one took over (results keep coming). */
   onBackendChanged?: (backend: BackendName, reason: string) => void;
   /** Called as init moves through its stages. */
@@ -31,6 +50,8 @@ export interface EngineReady {
   buildMs: number;
   /** First inference + Grad-CAM pass per model (shader compilation, kernel setup). */
   warmupMs: number;
+  /** wasm backend only: threads it runs with. */
+  wasmThreads?: number;
 }
 
 export interface AnalysisResult {
@@ -120,7 +141,8 @@ export class InferenceEngine {
       const skipped: SkippedBackend[] = [];
       const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
       const activated = await this.activate(choice, candidates, skipped, true);
-      return { ...activated, skipped };
+      const threads = activated.backend === 'wasm' ? wasmThreadCount() : null;
+      return { ...activated, skipped, ...(threads ? { wasmThreads: threads } : {}) };
     });
   }
 
@@ -211,7 +233,12 @@ export class InferenceEngine {
       const model = await this.buildModel(modality, spec, files);
       try {
         checkModelShape(model, modality, spec, numClasses);
-        const gradcam = GradCamModel.split(model, spec.gradcamLayer, `modalities.${modality}.gradcamLayer`);
+        const gradcam = GradCamModel.split(
+          model,
+          spec.gradcamLayer,
+          `modalities.${modality}.gradcamLayer`,
+          this.options.tuning?.closedFormGradCam !== false,
+        );
         this.models.set(modality, { spec, model, gradcam });
       } catch (e) {
         model.dispose();
@@ -226,9 +253,13 @@ export class InferenceEngine {
 
   private async buildModel(modality: Modality, spec: ModalitySpec, files: ModelFiles): Promise<tf.LayersModel> {
     try {
+      const topology =
+        this.options.tuning?.fuseConvRelu === false
+          ? files.topology
+          : optimiseTopology(files.topology, new Set([spec.gradcamLayer])).topology;
       return await tf.loadLayersModel(
         tf.io.fromMemory({
-          modelTopology: files.topology,
+          modelTopology: topology,
           weightSpecs: files.weightSpecs as tf.io.WeightsManifestEntry[],
           weightData: files.weightData,
         }),
@@ -263,8 +294,12 @@ export class InferenceEngine {
   private async warmUp(): Promise<void> {
     const flag = this.backend ? COMPILE_ONLY_FLAG[this.backend] : undefined;
     if (flag) await this.compileOnlyPass(flag);
+    // wasm and cpu compile nothing: one real run proves the backend runs these models; warming the
+    // others would only delay the first result (the models share one architecture and kernels).
+    const all = flag !== undefined || this.options.tuning?.warmAllModels === true;
     for (const [modality, { spec }] of this.models) {
       await this.runOnce(modality, new Float32Array(spec.input.height * spec.input.width * 3));
+      if (!all) break;
     }
   }
 

@@ -12,6 +12,11 @@
  * of class c's pre-softmax logit. This is valid because every supported layer treats batch rows
  * independently (BatchNorm and Dropout run in inference mode).
  *
+ * Closed form when the layers after the target are exactly GlobalAveragePooling2D → Dense
+ * (linear), as in every ResNet whose last block is the target: ∂logit_c/∂A_k(i,j) = W[k,c]/(h·w)
+ * everywhere, so the channel weights are the Dense kernel divided by h·w and no backward pass (nor
+ * the tiled replay) is needed. Same numbers as the autograd path; `analytic` says which one runs.
+ *
  * The split shares the original model's layers and weights: dispose the original model only
  * (tfjs does not reference-count layers across models, so disposing both would free twice).
  */
@@ -55,7 +60,22 @@ function singleNode(layer: Layer, modelLabel: string) {
   return nodes[0]!;
 }
 
+/** The Dense layer when the tail after the target is GlobalAveragePooling2D → linear Dense. */
+function gapDenseTail(steps: ReplayStep[], crossingCount: number): Layer | null {
+  if (steps.length !== 2 || crossingCount !== 0) return null;
+  const [gap, dense] = steps as [ReplayStep, ReplayStep];
+  if (gap.layer.getClassName() !== 'GlobalAveragePooling2D' || dense.layer.getClassName() !== 'Dense') return null;
+  const cfg = dense.layer.getConfig() as { activation?: string; useBias?: boolean };
+  if ((cfg.activation ?? 'linear') !== 'linear') return null;
+  if ((gap.layer.getConfig() as { dataFormat?: string }).dataFormat === 'channels_first') return null;
+  return dense.layer;
+}
+
 export class GradCamModel {
+  /** True when Grad-CAM uses the closed form (no backward pass); see the file comment. */
+  readonly analytic: boolean;
+  private readonly dense: Layer | null;
+
   private constructor(
     private readonly forward: tf.LayersModel,
     private readonly targetId: number,
@@ -67,13 +87,17 @@ export class GradCamModel {
     readonly featureHeight: number,
     readonly featureWidth: number,
     readonly featureChannels: number,
-  ) {}
+    useClosedForm = true,
+  ) {
+    this.dense = useClosedForm ? gapDenseTail(steps, crossingIds.length) : null;
+    this.analytic = this.dense !== null;
+  }
 
   /**
    * Prepares Grad-CAM for `model` at layer `layerName`. `modelLabel` names the model in errors
    * (e.g. "modalities.bmode.gradcamLayer").
    */
-  static split(model: tf.LayersModel, layerName: string, modelLabel: string): GradCamModel {
+  static split(model: tf.LayersModel, layerName: string, modelLabel: string, useClosedForm = true): GradCamModel {
     const target = model.layers.find((l) => l.name === layerName);
     if (!target) throw new RuntimeError('pack-invalid', `${modelLabel}: "${layerName}" is not a layer of the model.`);
     const targetTensor = singleNode(target, modelLabel).outputTensors[0]!;
@@ -121,6 +145,7 @@ export class GradCamModel {
       shape[1]!,
       shape[2]!,
       shape[3]!,
+      useClosedForm,
     );
   }
 
@@ -159,6 +184,14 @@ export class GradCamModel {
 
   /** Grad-CAM for every class from one forward pass; tensors are the caller's to dispose. */
   camPass(fp: ForwardPass): CamPass {
+    const pixels = tf.reshape(fp.activations, [this.featureHeight * this.featureWidth, this.featureChannels]);
+    if (this.dense) {
+      // Dense kernel [k, C]: channelWeights[c, k] = W[k, c] / (h·w).
+      const kernel = this.dense.getWeights()[0]!;
+      const channelWeights = tf.div(tf.transpose(kernel), this.featureHeight * this.featureWidth) as tf.Tensor2D;
+      const cams = tf.relu(tf.matMul(channelWeights, pixels, false, true)) as tf.Tensor2D;
+      return { channelWeights, cams };
+    }
     const numClasses = fp.logits.shape[1];
     const tileBatch = (t: tf.Tensor) => tf.tile(t, [numClasses, ...new Array<number>(t.rank - 1).fill(1)]);
     const crossing = fp.crossing.map(tileBatch);
@@ -167,7 +200,6 @@ export class GradCamModel {
       tileBatch(fp.activations),
     ) as tf.Tensor4D;
     const channelWeights = tf.mean(gradients, [1, 2]) as tf.Tensor2D;
-    const pixels = tf.reshape(fp.activations, [this.featureHeight * this.featureWidth, this.featureChannels]);
     const cams = tf.relu(tf.matMul(channelWeights, pixels, false, true)) as tf.Tensor2D;
     return { channelWeights, cams };
   }

@@ -36,6 +36,8 @@ export interface ReadyMessage {
   manifest: Manifest;
   loadMs: number;
   warmupMs: number;
+  /** wasm backend only: threads it runs with (1 without cross-origin isolation). */
+  wasmThreads?: number;
 }
 
 export interface ResultMessage {

@@ -7,7 +7,7 @@
 import { loadPack, type FetchLike } from '../model-pack/loader';
 import { MODALITIES, type Modality } from '../model-pack/manifest';
 import type { WasmPaths } from './backends';
-import { InferenceEngine } from './engine';
+import { InferenceEngine, type RuntimeTuning } from './engine';
 import { describeError, RuntimeError } from './errors';
 import { isWorkerRequest, type ErrorCode, type WorkerRequest, type WorkerResponse } from './protocol';
 
@@ -17,6 +17,8 @@ export interface HandlerOptions {
   /** Defaults to the global fetch. */
   fetchFn?: FetchLike;
   wasmPaths?: WasmPaths;
+  /** Speed switches (benchmark only; defaults are the app's). `wasmThreads` caps wasm threads. */
+  tuning?: RuntimeTuning & { wasmThreads?: number };
 }
 
 /** A fetch that remembers whether any request failed, to tell "unreachable" from "malformed". */
@@ -48,6 +50,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   let stageRequestId = -1;
   const engine = new InferenceEngine({
     wasmPaths: options.wasmPaths,
+    tuning: options.tuning,
+    ...(options.tuning?.wasmThreads ? { wasmThreads: options.tuning.wasmThreads } : {}),
     onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
     onBackendChanged: (backend, reason) => post({ type: 'backend-changed', id: -1, backend, reason }),
   });
@@ -76,6 +80,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       manifest: pack.manifest,
       loadMs: downloadMs + ready.buildMs,
       warmupMs: ready.warmupMs,
+      ...(ready.wasmThreads ? { wasmThreads: ready.wasmThreads } : {}),
     });
   }
 

@@ -6,7 +6,29 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { RuntimeTuning } from './engine';
 import { createRequestHandler } from './worker-handler';
+
+/**
+ * The benchmark switches optimisations off one at a time by naming the worker
+ * `lymphscope-inference#{"fuseConvRelu":false}` (see bench/README.md). The app's worker name has
+ * no `#`, so it always runs with every optimisation on.
+ */
+function tuningFromName(name: string): RuntimeTuning {
+  const at = name.indexOf('#');
+  if (at < 0) return {};
+  try {
+    const parsed = JSON.parse(name.slice(at + 1)) as Record<string, unknown>;
+    const tuning: RuntimeTuning = {};
+    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels'] as const) {
+      if (typeof parsed[key] === 'boolean') tuning[key] = parsed[key];
+    }
+    if (typeof parsed.wasmThreads === 'number') (tuning as { wasmThreads?: number }).wasmThreads = parsed.wasmThreads;
+    return tuning;
+  } catch {
+    return {};
+  }
+}
 
 // The wasm binaries are served by the app itself (no CDN): the app must work offline and send
 // nothing anywhere.
@@ -17,5 +39,8 @@ const wasmPaths = {
 };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const handle = createRequestHandler((message, transfer) => scope.postMessage(message, transfer ?? []), { wasmPaths });
+const handle = createRequestHandler((message, transfer) => scope.postMessage(message, transfer ?? []), {
+  wasmPaths,
+  tuning: tuningFromName(scope.name),
+});
 scope.addEventListener('message', (event: MessageEvent<unknown>) => void handle(event.data));

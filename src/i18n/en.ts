@@ -205,6 +205,7 @@ export const en = {
     unsaved: 'This result is not saved in the history.',
   },
   fusedDetail: (method: string, n: number, total: number) => `${method}, ${n} of ${total}`,
+  fusionMethods: { mean: 'mean', 'weighted-mean': 'weighted mean' } as Record<string, string>,
   metricsTable: { modality: 'Modality', data: 'Data', n: 'n', macroAuc: 'Macro AUC', ci95: '95% CI', accuracy: 'Accuracy' },
   licenseLabel: 'License',
   language: 'Language',

@@ -15,6 +15,9 @@ export interface ScenarioResult extends PageResult {
   wallS: number;
   consoleErrors: string[];
   softwareAdapter?: boolean | null;
+  /** Interleaved rounds pooled into this result (--rounds). */
+  rounds?: number;
+  coldStartRoundsMs?: number[];
 }
 
 export interface NativeResult {
@@ -26,7 +29,7 @@ export interface NativeResult {
   coldStartMs: number;
   firstInferenceMs: number;
   runs: number;
-  inference: Stat & { samples?: number[] };
+  inference: Omit<Stat, 'samples'> & { samples?: number[] };
   gradcam: { p50: number; p95: number };
   analysis: { p50: number; p95: number };
   logits: number[];

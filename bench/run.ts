@@ -21,6 +21,7 @@ import { parseManifest, type Manifest } from '../src/model-pack/manifest';
 import { benchImage } from './image';
 import type { PageResult, Stat } from './page/types';
 import { HeapSampler } from './heap';
+import { median, mergeStats } from './stats';
 import { startBenchServer, type BenchServer } from './server';
 import { buildReport, markdownTable, type BenchReport, type NativeResult, type ScenarioResult } from './report';
 
@@ -111,6 +112,8 @@ interface Args {
   softwareGpuRuns: number;
   timeoutS: number;
   ablations: boolean;
+  /** Every scenario runs this many times, round-robin, and the samples are pooled (noisy machines). */
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -123,10 +126,12 @@ function parseArgs(argv: string[]): Args {
     only: null,
     out: null,
     build: true,
+    // Two ports: this one (cross-origin isolated) and the next (no COOP/COEP). 0: any free ports.
     port: Number(process.env.BENCH_PORT ?? 4600),
     softwareGpuRuns: 3,
     timeoutS: 900,
     ablations: false,
+    rounds: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -145,6 +150,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--out') a.out = resolve(take());
     else if (k === '--no-build') a.build = false;
     else if (k === '--ablations') a.ablations = true;
+    else if (k === '--rounds') a.rounds = Math.max(1, Number(take()));
     else if (k === '--port') a.port = Number(take());
     else if (k === '--software-gpu-runs') a.softwareGpuRuns = Number(take());
     else if (k === '--timeout') a.timeoutS = Number(take());
@@ -222,13 +228,15 @@ async function runScenario(
   a: Args,
   runs: number,
   extra: Record<string, string>,
+  firstRound: boolean,
 ): Promise<ScenarioResult> {
+  const full = !s.referenceOnly && runs >= a.runs;
   const q = new URLSearchParams({
     engine: s.engine,
     backend: s.backend,
     runs: String(s.referenceOnly ? 1 : runs),
-    leak: String(s.referenceOnly || runs < a.runs ? 0 : a.leak),
-    triple: String(s.referenceOnly || runs < a.runs ? 0 : a.triple),
+    leak: String(full && firstRound ? a.leak : 0),
+    triple: String(full ? a.triple : 0),
     ...extra,
     ...(s.tune ? { tune: s.tune } : {}),
   });
@@ -268,6 +276,44 @@ async function runScenario(
     heap: { peakBytes: heap.peakBytes, samples: heap.samples, method: 'CDP Runtime.getHeapUsage, page + workers, every 0.5 s' },
     wallS: (Date.now() - started) / 1000,
     consoleErrors: consoleErrors.slice(0, 5),
+  };
+}
+
+/** One result from a scenario's rounds: samples pooled, one-off numbers as the median round's. */
+function pool(results: ScenarioResult[]): ScenarioResult {
+  const first = results[0]!;
+  const failed = results.find((r) => !r.ok);
+  if (results.length === 1 || failed) return failed ?? first;
+  const inference = mergeStats(results.map((r) => r.inference))!;
+  return {
+    ...first,
+    runs: inference.n,
+    rounds: results.length,
+    coldStartMs: median(results.map((r) => r.coldStartMs)),
+    coldStartRoundsMs: results.map((r) => r.coldStartMs),
+    secondAnalysisMs: median(results.map((r) => r.secondAnalysisMs)),
+    inference,
+    gradcam: mergeStats(results.map((r) => r.gradcam)),
+    analysis: mergeStats(results.map((r) => r.analysis))!,
+    triple: mergeStats(results.map((r) => r.triple)),
+    heap: { ...first.heap!, peakBytes: Math.max(...results.map((r) => r.heap?.peakBytes ?? 0)) },
+    wallS: results.reduce((t, r) => t + r.wallS, 0),
+  };
+}
+
+function poolNative(results: NativeResult[]): NativeResult | null {
+  if (results.length === 0) return null;
+  const failed = results.find((r) => !r.ok);
+  if (results.length === 1 || failed) return failed ?? results[0]!;
+  const samples = results.flatMap((r) => r.inference.samples ?? []);
+  const inference = mergeStats(results.map((r) => ({ ...r.inference, samples: r.inference.samples ?? [] })))!;
+  return {
+    ...results[0]!,
+    runs: samples.length,
+    coldStartMs: median(results.map((r) => r.coldStartMs)),
+    inference,
+    gradcam: { p50: median(results.map((r) => r.gradcam.p50)), p95: Math.max(...results.map((r) => r.gradcam.p95)) },
+    analysis: { p50: median(results.map((r) => r.analysis.p50)), p95: Math.max(...results.map((r) => r.analysis.p95)) },
   };
 }
 
@@ -324,7 +370,11 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
 
   console.log(`Pack: ${manifestPath}`);
   const onnx = exportOnnx(manifestPath, modality);
-  if (a.build) sh('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], 'building the bench page');
+  // Quick mode (npm test) builds into its own folder, so it never races a full run's page.
+  const distDir = join(CACHE, a.quick ? 'dist-quick' : 'dist');
+  if (a.build || !existsSync(join(distDir, 'index.html'))) {
+    sh('npx', ['vite', 'build', '--config', 'bench/vite.config.ts', '--outDir', distDir], 'building the bench page');
+  }
 
   // The same preprocessed image every engine gets, for native PyTorch.
   mkdirSync(join(CACHE, 'tmp'), { recursive: true });
@@ -336,9 +386,8 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
     '/onnx/': dirname(onnx),
     '/ort/': join(REPO, 'node_modules/onnxruntime-web/dist'),
   };
-  const root = join(CACHE, 'dist');
-  const isolatedServer = await startBenchServer({ port: a.port, root, mounts, isolated: true });
-  const plainServer = await startBenchServer({ port: a.port + 1, root, mounts, isolated: false });
+  const isolatedServer = await startBenchServer({ port: a.port, root: distDir, mounts, isolated: true });
+  const plainServer = await startBenchServer({ port: a.port ? a.port + 1 : 0, root: distDir, mounts, isolated: false });
   const { CHROMIUM_ARGS } = await import('../playwright.config');
   const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
   const browser = await chromium.launch({
@@ -353,23 +402,34 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
     browserVersion = browser.version();
     gpu = await probeGpu(browser, isolatedServer);
     const extra = { manifest: 'pack/manifest.json', onnx: `onnx/${modality}.onnx`, modality };
-    for (const s of [...SCENARIOS, ...ABLATIONS]) {
-      const ablation = ABLATIONS.includes(s);
-      if (ablation ? !(a.ablations || a.only?.includes(s.id)) : a.only && !a.only.includes(s.id)) continue;
-      const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
-      const runs = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter) ? a.softwareGpuRuns : a.runs;
-      process.stdout.write(`${s.id} (${runs} runs)… `);
-      const r = await runScenario(browser, s.isolated ? isolatedServer : plainServer, s, a, runs, extra);
-      r.softwareAdapter = adapter ? isSoftwareAdapter(adapter) : null;
-      r.adapter ??= adapter;
-      console.log(r.ok ? `inference p50 ${r.inference.p50.toFixed(1)} ms (${r.wallS.toFixed(0)} s)` : `failed: ${r.error}`);
-      scenarios.push(r);
+    const chosen = [...SCENARIOS, ...ABLATIONS].filter((s) =>
+      ABLATIONS.includes(s) ? a.ablations || !!a.only?.includes(s.id) : !a.only || a.only.includes(s.id),
+    );
+    const rounds: ScenarioResult[][] = chosen.map(() => []);
+    const nativeRounds: NativeResult[] = [];
+    for (let round = 0; round < a.rounds; round++) {
+      if (a.rounds > 1) console.log(`round ${round + 1}/${a.rounds}`);
+      for (const [i, s] of chosen.entries()) {
+        const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
+        const software = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter);
+        if ((software || s.referenceOnly) && round > 0) continue; // seconds per run: once is enough
+        const runs = software ? a.softwareGpuRuns : a.runs;
+        process.stdout.write(`${s.id} (${runs} runs)… `);
+        const r = await runScenario(browser, s.isolated ? isolatedServer : plainServer, s, a, runs, extra, round === 0);
+        r.softwareAdapter = adapter ? isSoftwareAdapter(adapter) : null;
+        r.adapter ??= adapter;
+        console.log(r.ok ? `inference p50 ${r.inference.p50.toFixed(1)} ms (${r.wallS.toFixed(0)} s)` : `failed: ${r.error}`);
+        rounds[i]!.push(r);
+      }
+      if (!a.only || a.only.includes('native')) {
+        process.stdout.write('native PyTorch… ');
+        const n = runNative(manifestPath, modality, inputFile, cpus().length, a.runs);
+        console.log(n.ok ? `inference p50 ${n.inference.p50.toFixed(1)} ms` : `failed: ${n.error}`);
+        nativeRounds.push(n);
+      }
     }
-    if (!a.only || a.only.includes('native')) {
-      process.stdout.write('native PyTorch… ');
-      native = runNative(manifestPath, modality, inputFile, cpus().length, a.runs);
-      console.log(native.ok ? `inference p50 ${native.inference.p50.toFixed(1)} ms` : `failed: ${native.error}`);
-    }
+    scenarios.push(...rounds.map(pool));
+    native = poolNative(nativeRounds);
   } finally {
     await browser.close();
     await isolatedServer.close();

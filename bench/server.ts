@@ -27,6 +27,7 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/** `port` 0 picks a free port. */
 export async function startBenchServer(opts: {
   port: number;
   root: string;
@@ -82,8 +83,10 @@ export async function startBenchServer(opts: {
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((ok) => server.listen(opts.port, '127.0.0.1', ok));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
-    url: `http://127.0.0.1:${opts.port}/`,
+    url: `http://127.0.0.1:${port}/`,
     bytes: () => sent,
     reset: () => {
       sent = 0;

@@ -10,7 +10,8 @@ import { parseManifest, type Manifest, type Modality } from '../../src/model-pac
 import { createRuntimeClient, type RuntimeClient } from '../../src/runtime/client';
 import type { BackendName } from '../../src/runtime/protocol';
 import { benchImage } from '../image';
-import type { PageParams, PageResult, Stat } from './types';
+import { stat } from '../stats';
+import type { PageParams, PageResult } from './types';
 
 const scriptStartMs = performance.now();
 
@@ -32,25 +33,6 @@ function params(): PageParams {
     runs: num('runs', 30),
     leakRuns: num('leak', 100),
     tripleRuns: num('triple', 5),
-  };
-}
-
-function stat(values: number[]): Stat {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p: number) => {
-    if (s.length === 0) return NaN;
-    const k = (s.length - 1) * p;
-    const lo = Math.floor(k);
-    const hi = Math.min(lo + 1, s.length - 1);
-    return s[lo]! + (s[hi]! - s[lo]!) * (k - lo);
-  };
-  return {
-    p50: q(0.5),
-    p95: q(0.95),
-    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
-    min: s[0] ?? NaN,
-    max: s[s.length - 1] ?? NaN,
-    n: s.length,
   };
 }
 

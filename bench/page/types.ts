@@ -7,6 +7,8 @@ export interface Stat {
   min: number;
   max: number;
   n: number;
+  /** Every measurement, in run order. */
+  samples: number[];
 }
 
 export interface PageParams {

@@ -33,10 +33,19 @@ export interface BackendSelection {
 }
 
 let wasmConfigured = false;
+let wasmStarted = false;
 
 /** True where SharedArrayBuffer may be shared with workers (COOP/COEP sent by the host). */
 export function isCrossOriginIsolated(): boolean {
   return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+/** Threads the wasm backend should use here, or 1 (single-threaded build). */
+function wantedWasmThreads(opts: BackendOptions): number {
+  if (!isCrossOriginIsolated()) return 1;
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  // tfjs pre-creates 8 pthread workers: the most its pool can use.
+  return Math.max(1, Math.min(8, Math.floor(opts.wasmThreads ?? cores)));
 }
 
 /** Must run before the wasm backend first initialises; tfjs refuses new paths afterwards. */
@@ -49,10 +58,29 @@ function configureWasm(opts: BackendOptions): void {
   // runs the single-threaded SIMD build. The threaded build starts its pthread workers from the
   // stringified emscripten factory, so the worker bundle must keep that function self-contained:
   // vite.config.ts builds the inference worker with whitespace-only minification.
-  const threads =
-    opts.wasmThreads ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  if (!isCrossOriginIsolated() || threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const threads = wantedWasmThreads(opts);
+  if (threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   else setThreadsCount(threads);
+}
+
+/**
+ * tfjs-backend-wasm 4.22 caps its pool at navigator.hardwareConcurrency / 2 (it assumes two
+ * hyper-threads per core), read once while the module starts: on a 2-core machine that is one
+ * thread, i.e. no threading at all. While the wasm backend initialises, the worker's navigator
+ * reports twice the wanted thread count, so the cap becomes exactly what `setThreadsCount` asked
+ * for; the real value is restored right after. Returns the function that restores it.
+ */
+function reportCoresForWasm(threads: number): () => void {
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (!nav || threads <= 1) return () => undefined;
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
 }
 
 /** Threads the wasm backend runs with (1 when single-threaded); null before it has initialised. */
@@ -146,6 +174,9 @@ export async function tryBackend(name: BackendName, opts: BackendOptions = {}): 
   const unmet = precondition(name);
   if (unmet) return unmet;
   if (name === 'wasm') configureWasm(opts);
+  // The module starts (and reads the core count) once, on the first wasm setBackend.
+  const restoreCores = name === 'wasm' && !wasmStarted ? reportCoresForWasm(wantedWasmThreads(opts)) : null;
+  if (name === 'wasm') wasmStarted = true;
   try {
     if (name === 'webgpu') {
       const gpu = (navigator as unknown as { gpu: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -153,9 +184,12 @@ export async function tryBackend(name: BackendName, opts: BackendOptions = {}): 
     }
     if (!(await tf.setBackend(name))) return 'setBackend returned false (initialisation failed)';
     await tf.ready();
+    restoreCores?.();
     return await smokeTest();
   } catch (e) {
     return `exception: ${errorText(e)}`;
+  } finally {
+    restoreCores?.();
   }
 }
 

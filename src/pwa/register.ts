@@ -34,7 +34,15 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
   return {
     applyUpdate() {
       reloading = true;
-      wb.messageSkipWaiting();
+      // A page that is not controlled yet (first visit) gets no controllerchange: reload once the
+      // waiting version is active.
+      void navigator.serviceWorker.getRegistration().then((reg) => {
+        const waiting = reg?.waiting;
+        waiting?.addEventListener('statechange', () => {
+          if (waiting.state === 'activated' && !navigator.serviceWorker.controller) location.reload();
+        });
+        wb.messageSkipWaiting();
+      });
     },
   };
 }

@@ -24,10 +24,7 @@ precache.addToCacheList((self as unknown as { __WB_MANIFEST: (PrecacheEntry | st
 
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(NETWORK_CHANNEL) : null;
 const PACK_CACHE = 'lymphscope-model-packs';
-let firstInstall = false;
-
 sw.addEventListener('install', (event) => {
-  firstInstall = !sw.registration.active;
   event.waitUntil(
     (async () => {
       await precache.install(event);
@@ -41,9 +38,9 @@ sw.addEventListener('install', (event) => {
 sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
+      // No clients.claim(): a page is controlled from its next load on. The first visit keeps
+      // running exactly as it started, and offline navigation works regardless of control.
       await precache.activate(event);
-      // Only the very first install takes control of the open page; updates wait for a reload.
-      if (firstInstall) await sw.clients.claim();
     })(),
   );
 });

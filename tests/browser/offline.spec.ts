@@ -9,7 +9,7 @@ test('installs for offline use: service worker ready → offline → reload → 
   const t0 = Date.now();
   await openApp(page);
   await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready');
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready);
   // The web app manifest makes it installable.
   const manifest = await page.evaluate(async () =>
     (await fetch(document.querySelector<HTMLLinkElement>('link[rel=manifest]')!.href)).json(),
@@ -34,7 +34,7 @@ test('installs for offline use: service worker ready → offline → reload → 
 
 test('offline with a model file missing from the cache: a clear message names the file', async ({ page, context }) => {
   await openApp(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready);
   await page.reload();
   await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
   // Drop one shard from the cache of used packs, then go offline.
@@ -85,7 +85,9 @@ test('an update waits for the user and keeps the case on screen until Reload', a
   const original = readFileSync(sw, 'utf8');
   try {
     await openApp(page);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload(); // the app as a returning user has it: controlled by the service worker
+    await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
     await upload(page, 'bmode', 'b.png', modalityImage('bmode'));
     await analyze(page);
     const before = await probabilities(page, 'bmode');

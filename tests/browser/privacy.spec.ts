@@ -46,7 +46,7 @@ test('network audit: a full analysis, saving and the report make only same-origi
   const seen: Seen[] = [];
   context.on('request', record(seen));
   await openApp(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready);
   await page.reload(); // now every request of the page and the analysis worker passes the service worker
   await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
   await uploadAll(page);

@@ -30,7 +30,17 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
   });
   if (navigator.serviceWorker.controller) onStatus('offline-ready');
   else onStatus('installing');
-  wb.register().catch((e: unknown) => onStatus('error', (e as Error)?.message));
+  // An install that fails (a file missing or not matching its manifest) leaves the previous version
+  // in place; on a first visit it means there is no offline copy yet.
+  wb.addEventListener('redundant', () => {
+    if (!navigator.serviceWorker.controller) onStatus('error', 'the offline copy could not be completed');
+  });
+  wb.register()
+    .then((reg) => {
+      // e.g. after a hard reload, which bypasses the service worker: the offline copy is still there.
+      if (reg?.active && !reg.installing && !reg.waiting) onStatus('offline-ready');
+    })
+    .catch((e: unknown) => onStatus('error', (e as Error)?.message));
   return {
     applyUpdate() {
       reloading = true;

@@ -11,8 +11,10 @@ test('case history: save, reload, search, reopen, passphrase lock, export, delet
   await page.getByTestId('nav-history').click();
   await page.getByTestId('history-label').fill('Study 42 left II');
   await page.getByTestId('history-note').fill('round, hilum absent');
+  let t = Date.now();
   await page.getByTestId('history-save').click();
   await expect(page.getByTestId('history-saved')).toBeVisible();
+  const saveMs = Date.now() - t;
 
   // Survives a reload; reopening puts the stored result back on screen.
   await page.reload();
@@ -23,8 +25,10 @@ test('case history: save, reload, search, reopen, passphrase lock, export, delet
   await expect(page.getByTestId('history-empty')).toBeVisible();
   await page.getByTestId('history-search').fill('study 42');
   await expect(page.getByTestId('history-row')).toHaveCount(1);
+  t = Date.now();
   await page.getByTestId('history-open').click();
   await expect(page.getByTestId('reopened')).toBeVisible();
+  console.log(`three-modality case in IndexedDB: save ${saveMs} ms, reopen ${Date.now() - t} ms (UI round trips)`);
   expect(await probabilities(page, 'fused')).toEqual(fused);
 
   // Passphrase: after a reload the history is locked; a wrong passphrase says so and destroys nothing.

@@ -167,6 +167,8 @@ export const en = {
     logTitle: 'Network requests since this page was loaded',
     logHint:
       'Recorded by the app itself (page resource timing, its own fetch calls, and the service worker, which also sees the analysis worker’s downloads).',
+    firstVisit:
+      'This page was opened before the offline copy was installed, so the analysis worker’s own downloads (model and WebAssembly files) are not listed; from the next load on they are.',
     summary: (n: number, foreign: number, withBody: number) =>
       `${n} request${n === 1 ? '' : 's'}; ${foreign} to other origins; ${withBody} with a request body.`,
     allLocal: 'All requests were GETs of the app’s own files.',

@@ -18,11 +18,33 @@ import { NETWORK_CHANNEL, type NetworkRecord } from './network-log';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
-const precache = new PrecacheController();
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(NETWORK_CHANNEL) : null;
+const report = (request: Request, kind: string) => {
+  const record: NetworkRecord = {
+    time: Date.now(),
+    method: request.method,
+    url: request.url,
+    kind,
+    source: 'service-worker',
+    hasBody: request.method !== 'GET' && request.method !== 'HEAD',
+  };
+  channel?.postMessage(record);
+};
+
+// The service worker's own downloads (the offline copy) are reported too.
+const precache = new PrecacheController({
+  plugins: [
+    {
+      requestWillFetch: async ({ request }) => {
+        report(request, 'offline copy');
+        return request;
+      },
+    },
+  ],
+});
 // `self.__WB_MANIFEST` is replaced at build time by the list of files to precache (with revisions).
 precache.addToCacheList((self as unknown as { __WB_MANIFEST: (PrecacheEntry | string)[] }).__WB_MANIFEST);
 
-const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(NETWORK_CHANNEL) : null;
 const PACK_CACHE = 'lymphscope-model-packs';
 sw.addEventListener('install', (event) => {
   event.waitUntil(
@@ -51,18 +73,7 @@ sw.addEventListener('message', (event) => {
 });
 
 // Runs before the routes below (listeners fire in registration order) and only observes.
-sw.addEventListener('fetch', (event) => {
-  const r = event.request;
-  const record: NetworkRecord = {
-    time: Date.now(),
-    method: r.method,
-    url: r.url,
-    kind: r.destination || 'fetch',
-    source: 'service-worker',
-    hasBody: r.method !== 'GET' && r.method !== 'HEAD',
-  };
-  channel?.postMessage(record);
-});
+sw.addEventListener('fetch', (event) => report(event.request, event.request.destination || 'fetch'));
 
 registerRoute(new PrecacheRoute(precache, { ignoreURLParametersMatching: [/.*/] }));
 registerRoute(new NavigationRoute(precache.createHandlerBoundToURL('index.html')));

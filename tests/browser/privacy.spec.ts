@@ -56,7 +56,7 @@ test('network audit: a full analysis, saving and the report make only same-origi
   await page.getByTestId('history-save').click();
   await expect(page.getByTestId('history-row')).toHaveCount(1);
   await page.getByTestId('open-report').click();
-  await expect(page.getByTestId('report')).toBeVisible();
+  await expect(page.getByTestId('report-label')).toHaveText('audit case');
 
   expect(seen.length).toBeGreaterThan(10);
   expect(seen.some((s) => s.url.endsWith('.wasm'))).toBe(true);
@@ -76,6 +76,7 @@ test('network audit: a full analysis, saving and the report make only same-origi
       .first(),
   ).toBeVisible();
   await expect(page.getByTestId('privacy-csp')).toContainText("connect-src 'self' blob: data:");
+  await expect(page.getByTestId('privacy-first-visit')).toHaveCount(0);
   console.log(`network audit: ${seen.length} requests, from ${[...new Set(seen.map((s) => s.from))].join(', ')}`);
 });
 

@@ -88,6 +88,14 @@ export const ABLATIONS: Scenario[] = [
     tune: '{"warmAllModels":true}',
   },
   {
+    id: 'app-wasm-no-background-warmup',
+    label: 'ablation: no background warm-up',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"backgroundWarmUp":false}',
+  },
+  {
     id: 'app-wasm-1thread-isolated',
     label: 'ablation: 1 wasm thread (isolated page)',
     engine: 'app',
@@ -409,7 +417,10 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
     const nativeRounds: NativeResult[] = [];
     for (let round = 0; round < a.rounds; round++) {
       if (a.rounds > 1) console.log(`round ${round + 1}/${a.rounds}`);
-      for (const [i, s] of chosen.entries()) {
+      // Rotated each round, so no scenario always follows the same neighbour (load drifts).
+      const order = chosen.map((_, k) => (k + round) % chosen.length);
+      for (const i of order) {
+        const s = chosen[i]!;
         const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
         const software = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter);
         if ((software || s.referenceOnly) && round > 0) continue; // seconds per run: once is enough

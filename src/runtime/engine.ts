@@ -33,6 +33,12 @@ export interface RuntimeTuning {
    * checks the backend and the others start on first use.
    */
   warmAllModels?: boolean;
+  /**
+   * After init, warm the models the init warm-up left out, one at a time, whenever no request is
+   * waiting (default false here; the app's worker turns it on). A clinician's first three-modality
+   * analysis then runs on warm models without init having waited for them.
+   */
+  backgroundWarmUp?: boolean;
 }
 
 export interface EngineOptions extends BackendOptions {
@@ -111,6 +117,12 @@ export class InferenceEngine {
   private failed = new Map<BackendName, string>();
   /** Serialises calls: tfjs has one global active backend, so operations must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Models that have not run yet on the active backend (their first run is slower). */
+  private cold = new Set<Modality>();
+  /** Requests queued but not started: background warm-up waits while any are. */
+  private waiting = 0;
+  /** Bumped whenever the models are replaced, so a scheduled background warm-up can tell. */
+  private generation = 0;
 
   constructor(private readonly options: EngineOptions = {}) {}
 
@@ -118,8 +130,48 @@ export class InferenceEngine {
     return this.backend;
   }
 
+  /** Models that have not run yet on the active backend (background warm-up empties this). */
+  get coldModels(): Modality[] {
+    return [...this.cold];
+  }
+
   get manifest(): Manifest | null {
     return this.pack?.manifest ?? null;
+  }
+
+  /** A caller's request: queued like everything else, and it goes before background warm-up. */
+  private request<T>(fn: () => Promise<T>): Promise<T> {
+    this.waiting++;
+    let started = false;
+    const begin = () => {
+      if (!started) this.waiting--;
+      started = true;
+    };
+    return this.exclusive(() => {
+      begin();
+      return fn();
+    }).finally(begin);
+  }
+
+  /** Warms the cold models one by one in idle time (see `RuntimeTuning.backgroundWarmUp`). */
+  private scheduleBackgroundWarmUp(): void {
+    if (!this.options.tuning?.backgroundWarmUp) return;
+    const generation = this.generation;
+    const next = (): void => {
+      setTimeout(() => {
+        if (generation !== this.generation || this.cold.size === 0) return;
+        if (this.waiting > 0) return next();
+        const modality = this.cold.values().next().value as Modality;
+        void this.exclusive(async () => {
+          if (generation !== this.generation || !this.cold.has(modality) || this.waiting > 0) return;
+          const { spec } = this.requireModel(modality);
+          await this.runOnce(modality, new Float32Array(spec.input.height * spec.input.width * 3));
+        })
+          .catch(() => this.cold.delete(modality)) // a real analysis will meet (and handle) the failure
+          .finally(next);
+      }, 30);
+    };
+    next();
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -142,13 +194,14 @@ export class InferenceEngine {
       const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
       const activated = await this.activate(choice, candidates, skipped, true);
       const threads = activated.backend === 'wasm' ? wasmThreadCount() : null;
+      this.scheduleBackgroundWarmUp();
       return { ...activated, skipped, ...(threads ? { wasmThreads: threads } : {}) };
     });
   }
 
   /** Analyses ROI pixels (8-bit RGBA) with the modality's model. */
   analyze(modality: Modality, pixels: RgbaImage): Promise<AnalysisResult> {
-    return this.exclusive(async () => {
+    return this.request(async () => {
       const built = this.requireModel(modality);
       if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
         throw new RuntimeError(
@@ -167,7 +220,7 @@ export class InferenceEngine {
 
   /** Analyses an already preprocessed input (NHWC float32 values of one image, no batch axis). */
   analyzeInput(modality: Modality, input: Float32Array): Promise<AnalysisResult> {
-    return this.exclusive(async () => {
+    return this.request(async () => {
       const { spec } = this.requireModel(modality);
       const expected = spec.input.height * spec.input.width * 3;
       if (input.length !== expected) {
@@ -240,6 +293,7 @@ export class InferenceEngine {
           this.options.tuning?.closedFormGradCam !== false,
         );
         this.models.set(modality, { spec, model, gradcam });
+        this.cold.add(modality);
       } catch (e) {
         model.dispose();
         throw e;
@@ -275,6 +329,8 @@ export class InferenceEngine {
   }
 
   private disposeModels(): void {
+    this.generation++;
+    this.cold.clear();
     for (const { model } of this.models.values()) {
       try {
         model.dispose();
@@ -436,6 +492,7 @@ export class InferenceEngine {
       const mapSize = gradcam.featureHeight * gradcam.featureWidth;
       const normalised = logits.map((_, c) => normaliseCam(rawData.subarray(c * mapSize, (c + 1) * mapSize)));
       const gradcamMs = now() - camStart;
+      this.cold.delete(modality);
 
       return {
         modality,

@@ -20,7 +20,7 @@ function tuningFromName(name: string): RuntimeTuning {
   try {
     const parsed = JSON.parse(name.slice(at + 1)) as Record<string, unknown>;
     const tuning: RuntimeTuning = {};
-    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels'] as const) {
+    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels', 'backgroundWarmUp'] as const) {
       if (typeof parsed[key] === 'boolean') tuning[key] = parsed[key];
     }
     if (typeof parsed.wasmThreads === 'number') (tuning as { wasmThreads?: number }).wasmThreads = parsed.wasmThreads;
@@ -41,6 +41,7 @@ const wasmPaths = {
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handle = createRequestHandler((message, transfer) => scope.postMessage(message, transfer ?? []), {
   wasmPaths,
-  tuning: tuningFromName(scope.name),
+  // The app warms the models init left cold in idle time (engine.ts, RuntimeTuning).
+  tuning: { backgroundWarmUp: true, ...tuningFromName(scope.name) },
 });
 scope.addEventListener('message', (event: MessageEvent<unknown>) => void handle(event.data));

@@ -77,6 +77,19 @@ describe('history store', () => {
     v1.close();
   });
 
+  it('reports missing storage and a history written by a newer version', async () => {
+    const saved = globalThis.indexedDB;
+    try {
+      (globalThis as { indexedDB?: unknown }).indexedDB = undefined;
+      expect(await code(open())).toBe('unavailable');
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+    const newer = await openDB(DB_NAME, 99);
+    newer.close();
+    expect(await code(open())).toBe('version');
+  });
+
   it('encrypts at rest with a passphrase, round-trips, and refuses a wrong one without destroying anything', async () => {
     const store = await open();
     const a = makeCase('Patient-like label', 3);

@@ -424,7 +424,7 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
         const adapter = s.backend === 'webgpu' ? gpu.webgpu : s.backend === 'webgl' ? gpu.webgl : null;
         const software = (s.backend === 'webgpu' || s.backend === 'webgl') && isSoftwareAdapter(adapter);
         if ((software || s.referenceOnly) && round > 0) continue; // seconds per run: once is enough
-        const runs = software ? a.softwareGpuRuns : a.runs;
+        const runs = s.referenceOnly ? 1 : software ? a.softwareGpuRuns : a.runs;
         process.stdout.write(`${s.id} (${runs} runs)… `);
         const r = await runScenario(browser, s.isolated ? isolatedServer : plainServer, s, a, runs, extra, round === 0);
         r.softwareAdapter = adapter ? isSoftwareAdapter(adapter) : null;

@@ -169,7 +169,7 @@ async function runOrt(p: PageParams): Promise<Partial<PageResult>> {
   await session.release();
   return {
     activeBackend: p.backend,
-    wasmThreads: ort.env.wasm.numThreads ?? null,
+    wasmThreads: p.backend === 'wasm' ? (ort.env.wasm.numThreads ?? null) : null,
     coldStartMs,
     cold: { scriptStartMs, readyMs, firstAnalysisMs: coldStartMs - readyMs },
     secondAnalysisMs,

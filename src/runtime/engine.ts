@@ -29,8 +29,8 @@ export interface RuntimeTuning {
   closedFormGradCam?: boolean;
   /**
    * Warm up every model at init (true), or only what needs it (false, default): GPU backends
-   * compile shaders for every model; wasm and cpu have nothing to compile, so one model's run
-   * checks the backend and the others start on first use.
+   * compile shaders and run every model; wasm and cpu have nothing to compile, so init runs the
+   * first model only, or none when `backgroundWarmUp` warms them all after init.
    */
   warmAllModels?: boolean;
   /**
@@ -157,7 +157,8 @@ export class InferenceEngine {
   private scheduleBackgroundWarmUp(): void {
     if (!this.options.tuning?.backgroundWarmUp) return;
     const generation = this.generation;
-    const next = (): void => {
+    // The first step waits a little longer: an analysis sent as soon as init answered goes first.
+    const next = (delayMs = 30): void => {
       setTimeout(() => {
         if (generation !== this.generation || this.cold.size === 0) return;
         if (this.waiting > 0) return next();
@@ -168,10 +169,10 @@ export class InferenceEngine {
           await this.runOnce(modality, new Float32Array(spec.input.height * spec.input.width * 3));
         })
           .catch(() => this.cold.delete(modality)) // a real analysis will meet (and handle) the failure
-          .finally(next);
-      }, 30);
+          .finally(() => next());
+      }, delayMs);
     };
-    next();
+    next(150);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -350,9 +351,11 @@ export class InferenceEngine {
   private async warmUp(): Promise<void> {
     const flag = this.backend ? COMPILE_ONLY_FLAG[this.backend] : undefined;
     if (flag) await this.compileOnlyPass(flag);
-    // wasm and cpu compile nothing: one real run proves the backend runs these models; warming the
-    // others would only delay the first result (the models share one architecture and kernels).
+    // wasm and cpu compile nothing, so init does not wait for warm-up runs there: with background
+    // warm-up every model warms in idle time (and a failing backend is still left for the next
+    // one by the analysis fallback); without it, one run of the first model checks the backend.
     const all = flag !== undefined || this.options.tuning?.warmAllModels === true;
+    if (!all && this.options.tuning?.backgroundWarmUp) return;
     for (const [modality, { spec }] of this.models) {
       await this.runOnce(modality, new Float32Array(spec.input.height * spec.input.width * 3));
       if (!all) break;

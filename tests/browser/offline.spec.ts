@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PORT } from '../../playwright.config';
 import { analyze, FIXTURE_INDEX, MODALITIES, modalityImage, openApp, probabilities, upload, uploadAll } from './helpers';
@@ -105,5 +105,45 @@ test('an update waits for the user and keeps the case on screen until Reload', a
     await expect(page.getByTestId('pwa-update')).toHaveCount(0);
   } finally {
     writeFileSync(sw, original);
+  }
+});
+
+// With a bundled model pack (public/models/ at build time): it is part of the offline copy itself.
+const bundled = existsSync('dist/models/index.json');
+
+test('bundled model pack: precached and verified at install, analysis offline without any prior use', async ({
+  page,
+  context,
+}) => {
+  test.skip(!bundled, 'no model pack in public/models/ at build time');
+  await openApp(page, { models: 'models/index.json' });
+  await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready', { timeout: 120_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+  await uploadAll(page);
+  await analyze(page);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('bundled model pack with a file that does not match its manifest: the offline copy is refused', async ({ page }) => {
+  test.skip(!bundled, 'no model pack in public/models/ at build time');
+  const index = JSON.parse(readFileSync('dist/models/index.json', 'utf8')) as {
+    default: string;
+    packs: { id: string; path: string }[];
+  };
+  const manifestPath = join('dist/models', index.packs.find((p) => p.id === index.default)!.path);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: { path: string }[] };
+  const file = join(dirname(manifestPath), manifest.files.find((f) => f.path.endsWith('.bin'))!.path);
+  const original = readFileSync(file);
+  const altered = Buffer.from(original);
+  altered[10] = altered[10]! ^ 0xff;
+  writeFileSync(file, altered);
+  try {
+    await openApp(page, { models: 'models/index.json', backend: 'none' });
+    await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'error', { timeout: 120_000 });
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
+  } finally {
+    writeFileSync(file, original);
   }
 });

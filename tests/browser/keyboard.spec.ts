@@ -3,7 +3,7 @@
  * region with the arrow keys, analyse, pick the heatmap class and colour map. Every control reached
  * shows a visible focus indicator.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type FileChooser, type Page } from '@playwright/test';
 import { MODALITIES, modalityImage, openApp } from './helpers';
 
 /** Presses Tab until the element matching `testId` has focus (at most `max` presses). */
@@ -37,12 +37,16 @@ test('keyboard only: load images, adjust the region, analyse, explore the heatma
   await openApp(page, { backend: 'wasm' });
   await page.locator('body').click({ position: { x: 1, y: 1 } }); // start from the top of the page
 
-  for (const m of MODALITIES) {
+  // Intercept file choosers for the whole test (enabling interception per press can race the press).
+  const choosers: FileChooser[] = [];
+  page.on('filechooser', (fc) => choosers.push(fc));
+  await page.evaluate(() => 0);
+  for (const [k, m] of MODALITIES.entries()) {
     await tabTo(page, `upload-${m}`);
     expect(await focusVisible(page), `focus visible on upload-${m}`).toBe(true);
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
-    await (await chooser).setFiles({ name: `${m}.png`, mimeType: 'image/png', buffer: modalityImage(m, 4) });
+    await expect.poll(() => choosers.length).toBe(k + 1);
+    await choosers[k]!.setFiles({ name: `${m}.png`, mimeType: 'image/png', buffer: modalityImage(m, 4) });
     await expect(page.getByTestId(`slot-${m}`).getByTestId('roi-canvas')).toBeVisible();
   }
 

@@ -96,6 +96,14 @@ export const ABLATIONS: Scenario[] = [
     tune: '{"backgroundWarmUp":false}',
   },
   {
+    id: 'app-wasm-sequential-load',
+    label: 'ablation: models downloaded one after the other',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"parallelPackLoad":false}',
+  },
+  {
     id: 'app-wasm-1thread-isolated',
     label: 'ablation: 1 wasm thread (isolated page)',
     engine: 'app',

@@ -39,7 +39,15 @@ export interface PageResult {
   /** Navigation start → first probabilities on screen data (ms). */
   coldStartMs: number;
   /** Breakdown of the cold start. */
-  cold: { scriptStartMs: number; readyMs: number; loadMs?: number; warmupMs?: number; firstAnalysisMs: number };
+  cold: {
+    scriptStartMs: number;
+    readyMs: number;
+    loadMs?: number;
+    downloadMs?: number;
+    buildMs?: number;
+    warmupMs?: number;
+    firstAnalysisMs: number;
+  };
   /** Wall time of the analysis right after the first (the "second analysis"). */
   secondAnalysisMs: number;
   runs: number;

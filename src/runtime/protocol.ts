@@ -38,6 +38,9 @@ export interface ReadyMessage {
   warmupMs: number;
   /** wasm backend only: threads it runs with (1 without cross-origin isolation). */
   wasmThreads?: number;
+  /** Where init's time went: fetching + verifying the pack, building the models (ms). */
+  downloadMs?: number;
+  buildMs?: number;
 }
 
 export interface ResultMessage {

@@ -14,16 +14,16 @@ import { createRequestHandler } from './worker-handler';
  * `lymphscope-inference#{"fuseConvRelu":false}` (see bench/README.md). The app's worker name has
  * no `#`, so it always runs with every optimisation on.
  */
-function tuningFromName(name: string): RuntimeTuning {
+function tuningFromName(name: string): RuntimeTuning & { wasmThreads?: number; parallelPackLoad?: boolean } {
   const at = name.indexOf('#');
   if (at < 0) return {};
   try {
     const parsed = JSON.parse(name.slice(at + 1)) as Record<string, unknown>;
-    const tuning: RuntimeTuning = {};
-    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels', 'backgroundWarmUp'] as const) {
+    const tuning: RuntimeTuning & { wasmThreads?: number; parallelPackLoad?: boolean } = {};
+    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels', 'backgroundWarmUp', 'parallelPackLoad'] as const) {
       if (typeof parsed[key] === 'boolean') tuning[key] = parsed[key];
     }
-    if (typeof parsed.wasmThreads === 'number') (tuning as { wasmThreads?: number }).wasmThreads = parsed.wasmThreads;
+    if (typeof parsed.wasmThreads === 'number') tuning.wasmThreads = parsed.wasmThreads;
     return tuning;
   } catch {
     return {};

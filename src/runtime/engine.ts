@@ -186,14 +186,18 @@ export class InferenceEngine {
    * the pack on it and warms it up. With `auto`, a backend that fails while building or warming up
    * is skipped like one that failed its smoke test.
    */
-  init(pack: LoadedPack, choice: BackendChoice): Promise<EngineReady> {
+  init(pack: LoadedPack | Promise<LoadedPack>, choice: BackendChoice): Promise<EngineReady> {
+    // A pack still downloading is fine: the backend is chosen (wasm compiled, smoke-tested) while
+    // the files arrive, and the models are built once they have. A download error rejects init.
+    const packReady = Promise.resolve(pack);
+    packReady.catch(() => undefined); // observed below; no unhandled rejection if selection fails first
     return this.exclusive(async () => {
       this.disposeModels();
-      this.pack = pack;
+      this.pack = null;
       this.choice = choice;
       const skipped: SkippedBackend[] = [];
       const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
-      const activated = await this.activate(choice, candidates, skipped, true);
+      const activated = await this.activate(choice, candidates, skipped, true, packReady);
       const threads = activated.backend === 'wasm' ? wasmThreadCount() : null;
       this.scheduleBackgroundWarmUp();
       return { ...activated, skipped, ...(threads ? { wasmThreads: threads } : {}) };
@@ -441,12 +445,18 @@ export class InferenceEngine {
     candidates: readonly BackendName[],
     skipped: SkippedBackend[],
     warm: boolean,
+    packReady?: Promise<LoadedPack>,
   ): Promise<{ backend: BackendName; buildMs: number; warmupMs: number }> {
     for (;;) {
-      this.options.onStage?.('backend');
+      if (!packReady) this.options.onStage?.('backend');
       const selection = await selectBackend(choice, this.options, candidates).catch((e: unknown) => {
         throw withEarlierReasons(e, skipped);
       });
+      if (packReady) {
+        this.pack = await packReady;
+        packReady = undefined;
+        this.options.onStage?.('backend');
+      }
       skipped.push(...selection.skipped);
       try {
         const buildStart = now();

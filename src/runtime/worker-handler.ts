@@ -106,19 +106,27 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     const start = performance.now();
     const onProgress = (loaded: number, total: number) =>
       post({ type: 'progress', id: req.id, stage: 'download', loaded, total });
-    const pack =
+    const url = absoluteUrl(req.manifestUrl);
+    let downloadMs = 0;
+    // The download runs while the engine picks and starts its backend (see InferenceEngine.init).
+    const packReady = (
       options.tuning?.parallelPackLoad === false
-        ? await loadPack(absoluteUrl(req.manifestUrl), { fetchFn, onProgress })
-        : await loadModalitiesInParallel(absoluteUrl(req.manifestUrl), fetchFn, onProgress);
-    const downloadMs = performance.now() - start;
+        ? loadPack(url, { fetchFn, onProgress })
+        : loadModalitiesInParallel(url, fetchFn, onProgress)
+    ).then((p) => {
+      downloadMs = performance.now() - start;
+      return p;
+    });
     stageRequestId = req.id;
-    const ready = await engine.init(pack, req.backend);
+    const ready = await engine.init(packReady, req.backend);
+    const pack = await packReady;
     post({
       type: 'ready',
       id: req.id,
       backend: ready.backend,
       skipped: ready.skipped,
       manifest: pack.manifest,
+      // Download (overlapping backend start-up) and model building: init's time before warm-up.
       loadMs: downloadMs + ready.buildMs,
       warmupMs: ready.warmupMs,
       ...(ready.wasmThreads ? { wasmThreads: ready.wasmThreads } : {}),

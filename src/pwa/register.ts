@@ -56,3 +56,20 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
     },
   };
 }
+
+/**
+ * Asks the service worker to keep a verified offline copy of the pack the app has loaded (a no-op
+ * for the bundled pack, which is part of the offline copy already). Resolves true when the copy is
+ * complete.
+ */
+export async function cachePackForOffline(indexUrl: string, manifestUrl: string): Promise<boolean> {
+  if (!('serviceWorker' in navigator)) return false;
+  const reg = await navigator.serviceWorker.ready;
+  if (!reg.active) return false;
+  const channel = new MessageChannel();
+  const reply = new Promise<boolean>(
+    (ok) => (channel.port1.onmessage = (e: MessageEvent) => ok((e.data as { ok?: boolean })?.ok === true)),
+  );
+  reg.active.postMessage({ type: 'CACHE_PACK', indexUrl, manifestUrl }, [channel.port2]);
+  return reply;
+}

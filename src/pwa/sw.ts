@@ -1,8 +1,9 @@
 /**
  * The service worker: precaches the app shell, the tfjs WASM binaries and the bundled model pack
- * (all same-origin), serves them offline, and caches other same-origin model packs after their
- * first use. It never contacts another origin, and it reports each request it handles on a
- * BroadcastChannel so the Privacy panel can list them.
+ * (all same-origin), serves them offline, and keeps a verified offline copy of any other
+ * same-origin model pack the app has loaded (message CACHE_PACK). It never contacts another
+ * origin, and it reports each request it handles on a BroadcastChannel so the Privacy panel can
+ * list them.
  *
  * Updates: a new version installs in the background; its install only succeeds once every
  * precached file is downloaded and every model file is verified against its manifest. It then
@@ -12,8 +13,9 @@
 
 import { PrecacheController, PrecacheRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { NetworkFirst } from 'workbox-strategies';
-import { verifyCachedPacks } from './verify-packs';
+import { parsePackIndex } from '../model-pack/index-file';
+import { parseManifest } from '../model-pack/manifest';
+import { downloadVerifiedPack, verifyCachedPacks } from './verify-packs';
 import { NETWORK_CHANNEL, type NetworkRecord } from './network-log';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -67,9 +69,63 @@ sw.addEventListener('activate', (event) => {
   );
 });
 
+/** Same-origin model pack files (JSON, weights, golden images). */
+const isPackFile = (url: URL) => url.origin === sw.location.origin && /\/models\/.+\.(json|bin|png)$/.test(url.pathname);
+
+const sameBytes = (a: ArrayBuffer, b: ArrayBuffer) => {
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
+/**
+ * Keeps an offline copy of a pack that is not part of the precache. The copy is only written once
+ * the whole pack has been downloaded and every file verified, so an interrupted or altered update
+ * never replaces a working copy.
+ */
+async function cachePack(indexUrl: string, manifestUrl: string): Promise<void> {
+  if (!isPackFile(new URL(manifestUrl)) || !isPackFile(new URL(indexUrl)) || (await precache.matchPrecache(manifestUrl))) return;
+  const get = (u: string, init?: RequestInit) => {
+    report(new Request(u), 'offline copy');
+    return fetch(u, init);
+  };
+  const cache = await caches.open(PACK_CACHE);
+  // The pack index, so the app can find the pack offline (small; refreshed whenever online).
+  const index = await get(indexUrl, { cache: 'no-cache' }).catch(() => null);
+  if (index?.ok) {
+    const indexBytes = await index.arrayBuffer();
+    parsePackIndex(JSON.parse(new TextDecoder().decode(indexBytes)));
+    await cache.put(indexUrl, new Response(indexBytes));
+  }
+  const fresh = await get(manifestUrl, { cache: 'no-cache' }).catch(() => null);
+  if (!fresh?.ok) return; // offline or gone: keep the copy there is
+  const freshBytes = await fresh.arrayBuffer();
+  const cached = await cache.match(manifestUrl);
+  if (cached && sameBytes(await cached.arrayBuffer(), freshBytes)) {
+    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(freshBytes)));
+    const present = await Promise.all(manifest.files.map((f) => cache.match(new URL(f.path, manifestUrl).toString())));
+    if (present.every(Boolean)) return; // unchanged and complete
+  }
+  const files = await downloadVerifiedPack(manifestUrl, (u) =>
+    u === manifestUrl ? Promise.resolve(new Response(freshBytes)) : get(u),
+  );
+  for (const f of files) await cache.put(f.url, new Response(f.bytes));
+}
+
 sw.addEventListener('message', (event) => {
-  const data = event.data as { type?: unknown } | null;
+  const data = event.data as { type?: unknown; indexUrl?: unknown; manifestUrl?: unknown } | null;
   if (data?.type === 'SKIP_WAITING') void sw.skipWaiting();
+  if (data?.type === 'CACHE_PACK' && typeof data.indexUrl === 'string' && typeof data.manifestUrl === 'string') {
+    const port = event.ports[0];
+    event.waitUntil(
+      cachePack(data.indexUrl, data.manifestUrl).then(
+        () => port?.postMessage({ ok: true }),
+        (e: unknown) => port?.postMessage({ ok: false, error: String((e as Error)?.message ?? e) }),
+      ),
+    );
+  }
 });
 
 // Runs before the routes below (listeners fire in registration order) and only observes.
@@ -77,10 +133,17 @@ sw.addEventListener('fetch', (event) => report(event.request, event.request.dest
 
 registerRoute(new PrecacheRoute(precache, { ignoreURLParametersMatching: [/.*/] }));
 registerRoute(new NavigationRoute(precache.createHandlerBoundToURL('index.html')));
-// Other same-origin model packs (e.g. chosen with ?models=): network first, cached copy offline.
-// The app verifies every model file against its manifest, so a stale copy can never be used silently.
+// Other same-origin model packs (e.g. chosen with ?models=): the network first, the verified offline
+// copy when the network fails. (The app verifies every model file against its manifest as well.)
 registerRoute(
-  ({ url, request }) =>
-    url.origin === sw.location.origin && request.method === 'GET' && /\/models\/.+\.(json|bin|png)$/.test(url.pathname),
-  new NetworkFirst({ cacheName: PACK_CACHE }),
+  ({ url, request }) => request.method === 'GET' && isPackFile(url),
+  async ({ request }) => {
+    try {
+      return await fetch(request);
+    } catch (e) {
+      const copy = await caches.open(PACK_CACHE).then((c) => c.match(request.url));
+      if (copy) return copy;
+      throw e;
+    }
+  },
 );

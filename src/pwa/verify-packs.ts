@@ -38,3 +38,34 @@ export async function verifyCachedPacks(indexUrl: string, lookup: CacheLookup): 
   }
   return verified;
 }
+
+export interface PackFileData {
+  url: string;
+  bytes: ArrayBuffer;
+}
+
+/**
+ * Downloads one pack completely (manifest and every file it lists) and verifies each file's size
+ * and SHA-256. Returns all files, or throws without returning anything: a pack is cached whole or
+ * not at all.
+ */
+export async function downloadVerifiedPack(
+  manifestUrl: string,
+  fetchFn: (url: string) => Promise<Response>,
+): Promise<PackFileData[]> {
+  const get = async (url: string, what: string): Promise<ArrayBuffer> => {
+    const res = await fetchFn(url);
+    if (!res.ok) throw new PackCacheError(`${what} could not be downloaded (HTTP ${res.status}).`);
+    return res.arrayBuffer();
+  };
+  const manifestBytes = await get(manifestUrl, 'manifest.json');
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(manifestBytes)));
+  const out: PackFileData[] = [{ url: manifestUrl, bytes: manifestBytes }];
+  for (const file of manifest.files) {
+    const url = new URL(file.path, manifestUrl).toString();
+    const bytes = await get(url, `"${file.path}"`);
+    await verifyFile(file, bytes);
+    out.push({ url, bytes });
+  }
+  return out;
+}

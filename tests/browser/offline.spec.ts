@@ -1,9 +1,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { PORT } from '../../playwright.config';
 import { analyze, FIXTURE_INDEX, MODALITIES, modalityImage, openApp, probabilities, upload, uploadAll } from './helpers';
+
+/** Waits until the service worker holds the whole fixture pack (index, manifest, every file) offline. */
+async function waitForPackCopy(page: Page): Promise<void> {
+  const files = (JSON.parse(readFileSync('tests/.generated/models/fixture-tiny/manifest.json', 'utf8')) as { files: unknown[] })
+    .files.length;
+  await expect
+    .poll(() => page.evaluate(async () => (await (await caches.open('lymphscope-model-packs')).keys()).length), {
+      timeout: 60_000,
+    })
+    .toBe(files + 2);
+}
 
 test('installs for offline use: service worker ready → offline → reload → full analysis works', async ({ page, context }) => {
   const t0 = Date.now();
@@ -17,10 +28,9 @@ test('installs for offline use: service worker ready → offline → reload → 
   expect(manifest).toMatchObject({ display: 'standalone', short_name: 'LymphScope' });
   expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
 
-  // The test pack is not bundled, so it is cached when first used under the service worker's control
-  // (the bundled pack is precached at install). Use it once, then cut the network.
-  await page.reload();
-  await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
+  // The test pack is not bundled (the bundled one is part of the install): once loaded, the app has
+  // the service worker keep a verified offline copy of it. Then cut the network.
+  await waitForPackCopy(page);
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
@@ -34,10 +44,8 @@ test('installs for offline use: service worker ready → offline → reload → 
 
 test('offline with a model file missing from the cache: a clear message names the file', async ({ page, context }) => {
   await openApp(page);
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.reload();
-  await expect(page.getByTestId('backend')).not.toHaveText('—', { timeout: 120_000 });
-  // Drop one shard from the cache of used packs, then go offline.
+  await waitForPackCopy(page);
+  // Drop one shard from the offline copy, then go offline.
   const dropped = await page.evaluate(async () => {
     const cache = await caches.open('lymphscope-model-packs');
     const keys = await cache.keys();

@@ -74,14 +74,15 @@ export class AppState {
   reopenedFrom = $state.raw<CaseRecord | null>(null);
 
   private client: RuntimeClient;
-  private manifestUrl: string | null = null;
+  /** URL of the loaded pack's manifest (the offline copy of a non-bundled pack is keyed by it). */
+  manifestUrl: string | null = null;
 
   /**
    * @param indexUrl absolute URL of the pack index
    * @param requestedPack pack id asked for (e.g. `?pack=`), or null for the index's default
    */
   constructor(
-    private readonly indexUrl: string,
+    readonly indexUrl: string,
     private readonly requestedPack: string | null,
   ) {
     this.client = createRuntimeClient();

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../../src/model-pack/integrity';
-import { PackCacheError, verifyCachedPacks } from '../../../src/pwa/verify-packs';
+import { downloadVerifiedPack, PackCacheError, verifyCachedPacks } from '../../../src/pwa/verify-packs';
 
 const ROOT = join(import.meta.dirname, '../../.generated');
 const BASE = 'https://host.example/sub/app/';
@@ -40,6 +40,18 @@ describe.skipIf(!existsSync(join(ROOT, 'models/index.json')))('model pack update
     const err = await verifyCachedPacks(index, cacheOf({ alter: shard })).catch((e: Error) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toContain(shard);
+  });
+
+  it('an offline copy of a pack is downloaded whole and verified, or not at all', async () => {
+    const manifestUrl = `${BASE}models/fixture-tiny/manifest.json`;
+    const fetchFrom = (opts: { drop?: string; alter?: string } = {}) => {
+      const lookup = cacheOf(opts);
+      return async (url: string) => (await lookup(url)) ?? new Response('', { status: 404 });
+    };
+    const files = await downloadVerifiedPack(manifestUrl, fetchFrom());
+    expect(files.map((f) => f.url)).toEqual([manifestUrl, ...manifest.files.map((f) => `${BASE}models/fixture-tiny/${f.path}`)]);
+    await expect(downloadVerifiedPack(manifestUrl, fetchFrom({ alter: shard }))).rejects.toThrow(IntegrityError);
+    await expect(downloadVerifiedPack(manifestUrl, fetchFrom({ drop: shard }))).rejects.toThrow(/HTTP 404/);
   });
 
   it('treats an app without a bundled pack as nothing to verify', async () => {

@@ -96,10 +96,12 @@ export function buildReport(input: {
   const appWasm = by('app-wasm');
   const app1t = by('app-wasm-1t');
   const ortWasm = by('ort-wasm');
+  const ort1t = by('ort-wasm-1t');
   const appGpu = by('app-webgpu');
   const ortGpu = by('ort-webgpu');
   const r: Record<string, number | null> = {
     'app-wasm / ort-wasm (inference p50)': ratio(appWasm?.inference.p50, ortWasm?.inference.p50),
+    'app-wasm-1t / ort-wasm-1t (inference p50, both 1 thread)': ratio(app1t?.inference.p50, ort1t?.inference.p50),
     'app-wasm / native (inference p50)': ratio(appWasm?.inference.p50, native?.inference.p50),
     'ort-wasm / native (inference p50)': ratio(ortWasm?.inference.p50, native?.inference.p50),
     'app-wasm-1t / app-wasm (threads gain)': ratio(app1t?.inference.p50, appWasm?.inference.p50),

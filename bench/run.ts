@@ -49,6 +49,7 @@ export const SCENARIOS: Scenario[] = [
   { id: 'app-wasm', label: 'LymphScope WASM (threads+SIMD)', engine: 'app', backend: 'wasm', isolated: true },
   { id: 'app-wasm-1t', label: 'LymphScope WASM (no COOP/COEP: 1 thread)', engine: 'app', backend: 'wasm', isolated: false },
   { id: 'ort-wasm', label: 'ONNX Runtime Web wasm (threads+SIMD)', engine: 'ort', backend: 'wasm', isolated: true },
+  { id: 'ort-wasm-1t', label: 'ONNX Runtime Web wasm (no COOP/COEP: 1 thread)', engine: 'ort', backend: 'wasm', isolated: false },
   { id: 'app-webgpu', label: 'LymphScope WebGPU', engine: 'app', backend: 'webgpu', isolated: true },
   { id: 'ort-webgpu', label: 'ONNX Runtime Web webgpu', engine: 'ort', backend: 'webgpu', isolated: true },
   { id: 'app-webgl', label: 'LymphScope WebGL', engine: 'app', backend: 'webgl', isolated: true },

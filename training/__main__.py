@@ -111,6 +111,16 @@ def cmd_rebuild(a: argparse.Namespace) -> None:
     teardown(rt)
 
 
+def cmd_attach_ablation(a: argparse.Namespace) -> None:
+    from .export.ablation import attach_ablation
+    from .export.verify import verify_golden
+
+    pack = Path(a.pack)
+    attach_ablation(pack, Path(a.run), Path(a.results) if a.results else None)
+    verify_golden(pack / "manifest.json")
+    print(f"ablation from {a.run} attached to {pack}; pack re-verified")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,6 +200,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="limit the ablation to these modalities (default: all three)")
     rb.add_argument("--run-dir", default=str(RUNS / "default"))
     rb.set_defaults(fn=cmd_rebuild)
+
+    ab = sub.add_parser("attach-ablation", help="add finished from-scratch runs to an exported pack's metrics")
+    ab.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
+    ab.add_argument("--run", default=str(RUNS / "default" / "stage2-scratch"))
+    ab.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
+    ab.set_defaults(fn=cmd_attach_ablation)
 
     a = p.parse_args(argv)
     a.fn(a)

@@ -37,6 +37,10 @@ test('keyboard only: load images, adjust the region, analyse, explore the heatma
   await openApp(page, { backend: 'wasm' });
   await page.locator('body').click({ position: { x: 1, y: 1 } }); // start from the top of the page
 
+  // The language switch, in the header, is reachable and shows its focus.
+  await tabTo(page, 'language');
+  expect(await focusVisible(page), 'focus visible on the language switch').toBe(true);
+
   // Intercept file choosers for the whole test (enabling interception per press can race the press).
   const choosers: FileChooser[] = [];
   page.on('filechooser', (fc) => choosers.push(fc));

@@ -162,6 +162,11 @@ export const en = {
       'The app and its model are stored by the browser for offline use (service worker cache). Clearing site data removes them and all saved cases.',
       'No analytics, no remote fonts, no CDN: every file comes from the address this app was opened from.',
     ],
+    storage: (used: string, quota: string) =>
+      `Stored by this app on this device: ${used} MB (the browser allows up to ${quota} MB).`,
+    persisted: 'The browser keeps it until you delete it.',
+    notPersisted:
+      'The browser may clear it when the disk is nearly full; installing the app usually prevents that. Export cases you need to keep.',
     cspTitle: 'Content-Security-Policy',
     cspHint: 'The browser enforces this policy: the page cannot contact any other origin.',
     logTitle: 'Network requests since this page was loaded',

@@ -20,7 +20,11 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
   const wb = new Workbox(new URL('sw.js', document.baseURI).toString(), { scope: new URL('./', document.baseURI).pathname });
   let reloading = false;
   wb.addEventListener('installed', (e) => {
-    if (!e.isUpdate) onStatus('offline-ready');
+    if (!e.isUpdate) {
+      onStatus('offline-ready');
+      // Ask the browser not to evict the offline copy and the saved cases (granted silently or not at all).
+      void navigator.storage?.persist?.().catch(() => false);
+    }
   });
   wb.addEventListener('waiting', () => onStatus('update-available'));
   // After "Reload" the waiting version takes over; reload this tab onto it (other tabs keep their

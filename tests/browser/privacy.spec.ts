@@ -77,6 +77,7 @@ test('network audit: a full analysis, saving and the report make only same-origi
   ).toBeVisible();
   await expect(page.getByTestId('privacy-csp')).toContainText("connect-src 'self' blob: data:");
   await expect(page.getByTestId('privacy-first-visit')).toHaveCount(0);
+  await expect(page.getByTestId('privacy-storage')).toContainText('MB');
   console.log(`network audit: ${seen.length} requests, from ${[...new Set(seen.map((s) => s.from))].join(', ')}`);
 });
 

@@ -29,13 +29,19 @@ function image(w: number, h: number, seed: number) {
   return { width: w, height: h, data };
 }
 
-export function makeCase(label = 'Node A', seed = 1, date = new Date(Date.UTC(2026, 0, seed))): CaseRecord {
+export function makeCase(
+  label = 'Node A',
+  seed = 1,
+  date = new Date(Date.UTC(2026, 0, seed)),
+  keepScreenshots = false,
+): CaseRecord {
   const cam = (k: number) => Float32Array.from({ length: 49 }, (_, i) => ((i + k) % 7) / 7);
   return buildCaseRecord({
     manifest,
     backend: 'wasm',
     appVersion: '0.1.0',
     label,
+    keepScreenshots,
     note: `note ${seed}`,
     fused: [0.5, 0.3, 0.2],
     now: date,

@@ -43,6 +43,31 @@ describe('history store', () => {
     expect((await store.list()).cases).toEqual([]);
   });
 
+  it('keeps the full images only when asked, and they survive export and import', async () => {
+    const store = await open();
+    const a = makeCase('with images', 1, undefined, true);
+    expect(a.results.bmode!.screenshot).toMatchObject({ width: 40, height: 30 });
+    await store.save(a);
+    const text = await store.exportCases([a.id], '0.1.0');
+    await store.deleteAll();
+    await store.importCases(text);
+    expect(await store.get(a.id)).toEqual(a);
+  });
+
+  it('a locked history refuses reads, writes and imports until unlocked', async () => {
+    const s1 = await open();
+    await s1.setPassphrase('pw');
+    s1.close();
+    const s2 = await open();
+    const a = makeCase();
+    expect(await code(s2.save(a))).toBe('locked');
+    expect(await code(s2.importCases('{}'))).toBe('locked');
+    expect(await code(s2.exportCases([a.id], '0'))).toBe('locked');
+    await s2.unlock('pw');
+    await s2.save(a);
+    expect((await s2.list()).cases).toHaveLength(1);
+  });
+
   it('keeps data across reopening', async () => {
     const s1 = await open();
     const a = makeCase();

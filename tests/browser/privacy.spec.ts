@@ -5,7 +5,7 @@ import { analyze, modalityImage, openApp, upload, uploadAll } from './helpers';
 process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 
 const STATIC_PATH =
-  /^\/(|index\.html|sw\.js|manifest\.webmanifest|favicon\.svg|icons\/[\w-]+\.png|assets\/[\w.-]+\.(js|css|wasm)|models\/[\w./-]+\.(json|bin|png)|__fixtures__\/models\/[\w./-]+\.(json|bin|png))$/;
+  /^\/(|index\.html|sw\.js|manifest\.webmanifest|favicon\.svg|icons\/[\w-]+\.png|assets\/[\w.-]+\.(js|css|wasm)|models\/[\w./-]+\.(json|bin|png|md)|__fixtures__\/models\/[\w./-]+\.(json|bin|png))$/;
 
 interface Seen {
   url: string;

@@ -34,13 +34,14 @@ def attach_ablation(pack_dir: Path, scratch_run: Path, results_dir: Path | None 
     if set(reports) == set(manifest["modalities"]) and summary.exists():
         fused = json.loads(summary.read_text()).get("fused")
 
+    missing = [m for m in manifest["modalities"] if m not in reports]
     for entry in manifest["metrics"]:
         r = reports.get(entry["modality"]) if entry["modality"] != "fused" else fused
         if r is not None:
             entry["ablationWithoutStage1"] = _short(r)
     manifest["training"]["ablationWithoutStage1"] = {
         **{m: _short(r) for m, r in reports.items()}, **({"fused": _short(fused)} if fused else {}),
-        "modalities": sorted(reports), "note": "same split and epochs, random initialisation, all layers trained",
+        "modalities": sorted(reports), "notRun": missing, "note": "same split and epochs, random initialisation, all layers trained",
     }
     entries = [metrics_entry(m, r, dataset) for m, r in reports.items()]
     if fused:
@@ -48,7 +49,9 @@ def attach_ablation(pack_dir: Path, scratch_run: Path, results_dir: Path | None 
 
     card_path = pack_dir / "MODEL_CARD.md"
     card = card_path.read_text()
-    section = "\n".join([ABLATION_HEADING, "", *_metrics_table(entries, classes), ""]) + "\n"
+    note = [f"Not run in this build (time): {', '.join(missing)}; no fused ablation without all modalities.", ""] \
+        if missing else []
+    section = "\n".join([ABLATION_HEADING, "", *_metrics_table(entries, classes), "", *note]) + "\n"
     if ABLATION_HEADING in card:  # replace an earlier section
         start = card.index(ABLATION_HEADING)
         end = card.index("\n## ", start + len(ABLATION_HEADING))

@@ -39,6 +39,9 @@ export default defineConfig({
     locale: 'en-US',
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
     trace: 'off',
+    // Installing the offline copy (the whole bundled pack) in every fresh context costs time; the
+    // specs about offline use and the network audit opt back in.
+    serviceWorkers: 'block',
   },
   webServer: {
     command: `node scripts/serve.mjs --port ${PORT} --mount /__fixtures__/=tests/.generated/`,

@@ -5,6 +5,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { PORT } from '../../playwright.config';
 import { analyze, FIXTURE_INDEX, MODALITIES, modalityImage, openApp, probabilities, upload, uploadAll } from './helpers';
 
+test.use({ serviceWorkers: 'allow' });
+
 /** Waits until the service worker holds the whole fixture pack (index, manifest, every file) offline. */
 async function waitForPackCopy(page: Page): Promise<void> {
   const files = (JSON.parse(readFileSync('tests/.generated/models/fixture-tiny/manifest.json', 'utf8')) as { files: unknown[] })

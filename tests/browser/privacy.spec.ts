@@ -1,6 +1,8 @@
 import { expect, test, type Request } from '@playwright/test';
 import { analyze, modalityImage, openApp, upload, uploadAll } from './helpers';
 
+test.use({ serviceWorkers: 'allow' });
+
 // Report the service worker's own network requests too (its precache downloads).
 process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 

@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { expect, type Page } from '@playwright/test';
+import { createRng } from '../../src/phantoms/rng';
 
 export const MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -8,24 +9,13 @@ export const CLASSES = ['metastatic', 'lymphoma', 'benign'] as const;
 
 export const FIXTURE_INDEX = '/__fixtures__/models/index.json';
 
-/** Deterministic pseudo-random numbers for test images. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A speckled grayscale image with a dark oval "node"; `colour` adds a colour-coded region the way
  * Doppler or elastography images have one.
  */
 export function ultrasoundLikePng(width: number, height: number, seed: number, colour: 'none' | 'doppler' | 'strain'): Buffer {
-  const r = rng(seed);
+  const rng = createRng(seed);
+  const r = () => rng.next();
   const png = new PNG({ width, height });
   const cx = width * (0.4 + 0.2 * r()),
     cy = height * (0.4 + 0.2 * r());

@@ -1,26 +1,18 @@
 /** Shared test plumbing: the fixture pack on disk and a fetch that reads it. */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeFixturePack } from '../../../scripts/make-fixture-pack';
+import { fileFetch } from '../../../scripts/pack-logits';
 import { loadPack, type FetchLike, type LoadedPack } from '../../../src/model-pack/loader';
 
 const GENERATED = resolve(dirname(fileURLToPath(import.meta.url)), '../../.generated/models');
 
 /** Reads `file:` URLs from disk, answering 404 for missing files like a web server would. */
-export const diskFetch: FetchLike = async (url) => {
-  const path = fileURLToPath(url);
-  if (!existsSync(path)) return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) };
-  const bytes = await readFile(path);
-  return {
-    ok: true,
-    status: 200,
-    arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-  };
-};
+export const diskFetch: FetchLike = fileFetch;
 
 let fixtureDir: Promise<string> | undefined;
 

@@ -16,7 +16,7 @@ import { errorText, RuntimeError } from './errors';
 import { GradCamModel, type ForwardPass } from './gradcam';
 import { optimiseTopology } from './optimise';
 import { softmaxWithTemperature } from './probabilities';
-import { BACKENDS, type BackendChoice, type BackendName, type SkippedBackend } from './protocol';
+import { BACKENDS, type BackendChoice, type BackendName, type ModalityAnalysis, type SkippedBackend } from './protocol';
 
 /**
  * Speed switches, all on by default. They exist so the benchmark can measure what each one gains
@@ -60,19 +60,7 @@ export interface EngineReady {
   wasmThreads?: number;
 }
 
-export interface AnalysisResult {
-  modality: Modality;
-  logits: number[];
-  probabilities: number[];
-  /** One map per class, camHeight × camWidth, values in [0, 1]. */
-  cams: Float32Array[];
-  /** Per class: true when the map is all zero (no positive evidence at the Grad-CAM layer). */
-  camEmpty: boolean[];
-  camWidth: number;
-  camHeight: number;
-  backend: BackendName;
-  timings: { preprocessMs: number; inferenceMs: number; gradcamMs: number };
-}
+export type AnalysisResult = ModalityAnalysis;
 
 export interface EngineStats {
   numTensors: number;

@@ -43,9 +43,8 @@ export interface ReadyMessage {
   buildMs?: number;
 }
 
-export interface ResultMessage {
-  type: 'result';
-  id: number;
+/** What one modality's analysis yields (engine result and message payload alike). */
+export interface ModalityAnalysis {
   modality: Modality;
   /** Pre-softmax logits, class order of the manifest. */
   logits: number[];
@@ -59,6 +58,11 @@ export interface ResultMessage {
   camHeight: number;
   backend: BackendName;
   timings: { preprocessMs: number; inferenceMs: number; gradcamMs: number };
+}
+
+export interface ResultMessage extends ModalityAnalysis {
+  type: 'result';
+  id: number;
 }
 
 export interface StatsMessage {

@@ -1,6 +1,7 @@
 /** Builds a `CaseRecord` from what the analysis produced. Plain data in, plain data out. */
 
 import type { Manifest } from '../model-pack/manifest';
+import type { ModalityAnalysis } from '../runtime/protocol';
 import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
 
 export interface CaseInput {
@@ -19,13 +20,7 @@ export interface CaseInput {
         crop: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
         roi: RoiRect;
         source: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
-        logits: number[];
-        probabilities: number[];
-        cams: Float32Array[];
-        camEmpty: boolean[];
-        camWidth: number;
-        camHeight: number;
-      }
+      } & Pick<ModalityAnalysis, 'logits' | 'probabilities' | 'cams' | 'camEmpty' | 'camWidth' | 'camHeight'>
     >
   >;
   now?: Date;

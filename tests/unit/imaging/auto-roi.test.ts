@@ -4,6 +4,7 @@ import type { RgbaImage } from '../../../src/imaging/resize';
 import type { Rect } from '../../../src/imaging/roi';
 import {
   BMODE_FIELD_ORIGIN,
+  createRng,
   ELASTO_STRAIN_ORIGIN,
   FIELD_HEIGHT,
   FIELD_WIDTH,
@@ -12,14 +13,8 @@ import {
 } from '../../../src/phantoms';
 
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 function canvas(w: number, h: number): RgbaImage {

@@ -4,6 +4,8 @@
  * fuzzers.
  */
 
+import { createRng } from '../../../src/phantoms/rng';
+
 export type Mutation = 'truncate' | 'bitflip' | 'length' | 'splice' | 'zero-run' | 'duplicate';
 
 export interface Mutant {
@@ -13,14 +15,8 @@ export interface Mutant {
 }
 
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 const MUTATIONS: Mutation[] = ['truncate', 'bitflip', 'length', 'splice', 'zero-run', 'duplicate'];

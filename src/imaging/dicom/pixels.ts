@@ -36,6 +36,13 @@ function ybrToRgb(out: Uint8ClampedArray, o: number, y: number, cb: number, cr: 
   out[o + 3] = 255;
 }
 
+function grayToRgba(out: Uint8ClampedArray, o: number, g: number): void {
+  out[o] = g;
+  out[o + 1] = g;
+  out[o + 2] = g;
+  out[o + 3] = 255;
+}
+
 /** Reads grayscale samples (8 or 16 bit, signed or not) and maps them to 0–255. */
 function monochrome(img: DicomImage, b: Uint8Array, start: number): Uint8ClampedArray {
   const n = img.rows * img.columns;
@@ -50,12 +57,7 @@ function monochrome(img: DicomImage, b: Uint8Array, start: number): Uint8Clamped
   ) {
     // 8-bit ultrasound, the usual case: stored values are display values.
     for (let i = 0; i < n; i++) {
-      const g = invert ? 255 - b[start + i]! : b[start + i]!;
-      const o = i * 4;
-      out[o] = g;
-      out[o + 1] = g;
-      out[o + 2] = g;
-      out[o + 3] = 255;
+      grayToRgba(out, i * 4, invert ? 255 - b[start + i]! : b[start + i]!);
     }
     return out;
   }
@@ -98,11 +100,7 @@ function monochrome(img: DicomImage, b: Uint8Array, start: number): Uint8Clamped
     const v = values[i]! * slope + intercept;
     let g = clamp8(((v - lo) / range) * 255);
     if (invert) g = 255 - g;
-    const o = i * 4;
-    out[o] = g;
-    out[o + 1] = g;
-    out[o + 2] = g;
-    out[o + 3] = 255;
+    grayToRgba(out, i * 4, g);
   }
   return out;
 }

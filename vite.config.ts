@@ -50,6 +50,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
+    // WebAssembly stays a file, never a data: URL: the CSP and the precache expect served files.
+    assetsInlineLimit: (file: string) => (file.endsWith('.wasm') ? false : undefined),
   },
   server: {
     headers: {

@@ -73,6 +73,14 @@ export const ABLATIONS: Scenario[] = [
     tune: '{"fuseConvRelu":false}',
   },
   {
+    id: 'app-wasm-xnnpack',
+    label: "ablation: tfjs's XNNPACK convolutions and thread pool",
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"convKernels":false}',
+  },
+  {
     id: 'app-wasm-autograd-cam',
     label: 'ablation: Grad-CAM by autograd',
     engine: 'app',

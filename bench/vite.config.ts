@@ -23,5 +23,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 8192,
+    // WebAssembly stays a file, never a data: URL: the CSP and the precache expect served files.
+    assetsInlineLimit: (file: string) => (file.endsWith('.wasm') ? false : undefined),
   },
 });

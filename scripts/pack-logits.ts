@@ -94,8 +94,15 @@ export interface GoldenResult {
   excess: number;
 }
 
-/** Reproduces every golden case of every modality of a loaded pack. */
-export async function checkGolden(pack: LoadedPack, manifestPath: string): Promise<GoldenResult[]> {
+/**
+ * Reproduces every golden case of every modality of a loaded pack. `hooks` see each model after it
+ * is built and before it is disposed (to run it with other kernels).
+ */
+export async function checkGolden(
+  pack: LoadedPack,
+  manifestPath: string,
+  hooks: { built?(model: tf.LayersModel): void; disposing?(model: tf.LayersModel): void } = {},
+): Promise<GoldenResult[]> {
   const url = manifestUrl(manifestPath);
   const results: GoldenResult[] = [];
   for (const m of packModalities(pack.manifest)) {
@@ -105,6 +112,7 @@ export async function checkGolden(pack: LoadedPack, manifestPath: string): Promi
       new TextDecoder().decode(await loadPackFile(url, pack.manifest, goldenPath, fileFetch)),
     ) as GoldenFile;
     const model = await buildModel(pack, m);
+    hooks.built?.(model);
     for (const c of golden.cases) {
       const got = logitsFor(pack, m, model, await loadPackFile(url, pack.manifest, c.input, fileFetch));
       const excess = Math.max(
@@ -112,6 +120,7 @@ export async function checkGolden(pack: LoadedPack, manifestPath: string): Promi
       );
       results.push({ modality: m, name: c.name, want: c.logits, got, excess });
     }
+    hooks.disposing?.(model);
     model.dispose();
   }
   return results;

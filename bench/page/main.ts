@@ -103,6 +103,7 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
   return {
     activeBackend: stats.backend,
     wasmThreads: ready.wasmThreads ?? null,
+    ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
     coldStartMs,
     cold: {
       scriptStartMs,

@@ -1,5 +1,7 @@
 /** What one benchmark page run reports back to bench/run.ts (window.__benchResult). */
 
+import type { WasmKernels } from '../../src/runtime/protocol';
+
 export interface Stat {
   p50: number;
   p95: number;
@@ -33,6 +35,8 @@ export interface PageResult {
   activeBackend: string;
   crossOriginIsolated: boolean;
   wasmThreads: number | null;
+  /** The app on wasm: which kernels ran its convolutions. */
+  wasmKernels?: WasmKernels;
   adapter: string | null;
   userAgent: string;
   hardwareConcurrency: number;

@@ -36,6 +36,8 @@ export const en = {
   backend: 'Compute',
   backendSetting: 'Compute backend',
   backendAuto: 'Automatic (best available)',
+  wasmKernels: (own: boolean, threads: number) =>
+    `${own ? 'LymphScope convolution kernels' : 'tfjs XNNPACK kernels'}, ${threads} thread${threads === 1 ? '' : 's'}`,
   skipped: 'Not used',
   model: 'Model',
   fixtureWarning: 'Test fixture with random weights — not a model. Its outputs mean nothing.',

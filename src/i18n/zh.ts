@@ -37,6 +37,7 @@ export const zh: Messages = {
   backend: '计算',
   backendSetting: '计算后端',
   backendAuto: '自动（最佳可用）',
+  wasmKernels: (own: boolean, threads: number) => `${own ? 'LymphScope 卷积内核' : 'tfjs XNNPACK 内核'}，${threads} 个线程`,
   skipped: '未使用',
   model: '模型',
   fixtureWarning: '这是随机权重的测试夹具，并非真正的模型，其输出没有任何意义。',

@@ -25,6 +25,12 @@ export interface BackendOptions {
    * reports). 1, or a page that is not cross-origin isolated, runs single-threaded.
    */
   wasmThreads?: number;
+  /**
+   * The app's convolution kernels (conv/convolution.ts) bring their own thread pool: tfjs's
+   * XNNPACK pool is then kept to one thread (still the threaded build, for its shared heap), so
+   * the two pools never compete for the same cores.
+   */
+  ownConvolutionPool?: boolean;
 }
 
 export interface BackendSelection {
@@ -41,7 +47,7 @@ export function isCrossOriginIsolated(): boolean {
 }
 
 /** Threads the wasm backend should use here, or 1 (single-threaded build). */
-function wantedWasmThreads(opts: BackendOptions): number {
+export function wantedWasmThreads(opts: BackendOptions): number {
   if (!isCrossOriginIsolated()) return 1;
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   // tfjs pre-creates 8 pthread workers: the most its pool can use.
@@ -60,7 +66,7 @@ function configureWasm(opts: BackendOptions): void {
   // vite.config.ts builds the inference worker with whitespace-only minification.
   const threads = wantedWasmThreads(opts);
   if (threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else setThreadsCount(threads);
+  else setThreadsCount(opts.ownConvolutionPool ? 1 : threads);
 }
 
 /**
@@ -175,7 +181,8 @@ export async function tryBackend(name: BackendName, opts: BackendOptions = {}): 
   if (unmet) return unmet;
   if (name === 'wasm') configureWasm(opts);
   // The module starts (and reads the core count) once, on the first wasm setBackend.
-  const restoreCores = name === 'wasm' && !wasmStarted ? reportCoresForWasm(wantedWasmThreads(opts)) : null;
+  const restoreCores =
+    name === 'wasm' && !wasmStarted && !opts.ownConvolutionPool ? reportCoresForWasm(wantedWasmThreads(opts)) : null;
   if (name === 'wasm') wasmStarted = true;
   try {
     if (name === 'webgpu') {

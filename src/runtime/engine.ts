@@ -11,12 +11,27 @@ import { preprocess } from '../imaging/preprocess';
 import type { RgbaImage } from '../imaging/resize';
 import type { LoadedPack, ModelFiles } from '../model-pack/loader';
 import type { Manifest, Modality, ModalitySpec } from '../model-pack/manifest';
-import { backendsAfter, selectBackend, wasmThreadCount, watchDeviceLoss, type BackendOptions } from './backends';
+import {
+  backendsAfter,
+  selectBackend,
+  wantedWasmThreads,
+  wasmThreadCount,
+  watchDeviceLoss,
+  type BackendOptions,
+} from './backends';
+import { WasmConvolution, type ConvolutionSource } from './conv/convolution';
 import { errorText, RuntimeError } from './errors';
 import { GradCamModel, type ForwardPass } from './gradcam';
 import { optimiseTopology } from './optimise';
 import { softmaxWithTemperature } from './probabilities';
-import { BACKENDS, type BackendChoice, type BackendName, type ModalityAnalysis, type SkippedBackend } from './protocol';
+import {
+  BACKENDS,
+  type BackendChoice,
+  type BackendName,
+  type ModalityAnalysis,
+  type SkippedBackend,
+  type WasmKernels,
+} from './protocol';
 
 /**
  * Speed switches, all on by default. They exist so the benchmark can measure what each one gains
@@ -39,10 +54,18 @@ export interface RuntimeTuning {
    * analysis then runs on warm models without init having waited for them.
    */
   backgroundWarmUp?: boolean;
+  /**
+   * On wasm, the app's own convolution kernels (conv/convolution.ts: Winograd for 3×3 stride 1,
+   * direct otherwise) and thread pool instead of tfjs's XNNPACK, when the host supplies them
+   * (`EngineOptions.convolution`).
+   */
+  convKernels?: boolean;
 }
 
 export interface EngineOptions extends BackendOptions {
   tuning?: RuntimeTuning;
+  /** Where the app's convolution kernels come from (wasm backend); without them XNNPACK does all. */
+  convolution?: ConvolutionSource;
   /** Called when the active backend failed and another one took over (results keep coming). */
   onBackendChanged?: (backend: BackendName, reason: string) => void;
   /** Called as init moves through its stages. */
@@ -58,6 +81,8 @@ export interface EngineReady {
   warmupMs: number;
   /** wasm backend only: threads it runs with. */
   wasmThreads?: number;
+  /** wasm backend only: which kernels run its convolutions. */
+  wasmKernels?: WasmKernels;
 }
 
 export type AnalysisResult = ModalityAnalysis;
@@ -111,8 +136,16 @@ export class InferenceEngine {
   private waiting = 0;
   /** Bumped whenever the models are replaced, so a scheduled background warm-up can tell. */
   private generation = 0;
+  /** The app's convolution kernels when the active backend is wasm and they installed. */
+  private conv: WasmConvolution | null = null;
+  private wasmKernels: WasmKernels | undefined;
 
-  constructor(private readonly options: EngineOptions = {}) {}
+  private readonly options: EngineOptions;
+
+  constructor(options: EngineOptions = {}) {
+    const ownKernels = !!options.convolution && options.tuning?.convKernels !== false;
+    this.options = { ...options, ownConvolutionPool: ownKernels };
+  }
 
   get activeBackend(): BackendName | null {
     return this.backend;
@@ -186,9 +219,14 @@ export class InferenceEngine {
       const skipped: SkippedBackend[] = [];
       const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
       const activated = await this.activate(choice, candidates, skipped, true, packReady);
-      const threads = activated.backend === 'wasm' ? wasmThreadCount() : null;
+      const threads = activated.backend === 'wasm' ? Math.max(this.conv?.status.threads ?? 1, wasmThreadCount() ?? 1) : null;
       this.scheduleBackgroundWarmUp();
-      return { ...activated, skipped, ...(threads ? { wasmThreads: threads } : {}) };
+      return {
+        ...activated,
+        skipped,
+        ...(threads ? { wasmThreads: threads } : {}),
+        ...(activated.backend === 'wasm' && this.wasmKernels ? { wasmKernels: this.wasmKernels } : {}),
+      };
     });
   }
 
@@ -270,6 +308,36 @@ export class InferenceEngine {
     return new RuntimeError(code, `Analysis engine failed ${where}: ${errorText(e)}`);
   }
 
+  /**
+   * Installs the app's convolution kernels on wasm (once per session: they outlive model
+   * rebuilds). Any failure leaves XNNPACK doing every convolution, with the same results.
+   */
+  private async setUpConvolution(backend: BackendName): Promise<void> {
+    if (backend !== 'wasm') {
+      this.conv = null;
+      return;
+    }
+    const source = this.options.convolution;
+    if (!source || !this.options.ownConvolutionPool) {
+      this.conv = null;
+      this.wasmKernels = { convolutions: 'xnnpack', threads: wasmThreadCount() ?? 1 };
+      return;
+    }
+    const wanted = wantedWasmThreads(this.options);
+    try {
+      this.conv = await WasmConvolution.install({ ...source, threads: wanted });
+      const { threads, singleThreadReason } = this.conv.status;
+      this.wasmKernels = {
+        convolutions: 'lymphscope',
+        threads,
+        ...(singleThreadReason && wanted > 1 ? { note: singleThreadReason } : {}),
+      };
+    } catch (e) {
+      this.conv = null;
+      this.wasmKernels = { convolutions: 'xnnpack', threads: 1, note: `the app's kernels are unavailable: ${errorText(e)}` };
+    }
+  }
+
   private async buildModels(pack: LoadedPack): Promise<void> {
     const numClasses = pack.manifest.classes.length;
     for (const [modality, files] of Object.entries(pack.models) as [Modality, ModelFiles][]) {
@@ -279,6 +347,7 @@ export class InferenceEngine {
       const model = await this.buildModel(modality, spec, files);
       try {
         checkModelShape(model, modality, spec, numClasses);
+        if (tf.getBackend() === 'wasm') this.conv?.prepare(model);
         const gradcam = GradCamModel.split(
           model,
           spec.gradcamLayer,
@@ -288,6 +357,7 @@ export class InferenceEngine {
         this.models.set(modality, { spec, model, gradcam });
         this.cold.add(modality);
       } catch (e) {
+        this.conv?.release(model);
         model.dispose();
         throw e;
       }
@@ -325,6 +395,7 @@ export class InferenceEngine {
     this.generation++;
     this.cold.clear();
     for (const { model } of this.models.values()) {
+      this.conv?.release(model);
       try {
         model.dispose();
       } catch {
@@ -446,6 +517,7 @@ export class InferenceEngine {
         this.options.onStage?.('backend');
       }
       skipped.push(...selection.skipped);
+      await this.setUpConvolution(selection.backend);
       try {
         const buildStart = now();
         await this.buildModels(this.pack!);

@@ -28,6 +28,14 @@ export interface SkippedBackend {
   reason: string;
 }
 
+export interface WasmKernels {
+  /** `lymphscope`: the app's own kernels (runtime/conv); `xnnpack`: tfjs's. */
+  convolutions: 'lymphscope' | 'xnnpack';
+  threads: number;
+  /** Why fewer threads or tfjs's kernels run, when that is not the plan. */
+  note?: string;
+}
+
 export interface ReadyMessage {
   type: 'ready';
   id: number;
@@ -38,6 +46,8 @@ export interface ReadyMessage {
   warmupMs: number;
   /** wasm backend only: threads it runs with (1 without cross-origin isolation). */
   wasmThreads?: number;
+  /** wasm backend only: which kernels run its convolutions, on how many threads. */
+  wasmKernels?: WasmKernels;
   /** Where init's time went: fetching + verifying the pack, building the models (ms). */
   downloadMs?: number;
   buildMs?: number;

@@ -7,7 +7,7 @@
 import { loadManifest, loadPack, type FetchLike, type LoadedPack } from '../model-pack/loader';
 import { MODALITIES, packModalities, type Modality } from '../model-pack/manifest';
 import type { WasmPaths } from './backends';
-import { InferenceEngine, type RuntimeTuning } from './engine';
+import { InferenceEngine, type EngineOptions, type RuntimeTuning } from './engine';
 import { describeError, RuntimeError } from './errors';
 import { isWorkerRequest, type ErrorCode, type WorkerRequest, type WorkerResponse } from './protocol';
 
@@ -17,6 +17,8 @@ export interface HandlerOptions {
   /** Defaults to the global fetch. */
   fetchFn?: FetchLike;
   wasmPaths?: WasmPaths;
+  /** The app's convolution kernels and their helper threads (engine.ts). */
+  convolution?: EngineOptions['convolution'];
   /** Speed switches (benchmark only; defaults are the app's). `wasmThreads` caps wasm threads. */
   tuning?: RuntimeTuning & { wasmThreads?: number; parallelPackLoad?: boolean };
 }
@@ -89,6 +91,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   let stageRequestId = -1;
   const engine = new InferenceEngine({
     wasmPaths: options.wasmPaths,
+    convolution: options.convolution,
     tuning: options.tuning,
     ...(options.tuning?.wasmThreads ? { wasmThreads: options.tuning.wasmThreads } : {}),
     onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
@@ -130,6 +133,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       loadMs: downloadMs + ready.buildMs,
       warmupMs: ready.warmupMs,
       ...(ready.wasmThreads ? { wasmThreads: ready.wasmThreads } : {}),
+      ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
       downloadMs,
       buildMs: ready.buildMs,
     });

@@ -7,6 +7,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { RuntimeTuning } from './engine';
+import kernelsPlain from './conv/kernels.wasm?url';
+import kernelsThreads from './conv/kernels-threads.wasm?url';
 import { createRequestHandler } from './worker-handler';
 
 /**
@@ -20,7 +22,15 @@ function tuningFromName(name: string): RuntimeTuning & { wasmThreads?: number; p
   try {
     const parsed = JSON.parse(name.slice(at + 1)) as Record<string, unknown>;
     const tuning: RuntimeTuning & { wasmThreads?: number; parallelPackLoad?: boolean } = {};
-    for (const key of ['fuseConvRelu', 'closedFormGradCam', 'warmAllModels', 'backgroundWarmUp', 'parallelPackLoad'] as const) {
+    const keys = [
+      'fuseConvRelu',
+      'closedFormGradCam',
+      'warmAllModels',
+      'backgroundWarmUp',
+      'parallelPackLoad',
+      'convKernels',
+    ] as const;
+    for (const key of keys) {
       if (typeof parsed[key] === 'boolean') tuning[key] = parsed[key];
     }
     if (typeof parsed.wasmThreads === 'number') tuning.wasmThreads = parsed.wasmThreads;
@@ -38,9 +48,23 @@ const wasmPaths = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 };
 
+const kernelUrls = { 'kernels.wasm': kernelsPlain, 'kernels-threads.wasm': kernelsThreads };
+
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handle = createRequestHandler((message, transfer) => scope.postMessage(message, transfer ?? []), {
   wasmPaths,
+  convolution: {
+    load: async (binary) => {
+      const response = await fetch(kernelUrls[binary]);
+      if (!response.ok) throw new Error(`${binary}: HTTP ${response.status}`);
+      return response.arrayBuffer();
+    },
+    spawnHelper: () =>
+      new Worker(new URL('./conv/helper-worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'lymphscope-convolution-helper',
+      }),
+  },
   // The app warms the models init left cold in idle time (engine.ts, RuntimeTuning).
   tuning: { backgroundWarmUp: true, ...tuningFromName(scope.name) },
 });

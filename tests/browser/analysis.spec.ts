@@ -42,6 +42,25 @@ test('three modalities → calibrated probabilities, fused result and non-blank 
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
 
+test("WASM on a cross-origin-isolated page runs the app's convolution kernels on every core", async ({ page }) => {
+  await openApp(page, { backend: 'wasm' });
+  await expect(page.getByTestId('backend')).toHaveText('wasm');
+  const { isolated, cores } = await page.evaluate(() => ({
+    isolated: crossOriginIsolated,
+    cores: Math.min(8, navigator.hardwareConcurrency),
+  }));
+  expect(isolated).toBe(true);
+  await expect(page.getByTestId('wasm-kernels')).toHaveText(
+    `LymphScope convolution kernels, ${cores} thread${cores === 1 ? '' : 's'}`,
+  );
+  // The helper threads compute: the results match the single-threaded reference in the next test
+  // (WebGPU vs WASM) and are well-formed here.
+  await uploadAll(page, 5);
+  await analyze(page);
+  for (const m of MODALITIES) expect((await probabilities(page, m)).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
 test('any subset of modalities can be analysed', async ({ page }) => {
   await openApp(page, { backend: 'wasm' });
   await uploadAll(page);

@@ -14,6 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePackIndex } from '../../src/model-pack/index-file';
 import { packModalities } from '../../src/model-pack/manifest';
 import { checkGolden, initBackend, loadPackFromDisk } from '../../scripts/pack-logits';
+import { WasmConvolution } from '../../src/runtime/conv/convolution';
+import { loadKernelsFromDisk } from './runtime/helpers';
 
 const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models');
 const SHARD_LIMIT = 2 * 1024 * 1024;
@@ -48,6 +50,30 @@ describe('bundled model packs (public/models)', () => {
         }
         for (const r of results) {
           expect(r.excess, `${r.modality}/${r.name}: got ${r.got.join(', ')}, want ${r.want.join(', ')}`).toBeLessThanOrEqual(0);
+        }
+      });
+
+      it("reproduces the golden logits with the app's own wasm convolution kernels", async () => {
+        const pack = await loadPackFromDisk(manifestPath);
+        const conv = await WasmConvolution.install({ load: loadKernelsFromDisk, threads: 1 });
+        try {
+          const before = { ...conv.calls };
+          const results = await checkGolden(pack, manifestPath, {
+            built: (model) => conv.prepare(model),
+            disposing: (model) => conv.release(model),
+          });
+          expect(results.length).toBeGreaterThan(0);
+          for (const r of results) {
+            expect(r.excess, `${r.modality}/${r.name}: got ${r.got.join(', ')}, want ${r.want.join(', ')}`).toBeLessThanOrEqual(
+              0,
+            );
+          }
+          // The 3×3 stride-1 layers ran by Winograd, the stem, strided and 1×1 layers by the direct kernel.
+          expect(conv.calls.winograd).toBeGreaterThan(before.winograd);
+          expect(conv.calls.direct).toBeGreaterThan(before.direct);
+          expect(conv.filterBytes).toBe(0);
+        } finally {
+          conv.uninstall();
         }
       });
 

@@ -16,6 +16,7 @@ import {
   type ResultMessage,
   type RuntimeClient,
   type SkippedBackend,
+  type WasmKernels,
 } from '../../runtime';
 import { i18n } from '../../i18n/index.svelte';
 import { SlotState } from './slot.svelte';
@@ -61,6 +62,8 @@ export class AppState {
   manifest = $state.raw<Manifest | null>(null);
   backend = $state<BackendName | null>(null);
   skipped = $state.raw<SkippedBackend[]>([]);
+  /** wasm only: which kernels run the convolutions, on how many threads. */
+  wasmKernels = $state.raw<WasmKernels | null>(null);
   backendChoice = $state<BackendChoice>(storedBackend());
   backendNote = $state<string | null>(null);
   error = $state<AppError | null>(null);
@@ -140,6 +143,7 @@ export class AppState {
       this.manifest = ready.manifest;
       this.backend = ready.backend;
       this.skipped = ready.skipped;
+      this.wasmKernels = ready.wasmKernels ?? null;
       this.phase = 'ready';
       this.error = null;
     } catch (e) {

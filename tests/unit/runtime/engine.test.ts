@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_TEMPERATURES } from '../../../scripts/make-fixture-pack';
 import { preprocess } from '../../../src/imaging/preprocess';
 import type { LoadedPack } from '../../../src/model-pack/loader';
+import { WasmConvolution } from '../../../src/runtime/conv/convolution';
 import { InferenceEngine, type AnalysisResult } from '../../../src/runtime/engine';
 import { softmaxWithTemperature } from '../../../src/runtime/probabilities';
-import { loadFixturePack, maxAbsDiff, randomPixels } from './helpers';
+import { loadFixturePack, loadKernelsFromDisk, maxAbsDiff, randomPixels } from './helpers';
 
 let pack: LoadedPack;
 const engine = new InferenceEngine();
@@ -128,5 +129,32 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
     for (let c = 0; c < 3; c++) expect(maxAbsDiff(onWasm.cams[c]!, onCpu.cams[c]!)).toBeLessThan(1e-3);
     const t = onWasm.timings;
     console.info(`wasm elastography: inference ${t.inferenceMs.toFixed(1)} ms, Grad-CAM ${t.gradcamMs.toFixed(1)} ms`);
+  });
+
+  it("runs the app's own wasm convolution kernels when given them: same answers, flat tensors, freed copies", async () => {
+    const input = preprocess(randomPixels(90, 70, 8), pack.manifest.modalities.bmode!.input);
+    await engine.init(pack, 'wasm');
+    const reference = await engine.analyzeInput('bmode', input);
+    const own = new InferenceEngine({ convolution: { load: loadKernelsFromDisk } });
+    try {
+      const ready = await own.init(pack, 'wasm');
+      // Node runs tfjs's single-threaded build: no shared heap, so no helper threads.
+      expect(ready.wasmKernels).toMatchObject({ convolutions: 'lymphscope', threads: 1 });
+      const conv = WasmConvolution.current()!;
+      const calls = conv.calls.winograd + conv.calls.direct;
+      const result = await own.analyzeInput('bmode', input);
+      expect(conv.calls.winograd + conv.calls.direct).toBeGreaterThan(calls);
+      expect(maxAbsDiff(result.logits, reference.logits)).toBeLessThan(1e-4);
+      for (let c = 0; c < 3; c++) expect(maxAbsDiff(result.cams[c]!, reference.cams[c]!)).toBeLessThan(1e-3);
+      const before = own.stats().numTensors;
+      for (let i = 0; i < 10; i++) await own.analyzeInput('bmode', input);
+      expect(own.stats().numTensors).toBe(before);
+      expect(conv.filterBytes).toBeGreaterThan(0);
+      await own.dispose();
+      expect(conv.filterBytes).toBe(0);
+    } finally {
+      await own.dispose();
+      WasmConvolution.current()?.uninstall();
+    }
   });
 });

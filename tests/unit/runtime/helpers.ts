@@ -1,7 +1,7 @@
 /** Shared test plumbing: the fixture pack on disk and a fetch that reads it. */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +10,13 @@ import { fileFetch } from '../../../scripts/pack-logits';
 import { loadPack, type FetchLike, type LoadedPack } from '../../../src/model-pack/loader';
 
 const GENERATED = resolve(dirname(fileURLToPath(import.meta.url)), '../../.generated/models');
+const KERNELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/runtime/conv');
+
+/** The app's convolution kernel binaries, read from the source tree (conv/convolution.ts). */
+export async function loadKernelsFromDisk(name: string): Promise<ArrayBuffer> {
+  const bytes = await readFile(join(KERNELS, name));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
 
 /** Reads `file:` URLs from disk, answering 404 for missing files like a web server would. */
 export const diskFetch: FetchLike = fileFetch;

@@ -1,0 +1,326 @@
+/**
+ * LymphScope's own convolution kernels inside the tfjs wasm backend.
+ *
+ * Installs itself as the wasm backend's FusedConv2D and Conv2D kernels and takes the calls it can
+ * do (NHWC float32, dilation 1, linear or ReLU, Cout % 8 = 0, the filter of a model registered with
+ * `prepare`):
+ *   - 3×3 stride 1 with one pixel of zero padding on each side (Cin % 4 = 0): Winograd F(2×2, 3×3),
+ *     2.25× fewer multiply-adds than the direct convolution;
+ *   - no padding (the graph pads explicitly before strided layers), any size and stride: a direct
+ *     convolution whose inner loop reads contiguous input for a whole filter row.
+ * Every other call goes to tfjs's own XNNPACK kernel unchanged. The C kernels (kernels.c) work in
+ * place on the tfjs heap, so no tensor is copied, and on a cross-origin-isolated page each
+ * convolution is split over helper threads (pool.ts): one pool runs every convolution, so the
+ * engine keeps tfjs's own XNNPACK pool at one thread and no second pool competes for the cores.
+ *
+ * Results equal tfjs's own kernels to float32 rounding (tests/unit/runtime/convolution.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { JobKind } from './control';
+import { HelperPool } from './pool';
+
+export type KernelBinary = 'kernels.wasm' | 'kernels-threads.wasm';
+
+export interface ConvolutionSource {
+  /** Bytes of one of the two builds (the shared-memory one for tfjs's threaded build). */
+  load(binary: KernelBinary): Promise<ArrayBuffer>;
+  /** Starts one helper worker (helper-worker.ts); without it every convolution runs on this thread. */
+  spawnHelper?: () => Worker;
+}
+
+export interface ConvolutionOptions extends ConvolutionSource {
+  /** Threads to use in all, this one included; helpers start only on a shared heap. */
+  threads: number;
+}
+
+export interface ConvolutionStatus {
+  threads: number;
+  /** Why fewer threads than asked run, when they do. */
+  singleThreadReason?: string;
+}
+
+interface Exports {
+  wino_conv(...args: number[]): void;
+  wino_filter_size(cin: number, cout: number): number;
+  wino_work_size(cin: number, cout: number): number;
+  wino_transform_filter(filter: number, u: number, cin: number, cout: number): void;
+  direct_conv(...args: number[]): void;
+  direct_filter_size(kh: number, kw: number, cin: number, cout: number): number;
+  direct_pack_filter(filter: number, p: number, kh: number, kw: number, cin: number, cout: number): void;
+}
+
+/** What this module reads of tfjs-backend-wasm's backend object (not part of its public types). */
+interface WasmBackendInternals {
+  wasm: {
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    wasmMemory?: WebAssembly.Memory;
+    asm?: { memory?: WebAssembly.Memory };
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** A registered filter's kernel-ready copies on the wasm heap (made on first use). */
+interface FilterCopies {
+  winograd?: number;
+  direct?: number;
+  bytes: number;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type Share = [start: number, end: number, block0: number, block1: number];
+
+const KERNELS = ['FusedConv2D', 'Conv2D'] as const;
+/** Below this many GEMM rows (4 output tiles or pixels) per thread, split by output channels. */
+const MIN_ROW_BLOCKS_PER_SHARE = 4;
+
+let installed: { backend: object; conv: WasmConvolution } | null = null;
+
+export class WasmConvolution {
+  private readonly filters = new Map<object, FilterCopies>();
+  private readonly owned = new Map<object, object[]>();
+  private readonly work: { ptr: number; bytes: number }[] = [];
+  private readonly originals = new Map<string, tf.KernelConfig>();
+  /** Convolutions run here, by kernel (the rest went to XNNPACK). */
+  readonly calls = { winograd: 0, direct: 0 };
+
+  private constructor(
+    private readonly backend: WasmBackendInternals,
+    private readonly k: Exports,
+    private readonly pool: HelperPool | null,
+    readonly status: ConvolutionStatus,
+  ) {}
+
+  /**
+   * Installs the kernels on the active wasm backend (once per backend; later calls return the same
+   * instance). Throws if the backend is not wasm or the binary cannot be instantiated.
+   */
+  static async install(options: ConvolutionOptions): Promise<WasmConvolution> {
+    if (tf.getBackend() !== 'wasm') throw new Error('these convolution kernels need the wasm backend');
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    if (installed?.backend === backend) return installed.conv;
+    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error('the tfjs wasm heap is not reachable');
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = await WebAssembly.compile(await options.load(shared ? 'kernels-threads.wasm' : 'kernels.wasm'));
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    let pool: HelperPool | null = null;
+    let singleThreadReason: string | undefined;
+    if (options.threads <= 1) singleThreadReason = 'one thread requested';
+    else if (!shared) singleThreadReason = 'the page is not cross-origin isolated (no shared memory)';
+    else if (!options.spawnHelper) singleThreadReason = 'no helper workers here';
+    else {
+      try {
+        pool = await HelperPool.start(module, memory, options.threads - 1, options.spawnHelper);
+      } catch (e) {
+        singleThreadReason = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const status: ConvolutionStatus = { threads: pool ? pool.size + 1 : 1, singleThreadReason };
+    const conv = new WasmConvolution(backend, instance.exports as unknown as Exports, pool, status);
+    conv.register();
+    installed = { backend, conv };
+    return conv;
+  }
+
+  private register(): void {
+    for (const name of KERNELS) {
+      const original = tf.getKernel(name, 'wasm');
+      if (!original) continue;
+      this.originals.set(name, original);
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({
+        kernelName: name,
+        backendName: 'wasm',
+        // The original's setup already ran when the backend started; keep it for a restart.
+        setupFunc: original.setupFunc,
+        kernelFunc: ((args: KernelArgs) => this.run(args) ?? original.kernelFunc(args as never)) as tf.KernelFunc,
+      });
+    }
+  }
+
+  /** Restores tfjs's own kernels and frees everything (the backend itself stays). */
+  uninstall(): void {
+    for (const [name, original] of this.originals) {
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(original);
+    }
+    this.originals.clear();
+    for (const owner of [...this.owned.keys()]) this.release(owner);
+    for (const w of this.work) this.backend.wasm._free(w.ptr);
+    this.work.length = 0;
+    this.pool?.dispose();
+    if (installed?.conv === this) installed = null;
+  }
+
+  /** The instance installed on the active backend, if any. */
+  static current(): WasmConvolution | null {
+    const active = installed;
+    return active && active.backend === (tf.backend() as unknown) ? active.conv : null;
+  }
+
+  /** Lets the kernels take `model`'s convolutions; filters are copied into kernel order on first use. */
+  prepare(model: tf.LayersModel): void {
+    this.prepareFilters(
+      model,
+      model.weights.filter((w) => w.shape.length === 4).map((w) => w.read()),
+    );
+  }
+
+  /** As `prepare`, for filters (HWIO tensors) that `owner` holds; other tensors are ignored. */
+  prepareFilters(owner: object, filters: readonly tf.Tensor[]): void {
+    const keys: object[] = [];
+    for (const filter of filters) {
+      if (filter.rank !== 4 || filter.dtype !== 'float32' || filter.shape[3]! % 8 !== 0) continue;
+      if (!this.filters.has(filter.dataId)) this.filters.set(filter.dataId, { bytes: 0 });
+      keys.push(filter.dataId);
+    }
+    this.owned.set(owner, [...(this.owned.get(owner) ?? []), ...keys]);
+  }
+
+  /** Frees the filter copies of `owner` (a model); call before disposing it. */
+  release(owner: object): void {
+    for (const key of this.owned.get(owner) ?? []) {
+      const copies = this.filters.get(key);
+      if (copies?.winograd) this.backend.wasm._free(copies.winograd);
+      if (copies?.direct) this.backend.wasm._free(copies.direct);
+      this.filters.delete(key);
+    }
+    this.owned.delete(owner);
+  }
+
+  /** Bytes of wasm heap held by filter copies. */
+  get filterBytes(): number {
+    let bytes = 0;
+    for (const copies of this.filters.values()) bytes += copies.bytes;
+    return bytes;
+  }
+
+  private offset(t: tf.TensorInfo): number {
+    const data = this.backend.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('tensor not on the wasm heap');
+    return data.memoryOffset;
+  }
+
+  /** Runs the convolution if one of the kernels does it; null hands it back to XNNPACK. */
+  private run({ inputs, attrs }: KernelArgs): tf.TensorInfo | null {
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (!x || !filter || preluActivationWeights) return null;
+    const copies = this.filters.get(filter.dataId);
+    if (!copies) return null;
+    const a = (attrs ?? {}) as Record<string, unknown>;
+    const activation = (a.activation as string | undefined) ?? 'linear';
+    if (activation !== 'linear' && activation !== 'relu') return null;
+    if ((a.dataFormat ?? 'NHWC') !== 'NHWC' || x.dtype !== 'float32' || x.shape.length !== 4) return null;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides as [number, number] | number,
+      (a.dilations as [number, number] | number | undefined) ?? 1,
+      a.pad as 'same',
+      a.dimRoundingMode as 'floor' | undefined,
+    );
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+    const pads = [info.padInfo.top, info.padInfo.bottom, info.padInfo.left, info.padInfo.right];
+    const winograd =
+      info.filterHeight === 3 &&
+      info.filterWidth === 3 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      info.inChannels % 4 === 0 &&
+      pads.every((p) => p === 1);
+    const direct = !winograd && info.strideHeight === info.strideWidth && pads.every((p) => p === 0);
+    if (!winograd && !direct) return null;
+
+    const out = this.backend.makeOutput(info.outShape, 'float32');
+    const { inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+    const relu = activation === 'relu' ? 1 : 0;
+    const xPtr = this.offset(x);
+    const yPtr = this.offset(out);
+    const biasPtr = bias ? this.offset(bias) : 0;
+    const blocks = cout / 8;
+    for (let b = 0; b < info.batchSize; b++) {
+      const xb = xPtr + b * h * w * cin * 4;
+      const yb = yPtr + b * oh * ow * cout * 4;
+      if (winograd) {
+        const u = this.winogradFilter(filter, copies, cin, cout);
+        const tiles = Math.ceil(h / 2) * Math.ceil(w / 2);
+        this.dispatch(
+          'winograd',
+          this.split(tiles, blocks).map(([t0, t1, c0, c1], i) => [
+            ...[xb, u, biasPtr, yb, this.workBuffer(i, cin, cout), h, w, cin, cout, relu],
+            ...[t0, t1, c0, c1],
+          ]),
+        );
+      } else {
+        const p = this.directFilter(filter, copies, info.filterHeight, info.filterWidth, cin, cout);
+        this.dispatch(
+          'direct',
+          this.split(oh * ow, blocks).map(([p0, p1, c0, c1]) => [
+            ...[xb, p, biasPtr, yb, w, cin, info.filterHeight, info.filterWidth, info.strideHeight, ow, cout, relu],
+            ...[p0, p1, c0, c1],
+          ]),
+        );
+      }
+    }
+    this.calls[winograd ? 'winograd' : 'direct']++;
+    return out;
+  }
+
+  private dispatch(kind: JobKind, shares: number[][]): void {
+    const fn = kind === 'winograd' ? this.k.wino_conv : this.k.direct_conv;
+    if (this.pool) this.pool.run(kind, shares, (args) => fn(...args));
+    else fn(...shares[0]!);
+  }
+
+  /**
+   * One share per thread: GEMM rows (4 output tiles or pixels each) when there are enough of
+   * them, else output channel blocks (the deepest layers: few pixels, many channels).
+   */
+  private split(rows: number, blocks: number): Share[] {
+    const n = this.pool ? this.pool.size + 1 : 1;
+    const ranges = (total: number, quantum: number): [number, number][] => {
+      const per = Math.ceil(total / n / quantum) * quantum;
+      return Array.from({ length: n }, (_, i) => [Math.min(total, i * per), Math.min(total, (i + 1) * per)]);
+    };
+    if (rows >= n * MIN_ROW_BLOCKS_PER_SHARE * 4) return ranges(rows, 4).map(([a, b]) => [a, b, 0, blocks]);
+    return ranges(blocks, 1).map(([a, b]) => [0, rows, a, b]);
+  }
+
+  private winogradFilter(filter: tf.TensorInfo, copies: FilterCopies, cin: number, cout: number): number {
+    if (!copies.winograd) {
+      const bytes = this.k.wino_filter_size(cin, cout) * 4;
+      copies.winograd = this.malloc(bytes, 'a transformed filter');
+      this.k.wino_transform_filter(this.offset(filter), copies.winograd, cin, cout);
+      copies.bytes += bytes;
+    }
+    return copies.winograd;
+  }
+
+  private directFilter(filter: tf.TensorInfo, copies: FilterCopies, kh: number, kw: number, cin: number, cout: number) {
+    if (!copies.direct) {
+      const bytes = this.k.direct_filter_size(kh, kw, cin, cout) * 4;
+      copies.direct = this.malloc(bytes, 'a packed filter');
+      this.k.direct_pack_filter(this.offset(filter), copies.direct, kh, kw, cin, cout);
+      copies.bytes += bytes;
+    }
+    return copies.direct;
+  }
+
+  private workBuffer(thread: number, cin: number, cout: number): number {
+    const bytes = this.k.wino_work_size(cin, cout) * 4;
+    const current = this.work[thread];
+    if (current && current.bytes >= bytes) return current.ptr;
+    if (current) this.backend.wasm._free(current.ptr);
+    const ptr = this.malloc(bytes, 'convolution scratch');
+    this.work[thread] = { ptr, bytes };
+    return ptr;
+  }
+
+  private malloc(bytes: number, what: string): number {
+    const ptr = this.backend.wasm._malloc(bytes);
+    if (!ptr) throw new Error(`out of WebAssembly memory for ${what}`);
+    return ptr;
+  }
+}

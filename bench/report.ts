@@ -180,7 +180,7 @@ export function markdownTable(rep: BenchReport): string {
     `**${rep.pack.id}** (${rep.pack.modality}, ${rep.pack.input.join('×')}, ${rep.flops ? (rep.flops / 1e9).toFixed(2) + ' GFLOP' : '? FLOP'}) · ` +
       `${String(m.cpu)} × ${rep.machine.cores} · ${String(m.browser)} · load avg ${JSON.stringify(m.loadavgStart)} → ${JSON.stringify(m.loadavgEnd)}`,
     '',
-    '| Engine | Backend | Cold start ms | 2nd analysis ms | Inference p50 / p95 ms | Grad-CAM p50 ms | Analysis p50 ms | 3 modalities p50 ms | Downloaded MiB | Peak heap MiB | Tensors before→after | max Δlogit vs native |',
+    '| Engine | Backend | Cold start ms | 2nd analysis ms | Inference p50 / p95 ms | Grad-CAM p50 ms | Analysis p50 ms | 3 modalities p50 ms | Downloaded MiB | Peak heap MiB | WASM heap MiB | Tensors before→after | max Δlogit vs native |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const s of rep.scenarios) {
@@ -190,13 +190,13 @@ export function markdownTable(rep: BenchReport): string {
     }
     const backend = `${s.activeBackend}${s.wasmThreads ? ` ×${s.wasmThreads}` : ''}${s.softwareAdapter ? ' (software)' : ''}`;
     lines.push(
-      `| ${s.label} | ${backend} | ${ms(s.coldStartMs)} | ${ms(s.secondAnalysisMs)} | ${ms(s.inference.p50, 1)} / ${ms(s.inference.p95, 1)} (n=${s.inference.n}) | ${ms(s.gradcam?.p50, 1)} | ${ms(s.analysis.p50, 1)} | ${ms(s.triple?.p50)} | ${mib(s.bytesDownloaded)} | ${mib(s.heap?.peakBytes)} | ${s.tensors ? `${s.tensors.before}→${s.tensors.after} (${s.tensors.analyses})` : '–'} | ${ms(rep.logitsMaxAbsDiffVsNative[s.id], 5)} |`,
+      `| ${s.label} | ${backend} | ${ms(s.coldStartMs)} | ${ms(s.secondAnalysisMs)} | ${ms(s.inference.p50, 1)} / ${ms(s.inference.p95, 1)} (n=${s.inference.n}) | ${ms(s.gradcam?.p50, 1)} | ${ms(s.analysis.p50, 1)} | ${ms(s.triple?.p50)} | ${mib(s.bytesDownloaded)} | ${mib(s.heap?.peakBytes)} | ${mib(s.wasmHeapBytes)} | ${s.tensors ? `${s.tensors.before}→${s.tensors.after} (${s.tensors.analyses})` : '–'} | ${ms(rep.logitsMaxAbsDiffVsNative[s.id], 5)} |`,
     );
   }
   const n = rep.native;
   if (n?.ok) {
     lines.push(
-      `| PyTorch ${n.torch} native | cpu ×${n.threads} | ${ms(n.coldStartMs)} | – | ${ms(n.inference.p50, 1)} / ${ms(n.inference.p95, 1)} (n=${n.runs}) | ${ms(n.gradcam.p50, 1)} | ${ms(n.analysis.p50, 1)} | – | – | RSS ${mib(n.peakRssBytes)} | – | 0 |`,
+      `| PyTorch ${n.torch} native | cpu ×${n.threads} | ${ms(n.coldStartMs)} | – | ${ms(n.inference.p50, 1)} / ${ms(n.inference.p95, 1)} (n=${n.runs}) | ${ms(n.gradcam.p50, 1)} | ${ms(n.analysis.p50, 1)} | – | – | RSS ${mib(n.peakRssBytes)} | – | – | 0 |`,
     );
   } else if (n) lines.push(`| PyTorch native | cpu | failed: ${(n.error ?? '').slice(0, 120)} |||||||||||`);
   if (rep.computeBound) {

@@ -3,9 +3,11 @@
  * Serves the built app (dist/) on localhost with the headers a hospital's static host should send:
  * cross-origin isolation (enables multi-threaded WASM) and a strict Content-Security-Policy.
  *
- *   node scripts/serve.mjs [--port 4173] [--host 127.0.0.1] [--root dist] [--mount /url/=dir/]...
+ *   node scripts/serve.mjs [--port 4173] [--host 127.0.0.1] [--root dist] [--mount /url/=dir/]... [--plain]
  *
- * `--mount` adds extra folders (the test suites use it for generated fixture packs).
+ * `--mount` adds extra folders (the test suites use it for generated fixture packs). `--plain` sends
+ * none of the security headers, like a static host that cannot set any (the app's service worker
+ * then provides cross-origin isolation from the second visit on: src/pwa/isolation.ts).
  */
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -51,7 +53,10 @@ function parseArgs(argv) {
     if (a === '--port') opts.port = Number(v);
     else if (a === '--host') opts.host = v;
     else if (a === '--root') opts.root = v;
-    else if (a === '--mount') {
+    else if (a === '--plain') {
+      opts.plain = true;
+      continue;
+    } else if (a === '--mount') {
       const [url, dir] = v.split('=');
       opts.mounts.push({ url, dir: resolve(dir) });
     } else continue;
@@ -84,14 +89,16 @@ function fileFor(mounts, pathname) {
 export function startServer(opts) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const common = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    };
+    const common = opts.plain
+      ? {}
+      : {
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
+          'Cross-Origin-Resource-Policy': 'same-origin',
+          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+        };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, Allow: 'GET, HEAD' }).end();
       return;

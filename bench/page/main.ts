@@ -102,6 +102,7 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
   client.terminate();
   return {
     activeBackend: stats.backend,
+    wasmHeapBytes: stats.wasmHeapBytes ?? null,
     wasmThreads: ready.wasmThreads ?? null,
     ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
     coldStartMs,

@@ -35,6 +35,8 @@ export interface PageResult {
   activeBackend: string;
   crossOriginIsolated: boolean;
   wasmThreads: number | null;
+  /** The app on wasm: its whole wasm heap at the end of the run (weights, activations, kernel copies). */
+  wasmHeapBytes?: number | null;
   /** The app on wasm: which kernels ran its convolutions. */
   wasmKernels?: WasmKernels;
   adapter: string | null;

@@ -5,6 +5,9 @@
  * origin, and it reports each request it handles on a BroadcastChannel so the Privacy panel can
  * list them.
  *
+ * Every response it serves carries the cross-origin isolation headers (isolation.ts), so the app
+ * runs WebAssembly on every core even where the host cannot send them.
+ *
  * Updates: a new version installs in the background; its install only succeeds once every
  * precached file is downloaded and every model file is verified against its manifest. It then
  * waits until the user chooses "Reload" (message SKIP_WAITING), so a case in progress is never
@@ -15,6 +18,7 @@ import { PrecacheController, PrecacheRoute, type PrecacheEntry } from 'workbox-p
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { parsePackIndex } from '../model-pack/index-file';
 import { parseManifest } from '../model-pack/manifest';
+import { withIsolationHeaders } from './isolation';
 import { downloadVerifiedPack, verifyCachedPacks } from './verify-packs';
 import { NETWORK_CHANNEL, type NetworkRecord } from './network-log';
 
@@ -41,6 +45,7 @@ const precache = new PrecacheController({
         report(request, 'offline copy');
         return request;
       },
+      handlerWillRespond: async ({ response }) => withIsolationHeaders(response),
     },
   ],
 });
@@ -139,10 +144,10 @@ registerRoute(
   ({ url, request }) => request.method === 'GET' && isPackFile(url),
   async ({ request }) => {
     try {
-      return await fetch(request);
+      return withIsolationHeaders(await fetch(request));
     } catch (e) {
       const copy = await caches.open(PACK_CACHE).then((c) => c.match(request.url));
-      if (copy) return copy;
+      if (copy) return withIsolationHeaders(copy);
       throw e;
     }
   },

@@ -89,6 +89,13 @@ function reportCoresForWasm(threads: number): () => void {
   };
 }
 
+/** Size of the wasm backend's heap (weights, activations, kernel copies); null off wasm. */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const module = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return module?.HEAPU8?.buffer.byteLength ?? null;
+}
+
 /** Threads the wasm backend runs with (1 when single-threaded); null before it has initialised. */
 export function wasmThreadCount(): number | null {
   try {

@@ -15,6 +15,7 @@ import {
   backendsAfter,
   selectBackend,
   wantedWasmThreads,
+  wasmHeapBytes,
   wasmThreadCount,
   watchDeviceLoss,
   type BackendOptions,
@@ -91,6 +92,8 @@ export interface EngineStats {
   numTensors: number;
   numBytes: number;
   backend: BackendName | null;
+  /** wasm only: the backend's whole heap, which tfjs's byte count does not cover (kernel copies). */
+  wasmHeapBytes?: number;
 }
 
 interface BuiltModel {
@@ -264,7 +267,8 @@ export class InferenceEngine {
   /** Live tensor count and bytes (tfjs engine state: valid even before a backend is chosen). */
   stats(): EngineStats {
     const { numTensors, numBytes } = tf.engine().state;
-    return { numTensors, numBytes, backend: this.backend ?? this.lastBackend };
+    const heap = this.backend === 'wasm' ? wasmHeapBytes() : null;
+    return { numTensors, numBytes, backend: this.backend ?? this.lastBackend, ...(heap ? { wasmHeapBytes: heap } : {}) };
   }
 
   /**

@@ -81,6 +81,8 @@ export interface StatsMessage {
   numTensors: number;
   numBytes: number;
   backend: BackendName;
+  /** wasm only: size of the backend's heap. */
+  wasmHeapBytes?: number;
 }
 
 export type ErrorCode =

@@ -165,7 +165,14 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   function postStats(id: number): void {
     const s = engine.stats();
     if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
-    post({ type: 'stats', id, numTensors: s.numTensors, numBytes: s.numBytes, backend: s.backend });
+    post({
+      type: 'stats',
+      id,
+      numTensors: s.numTensors,
+      numBytes: s.numBytes,
+      backend: s.backend,
+      ...(s.wasmHeapBytes ? { wasmHeapBytes: s.wasmHeapBytes } : {}),
+    });
   }
 
   async function handle(req: WorkerRequest): Promise<void> {

@@ -90,6 +90,50 @@ test('works from a sub-path of a static host, with the service worker scoped to 
   }
 });
 
+test('a static host that sends no headers: the service worker isolates the page, so WASM gets threads from the second visit', async ({
+  page,
+}) => {
+  const serveModule = join(process.cwd(), 'scripts/serve.mjs');
+  const { startServer } = (await import(serveModule)) as {
+    startServer: (o: { port: number; host: string; plain: boolean; mounts: { url: string; dir: string }[] }) => Promise<Server>;
+  };
+  const port = PORT + 8;
+  const server = await startServer({
+    port,
+    host: '127.0.0.1',
+    plain: true,
+    mounts: [
+      { url: '/__fixtures__/', dir: resolve('tests/.generated') },
+      { url: '/', dir: resolve('dist') },
+    ],
+  });
+  try {
+    await page.addInitScript(() => localStorage.setItem('lymphscope.backend', 'wasm'));
+    await page.goto(`http://127.0.0.1:${port}/?models=${encodeURIComponent(FIXTURE_INDEX)}`);
+    await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+    // First visit: no headers, no isolation, one thread.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    await expect(page.getByTestId('wasm-kernels')).toHaveText('LymphScope convolution kernels, 1 thread');
+    await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready');
+    // Second visit, served by the service worker: isolated, every core.
+    await page.reload();
+    await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+    const { isolated, cores } = await page.evaluate(() => ({
+      isolated: crossOriginIsolated,
+      cores: Math.min(8, navigator.hardwareConcurrency),
+    }));
+    expect(isolated).toBe(true);
+    await expect(page.getByTestId('wasm-kernels')).toHaveText(
+      `LymphScope convolution kernels, ${cores} thread${cores === 1 ? '' : 's'}`,
+    );
+    await upload(page, 'bmode', 'b.png', modalityImage('bmode'));
+    await analyze(page);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
+});
+
 test('an update waits for the user and keeps the case on screen until Reload', async ({ page }) => {
   const sw = resolve('dist/sw.js');
   const original = readFileSync(sw, 'utf8');

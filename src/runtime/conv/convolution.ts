@@ -16,8 +16,8 @@
  * Results equal tfjs's own kernels to float32 rounding (tests/unit/runtime/convolution.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { JobKind } from './control';
-import { HelperPool } from './pool';
+import { MAX_ITEMS, type JobKind } from './control';
+import { HelperPool, type Item } from './pool';
 
 export type KernelBinary = 'kernels.wasm' | 'kernels-threads.wasm';
 
@@ -69,11 +69,32 @@ interface FilterCopies {
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type Share = [start: number, end: number, block0: number, block1: number];
 
 const KERNELS = ['FusedConv2D', 'Conv2D'] as const;
-/** Below this many GEMM rows (4 output tiles or pixels) per thread, split by output channels. */
-const MIN_ROW_BLOCKS_PER_SHARE = 4;
+/** Items per thread to aim for: enough that a delayed thread's share is taken over by the others. */
+const ITEMS_PER_THREAD = 4;
+/** Output tiles or pixels per item, at least (4 GEMM row blocks) and at most. */
+const MIN_ROWS = 16;
+const MAX_ROWS = 256;
+
+/**
+ * Cuts `rows` output tiles or pixels × `blocks` channel blocks of 8 into items for `threads`:
+ * ranges of rows (multiples of the GEMM's 4) while there are enough, else ranges of channel
+ * blocks over all rows (the deepest layers: few pixels, many channels).
+ */
+export function cutItems(rows: number, blocks: number, threads: number): Item[] {
+  if (threads <= 1) return [[0, rows, 0, blocks]];
+  const target = threads * ITEMS_PER_THREAD;
+  if (rows >= MIN_ROWS * 2 * threads) {
+    const size = Math.max(
+      Math.ceil(rows / MAX_ITEMS / 4) * 4,
+      Math.min(MAX_ROWS, Math.max(MIN_ROWS, Math.ceil(rows / target / 4) * 4)),
+    );
+    return Array.from({ length: Math.ceil(rows / size) }, (_, i) => [i * size, Math.min(rows, (i + 1) * size), 0, blocks]);
+  }
+  const size = Math.max(1, Math.floor(blocks / target));
+  return Array.from({ length: Math.ceil(blocks / size) }, (_, i) => [0, rows, i * size, Math.min(blocks, (i + 1) * size)]);
+}
 
 let installed: { backend: object; conv: WasmConvolution } | null = null;
 
@@ -117,7 +138,7 @@ export class WasmConvolution {
         singleThreadReason = e instanceof Error ? e.message : String(e);
       }
     }
-    const status: ConvolutionStatus = { threads: pool ? pool.size + 1 : 1, singleThreadReason };
+    const status: ConvolutionStatus = { threads: pool?.threads ?? 1, singleThreadReason };
     const conv = new WasmConvolution(backend, instance.exports as unknown as Exports, pool, status);
     conv.register();
     installed = { backend, conv };
@@ -240,52 +261,29 @@ export class WasmConvolution {
     const yPtr = this.offset(out);
     const biasPtr = bias ? this.offset(bias) : 0;
     const blocks = cout / 8;
+    const threads = this.pool?.threads ?? 1;
     for (let b = 0; b < info.batchSize; b++) {
       const xb = xPtr + b * h * w * cin * 4;
       const yb = yPtr + b * oh * ow * cout * 4;
       if (winograd) {
         const u = this.winogradFilter(filter, copies, cin, cout);
-        const tiles = Math.ceil(h / 2) * Math.ceil(w / 2);
-        this.dispatch(
-          'winograd',
-          this.split(tiles, blocks).map(([t0, t1, c0, c1], i) => [
-            ...[xb, u, biasPtr, yb, this.workBuffer(i, cin, cout), h, w, cin, cout, relu],
-            ...[t0, t1, c0, c1],
-          ]),
-        );
+        const work = Array.from({ length: threads }, (_, i) => this.workBuffer(i, cin, cout));
+        const common = [xb, u, biasPtr, yb, work[0]!, h, w, cin, cout, relu];
+        this.dispatch('winograd', common, work, cutItems(Math.ceil(h / 2) * Math.ceil(w / 2), blocks, threads));
       } else {
         const p = this.directFilter(filter, copies, info.filterHeight, info.filterWidth, cin, cout);
-        this.dispatch(
-          'direct',
-          this.split(oh * ow, blocks).map(([p0, p1, c0, c1]) => [
-            ...[xb, p, biasPtr, yb, w, cin, info.filterHeight, info.filterWidth, info.strideHeight, ow, cout, relu],
-            ...[p0, p1, c0, c1],
-          ]),
-        );
+        const common = [xb, p, biasPtr, yb, w, cin, info.filterHeight, info.filterWidth, info.strideHeight, ow, cout, relu];
+        this.dispatch('direct', common, [], cutItems(oh * ow, blocks, threads));
       }
     }
     this.calls[winograd ? 'winograd' : 'direct']++;
     return out;
   }
 
-  private dispatch(kind: JobKind, shares: number[][]): void {
-    const fn = kind === 'winograd' ? this.k.wino_conv : this.k.direct_conv;
-    if (this.pool) this.pool.run(kind, shares, (args) => fn(...args));
-    else fn(...shares[0]!);
-  }
-
-  /**
-   * One share per thread: GEMM rows (4 output tiles or pixels each) when there are enough of
-   * them, else output channel blocks (the deepest layers: few pixels, many channels).
-   */
-  private split(rows: number, blocks: number): Share[] {
-    const n = this.pool ? this.pool.size + 1 : 1;
-    const ranges = (total: number, quantum: number): [number, number][] => {
-      const per = Math.ceil(total / n / quantum) * quantum;
-      return Array.from({ length: n }, (_, i) => [Math.min(total, i * per), Math.min(total, (i + 1) * per)]);
-    };
-    if (rows >= n * MIN_ROW_BLOCKS_PER_SHARE * 4) return ranges(rows, 4).map(([a, b]) => [a, b, 0, blocks]);
-    return ranges(blocks, 1).map(([a, b]) => [0, rows, a, b]);
+  private dispatch(kind: JobKind, common: number[], work: number[], items: Item[]): void {
+    const kernel = kind === 'winograd' ? this.k.wino_conv : this.k.direct_conv;
+    if (this.pool) this.pool.run(kind, common, work, items, kernel);
+    else for (const item of items) kernel(...common, ...item);
   }
 
   private winogradFilter(filter: tf.TensorInfo, copies: FilterCopies, cin: number, cout: number): number {

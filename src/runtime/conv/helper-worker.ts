@@ -1,9 +1,10 @@
 /**
- * A convolution helper thread: runs its share of each convolution on the tfjs heap the inference
- * worker shares with it, then waits for the next one. After start-up it never returns to its event
- * loop: it blocks in Atomics.wait between jobs, as a native thread pool would.
+ * A convolution helper thread: takes items of each convolution (control.ts) and runs them on the
+ * tfjs heap the inference worker shares with it, then waits for the next job. After start-up it
+ * never returns to its event loop: it blocks in Atomics.wait between jobs, as a native thread pool
+ * would.
  */
-import { ARG_COUNT, argsAt, COMMAND, Command, DONE, FAILED, GENERATION, isHelperInit } from './control';
+import { COMMAND, Command, DONE, FAILED, GENERATION, isHelperInit, takeItems } from './control';
 
 /**
  * How long to poll before sleeping. In a ResNet the next convolution usually follows within a few
@@ -20,12 +21,9 @@ function serve(init: unknown): void {
     return;
   }
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const kernels = {
-    [Command.winograd]: instance.exports.wino_conv as (...args: number[]) => void,
-    [Command.direct]: instance.exports.direct_conv as (...args: number[]) => void,
-  };
+  const winograd = instance.exports.wino_conv as (...args: number[]) => void;
+  const direct = instance.exports.direct_conv as (...args: number[]) => void;
   const control = new Int32Array(init.control);
-  const at = argsAt(init.index);
   let seen = Atomics.load(control, GENERATION);
   scope.postMessage({ ready: true });
   for (;;) {
@@ -40,8 +38,8 @@ function serve(init: unknown): void {
       return;
     }
     try {
-      const count = command === Command.winograd ? ARG_COUNT.winograd : ARG_COUNT.direct;
-      kernels[command as 1 | 2](...Array.from(control.subarray(at, at + count)));
+      if (command === Command.winograd) takeItems(control, 'winograd', init.index, winograd);
+      else takeItems(control, 'direct', init.index, direct);
     } catch {
       Atomics.store(control, FAILED, 1);
     }

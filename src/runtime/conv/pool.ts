@@ -1,17 +1,24 @@
 /**
- * The helper threads of the convolution kernels: the inference worker runs share 0 of every job
- * itself and hands the others to helpers that share the tfjs heap (cross-origin-isolated pages
- * only, where that heap is a SharedArrayBuffer).
+ * The helper threads of the convolution kernels: the inference worker and its helpers (workers
+ * that share the tfjs heap, on cross-origin-isolated pages only) take the items of each job from a
+ * shared counter (control.ts).
  */
 import {
-  ARG_COUNT,
-  argsAt,
   COMMAND,
+  COMMON,
+  COMMON_ARGS,
   Command,
-  controlBytes,
+  CONTROL_BYTES,
   DONE,
   FAILED,
   GENERATION,
+  itemAt,
+  ITEMS,
+  MAX_ITEMS,
+  MAX_THREADS,
+  NEXT,
+  takeItems,
+  workAt,
   type HelperInit,
   type JobKind,
 } from './control';
@@ -19,6 +26,8 @@ import {
 /** How long a job may take before the pool is declared broken (a helper died or never ran). */
 const JOB_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 10_000;
+
+export type Item = [start: number, end: number, block0: number, block1: number];
 
 export class HelperPool {
   private broken: string | null = null;
@@ -35,13 +44,13 @@ export class HelperPool {
     helpers: number,
     spawn: () => Worker,
   ): Promise<HelperPool> {
-    const control = new Int32Array(new SharedArrayBuffer(controlBytes(helpers)));
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
     const workers: Worker[] = [];
     try {
-      for (let index = 0; index < helpers; index++) workers.push(spawn());
+      for (let index = 1; index <= Math.min(helpers, MAX_THREADS - 1); index++) workers.push(spawn());
       await Promise.all(
         workers.map(
-          (worker, index) =>
+          (worker, i) =>
             new Promise<void>((resolve, reject) => {
               const timer = setTimeout(() => reject(new Error('a convolution helper did not start')), START_TIMEOUT_MS);
               worker.onmessage = (event: MessageEvent<{ ready?: boolean; error?: string }>) => {
@@ -53,7 +62,7 @@ export class HelperPool {
                 clearTimeout(timer);
                 reject(new Error(`convolution helper: ${event.message || 'failed to load'}`));
               };
-              const init: HelperInit = { module, memory, control: control.buffer as SharedArrayBuffer, index };
+              const init: HelperInit = { module, memory, control: control.buffer as SharedArrayBuffer, index: i + 1 };
               worker.postMessage(init);
             }),
         ),
@@ -65,30 +74,32 @@ export class HelperPool {
     return new HelperPool(workers, control);
   }
 
-  get size(): number {
-    return this.workers.length;
+  /** Threads in all, the inference worker included. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
   /**
-   * Runs one job: `shares[i + 1]` on helper i while `local` runs `shares[0]` on this thread;
-   * returns when every share is done. Synchronous, like every tfjs wasm kernel.
+   * Runs one job: `common` are the kernel's arguments before the item's four, `work` each thread's
+   * scratch pointer (Winograd), `items` the ranges to cover. Returns when every item is done.
+   * Synchronous, like every tfjs wasm kernel.
    */
-  run(kind: JobKind, shares: readonly number[][], local: (args: number[]) => void): void {
+  run(kind: JobKind, common: number[], work: number[], items: Item[], kernel: (...args: number[]) => void): void {
     if (this.broken) throw new Error(this.broken);
+    if (common.length !== COMMON_ARGS[kind] || items.length > MAX_ITEMS) throw new Error('bad convolution job');
     const c = this.control;
-    const helpers = this.workers.length;
-    if (shares.length !== helpers + 1) throw new Error('one share per thread expected');
-    for (let i = 0; i < helpers; i++) {
-      const args = shares[i + 1]!;
-      if (args.length !== ARG_COUNT[kind]) throw new Error('bad convolution share');
-      c.set(args, argsAt(i));
-    }
+    c.set(common, COMMON);
+    work.forEach((ptr, thread) => (c[workAt(thread)] = ptr));
+    items.forEach((item, i) => c.set(item, itemAt(i)));
+    Atomics.store(c, ITEMS, items.length);
+    Atomics.store(c, NEXT, 0);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, FAILED, 0);
     Atomics.store(c, COMMAND, Command[kind]);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
-    local(shares[0]!);
+    takeItems(c, kind, 0, kernel);
+    const helpers = this.workers.length;
     const deadline = performance.now() + JOB_TIMEOUT_MS;
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(c, DONE);

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmConvolution } from '../../../src/runtime/conv/convolution';
+import { cutItems, WasmConvolution } from '../../../src/runtime/conv/convolution';
+import { MAX_ITEMS } from '../../../src/runtime/conv/control';
 import { createRng } from '../../../src/phantoms/rng';
 import { loadKernelsFromDisk } from './helpers';
 
@@ -234,5 +235,71 @@ describe('kernel binary on a memory of its own', () => {
     // And it did write its outputs.
     expect(bytes.slice(Y, Y + 64).every((b) => b === 0xa5)).toBe(false);
     expect(bytes.slice(YD, YD + 64).every((b) => b === 0xa5)).toBe(false);
+  });
+});
+
+describe('cutting a convolution into items for the helper threads', () => {
+  const shapes: [number, number][] = [
+    [784, 8], // ResNet-18 layer1 (Winograd tiles × channel blocks)
+    [196, 16],
+    [49, 32],
+    [16, 64], // layer4: few tiles, split by channels
+    [12544, 8], // the stem's pixels
+    [3, 1],
+    [100_000, 8],
+  ];
+  for (const threads of [1, 2, 3, 8]) {
+    it(`covers every output exactly once (${threads} threads)`, () => {
+      for (const [rows, blocks] of shapes) {
+        const items = cutItems(rows, blocks, threads);
+        expect(items.length).toBeLessThanOrEqual(MAX_ITEMS);
+        const seen = new Uint8Array(rows * blocks);
+        for (const [r0, r1, b0, b1] of items) {
+          expect(r0).toBeLessThan(r1);
+          expect(b0).toBeLessThan(b1);
+          if (r1 < rows) expect(r1 % 4).toBe(0);
+          for (let r = r0; r < r1; r++) for (let b = b0; b < b1; b++) seen[r * blocks + b]!++;
+        }
+        expect(seen.every((v) => v === 1)).toBe(true);
+        if (threads > 1 && rows * blocks >= 64) expect(items.length).toBeGreaterThanOrEqual(threads);
+      }
+    });
+  }
+
+  it('gives the same output item by item as in one call', async () => {
+    const memory = new WebAssembly.Memory({ initial: 128 });
+    const { instance } = await WebAssembly.instantiate(await loadKernelsFromDisk('kernels.wasm'), { env: { memory } });
+    const k = instance.exports as unknown as Record<string, (...a: number[]) => number>;
+    const f32 = new Float32Array(memory.buffer);
+    const rng = createRng(11);
+    const [h, w, cin, cout] = [23, 21, 8, 32];
+    const X = 65536;
+    const W3 = X + h * w * cin * 4;
+    const B = W3 + 9 * cin * cout * 4;
+    const U = B + cout * 4;
+    const P = U + k.wino_filter_size!(cin, cout) * 4;
+    const WORK = P + k.direct_filter_size!(3, 3, cin, cout) * 4;
+    const Y1 = WORK + k.wino_work_size!(cin, cout) * 4;
+    const Y2 = Y1 + h * w * cout * 4;
+    for (let i = X / 4; i < U / 4; i++) f32[i] = rng.uniform(-1, 1);
+    k.wino_transform_filter!(W3, U, cin, cout);
+    k.direct_pack_filter!(W3, P, 3, 3, cin, cout);
+    const tiles = Math.ceil(h / 2) * Math.ceil(w / 2);
+    const [oh, ow] = [Math.floor((h - 3) / 2) + 1, Math.floor((w - 3) / 2) + 1];
+    const runs: [string, (y: number, item: number[]) => void, number, number][] = [
+      ['winograd', (y, item) => k.wino_conv!(X, U, B, y, WORK, h, w, cin, cout, 1, ...item), tiles, h * w * cout],
+      ['direct', (y, item) => k.direct_conv!(X, P, B, y, w, cin, 3, 3, 2, ow, cout, 0, ...item), oh * ow, oh * ow * cout],
+    ];
+    for (const [name, run, rows, size] of runs) {
+      run(Y1, [0, rows, 0, cout / 8]);
+      for (const item of cutItems(rows, cout / 8, 3)) run(Y2, item);
+      const a = f32.subarray(Y1 / 4, Y1 / 4 + size);
+      const b = f32.subarray(Y2 / 4, Y2 / 4 + size);
+      expect(
+        Array.from(a).some((v) => v !== 0),
+        name,
+      ).toBe(true);
+      expect(Array.from(b), name).toEqual(Array.from(a));
+    }
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * Per-layer timing of the app's WASM convolution kernels against tfjs's XNNPACK, one thread, in
+ * Node, on every convolution shape of ResNet-18 at 224 (random data; both compute the same result):
+ *
+ *   npx tsx bench/kernels.ts [--runs 40]
+ *
+ * Both kernels are timed the same way: warm-up calls, then the median of `runs` calls.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { WasmConvolution } from '../src/runtime/conv/convolution';
+import { loadKernelsFromDisk } from '../tests/unit/runtime/helpers';
+import { stat } from './stats';
+
+interface Layer {
+  name: string;
+  count: number;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid';
+}
+
+/** ResNet-18's convolutions as the exporter writes them (stride-2 layers behind ZeroPadding2D). */
+const LAYERS: Layer[] = [
+  { name: 'stem 7×7/2, 3→64', count: 1, x: [1, 230, 230, 3], filter: [7, 7, 3, 64], strides: 2, pad: 'valid' },
+  { name: 'layer1 3×3, 64', count: 4, x: [1, 56, 56, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same' },
+  { name: 'layer2 3×3/2, 64→128', count: 1, x: [1, 58, 58, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'valid' },
+  { name: 'layer2 1×1/2 shortcut', count: 1, x: [1, 56, 56, 64], filter: [1, 1, 64, 128], strides: 2, pad: 'valid' },
+  { name: 'layer2 3×3, 128', count: 3, x: [1, 28, 28, 128], filter: [3, 3, 128, 128], strides: 1, pad: 'same' },
+  { name: 'layer3 3×3/2, 128→256', count: 1, x: [1, 30, 30, 128], filter: [3, 3, 128, 256], strides: 2, pad: 'valid' },
+  { name: 'layer3 1×1/2 shortcut', count: 1, x: [1, 28, 28, 128], filter: [1, 1, 128, 256], strides: 2, pad: 'valid' },
+  { name: 'layer3 3×3, 256', count: 3, x: [1, 14, 14, 256], filter: [3, 3, 256, 256], strides: 1, pad: 'same' },
+  { name: 'layer4 3×3/2, 256→512', count: 1, x: [1, 16, 16, 256], filter: [3, 3, 256, 512], strides: 2, pad: 'valid' },
+  { name: 'layer4 1×1/2 shortcut', count: 1, x: [1, 14, 14, 256], filter: [1, 1, 256, 512], strides: 2, pad: 'valid' },
+  { name: 'layer4 3×3, 512', count: 3, x: [1, 7, 7, 512], filter: [3, 3, 512, 512], strides: 1, pad: 'same' },
+];
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf('--runs');
+  const runs = at >= 0 ? Number(process.argv[at + 1]) : 40;
+  await tf.setBackend('wasm');
+  const conv = await WasmConvolution.install({ load: loadKernelsFromDisk, threads: 1 });
+  const rows: string[] = ['| Layer | × | XNNPACK ms | LymphScope ms | Kernel | Speed-up |', '|---|---|---|---|---|---|'];
+  let totalX = 0;
+  let totalL = 0;
+  for (const l of LAYERS) {
+    const x = tf.randomNormal(l.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal(l.filter, 0, 0.05, 'float32', 2) as tf.Tensor4D;
+    const bias = tf.randomNormal([l.filter[3]], 0, 1, 'float32', 3);
+    const foreign = filter.clone();
+    const owner = {};
+    conv.prepareFilters(owner, [filter]);
+    const time = (f: tf.Tensor4D): number => {
+      const once = () => {
+        const t = performance.now();
+        const y = tf.fused.conv2d({ x, filter: f, strides: l.strides, pad: l.pad, bias, activation: 'relu' });
+        y.dataSync();
+        y.dispose();
+        return performance.now() - t;
+      };
+      for (let i = 0; i < 10; i++) once();
+      return stat(Array.from({ length: runs }, once)).p50;
+    };
+    const before = { ...conv.calls };
+    const ours = time(filter);
+    const kernel = conv.calls.winograd > before.winograd ? 'Winograd' : conv.calls.direct > before.direct ? 'direct' : '–';
+    const xnn = time(foreign);
+    totalX += xnn * l.count;
+    totalL += ours * l.count;
+    rows.push(`| ${l.name} | ${l.count} | ${xnn.toFixed(2)} | ${ours.toFixed(2)} | ${kernel} | ${(xnn / ours).toFixed(2)}× |`);
+    conv.release(owner);
+    tf.dispose([x, filter, bias, foreign]);
+  }
+  rows.push(
+    `| **all convolutions of one pass** | 20 | ${totalX.toFixed(1)} | ${totalL.toFixed(1)} | | ${(totalX / totalL).toFixed(2)}× |`,
+  );
+  console.log(rows.join('\n'));
+}
+
+void main();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { analyze, canvasSpread, MODALITIES, openApp, probabilities, uploadAll } from './helpers';
+import { analyze, canvasSpread, expectKernelsOnEveryCore, MODALITIES, openApp, probabilities, uploadAll } from './helpers';
 
 async function heatmapOverlayDifference(page: Page, m: string): Promise<number> {
   const read = () =>
@@ -45,14 +45,7 @@ test('three modalities → calibrated probabilities, fused result and non-blank 
 test("WASM on a cross-origin-isolated page runs the app's convolution kernels on every core", async ({ page }) => {
   await openApp(page, { backend: 'wasm' });
   await expect(page.getByTestId('backend')).toHaveText('wasm');
-  const { isolated, cores } = await page.evaluate(() => ({
-    isolated: crossOriginIsolated,
-    cores: Math.min(8, navigator.hardwareConcurrency),
-  }));
-  expect(isolated).toBe(true);
-  await expect(page.getByTestId('wasm-kernels')).toHaveText(
-    `LymphScope convolution kernels, ${cores} thread${cores === 1 ? '' : 's'}`,
-  );
+  await expectKernelsOnEveryCore(page);
   // The helper threads compute: the results match the single-threaded reference in the next test
   // (WebGPU vs WASM) and are well-formed here.
   await uploadAll(page, 5);

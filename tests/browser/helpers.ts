@@ -129,3 +129,18 @@ export async function canvasSpread(page: Page, testId: string): Promise<number> 
     return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
   });
 }
+
+/** The backend panel's line for the app's WASM convolution kernels on `threads` threads. */
+export function wasmKernelsText(threads: number): string {
+  return `LymphScope convolution kernels, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** The page is cross-origin isolated and the app's WASM kernels run on every core (tfjs's limit: 8). */
+export async function expectKernelsOnEveryCore(page: Page): Promise<void> {
+  const { isolated, cores } = await page.evaluate(() => ({
+    isolated: crossOriginIsolated,
+    cores: Math.min(8, navigator.hardwareConcurrency),
+  }));
+  expect(isolated).toBe(true);
+  await expect(page.getByTestId('wasm-kernels')).toHaveText(wasmKernelsText(cores));
+}

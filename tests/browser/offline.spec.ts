@@ -3,7 +3,18 @@ import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PORT } from '../../playwright.config';
-import { analyze, FIXTURE_INDEX, MODALITIES, modalityImage, openApp, probabilities, upload, uploadAll } from './helpers';
+import {
+  analyze,
+  expectKernelsOnEveryCore,
+  FIXTURE_INDEX,
+  MODALITIES,
+  modalityImage,
+  openApp,
+  probabilities,
+  upload,
+  uploadAll,
+  wasmKernelsText,
+} from './helpers';
 
 test.use({ serviceWorkers: 'allow' });
 
@@ -113,19 +124,12 @@ test('a static host that sends no headers: the service worker isolates the page,
     await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
     // First visit: no headers, no isolation, one thread.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-    await expect(page.getByTestId('wasm-kernels')).toHaveText('LymphScope convolution kernels, 1 thread');
+    await expect(page.getByTestId('wasm-kernels')).toHaveText(wasmKernelsText(1));
     await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready');
     // Second visit, served by the service worker: isolated, every core.
     await page.reload();
     await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
-    const { isolated, cores } = await page.evaluate(() => ({
-      isolated: crossOriginIsolated,
-      cores: Math.min(8, navigator.hardwareConcurrency),
-    }));
-    expect(isolated).toBe(true);
-    await expect(page.getByTestId('wasm-kernels')).toHaveText(
-      `LymphScope convolution kernels, ${cores} thread${cores === 1 ? '' : 's'}`,
-    );
+    await expectKernelsOnEveryCore(page);
     await upload(page, 'bmode', 'b.png', modalityImage('bmode'));
     await analyze(page);
     await expect(page.getByTestId('error')).toHaveCount(0);

@@ -110,34 +110,61 @@ static void input_transform(const float *x, const float *zeros, float *v, int H,
   }
 }
 
-/* c[4][8] = a[4][k] · b[k][8]: a rows `lda` apart, b packed 8 wide, c rows `ldc` apart. */
-static void gemm_4x8(const float *a, int lda, const float *b, int k, float *c, int ldc) {
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
-  f4 c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int i = 0; i < k; i++) {
-    const f4 b0 = ld(b), b1 = ld(b + 4);
-    b += 8;
-    f4 s = wasm_v128_load32_splat(a0 + i);
-    c00 = add(c00, mul(s, b0));
-    c01 = add(c01, mul(s, b1));
-    s = wasm_v128_load32_splat(a1 + i);
-    c10 = add(c10, mul(s, b0));
-    c11 = add(c11, mul(s, b1));
-    s = wasm_v128_load32_splat(a2 + i);
-    c20 = add(c20, mul(s, b0));
-    c21 = add(c21, mul(s, b1));
-    s = wasm_v128_load32_splat(a3 + i);
-    c30 = add(c30, mul(s, b0));
-    c31 = add(c31, mul(s, b1));
+/*
+ * The register tile both kernels are built on: c[n ≤ 4][8] = bias + Σ over `taps` of a_r · b, where
+ * row r of a starts at a_r + tap · tapStride and runs k floats, and b is packed 8 wide (k × 8 floats
+ * per tap, taps one after the other). Eight accumulators stay in registers; rows past n may
+ * repeat another row's pointer and are not stored. Inlined, so constant arguments fold away.
+ */
+static inline __attribute__((always_inline)) void tile_4x8(const float *a0, const float *a1, const float *a2,
+                                                          const float *a3, int taps, int tapStride, const float *b,
+                                                          int k, f4 bias0, f4 bias1, int relu, float *c, int ldc, int n) {
+  f4 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+  for (int tap = 0; tap < taps; tap++) {
+    const float *r0 = a0 + tap * tapStride, *r1 = a1 + tap * tapStride;
+    const float *r2 = a2 + tap * tapStride, *r3 = a3 + tap * tapStride;
+    for (int i = 0; i < k; i++) {
+      const f4 b0 = ld(b), b1 = ld(b + 4);
+      b += 8;
+      f4 s = wasm_v128_load32_splat(r0 + i);
+      c00 = add(c00, mul(s, b0));
+      c01 = add(c01, mul(s, b1));
+      s = wasm_v128_load32_splat(r1 + i);
+      c10 = add(c10, mul(s, b0));
+      c11 = add(c11, mul(s, b1));
+      s = wasm_v128_load32_splat(r2 + i);
+      c20 = add(c20, mul(s, b0));
+      c21 = add(c21, mul(s, b1));
+      s = wasm_v128_load32_splat(r3 + i);
+      c30 = add(c30, mul(s, b0));
+      c31 = add(c31, mul(s, b1));
+    }
+  }
+  if (relu) {
+    const f4 zero = wasm_f32x4_splat(0.0f);
+    c00 = wasm_f32x4_max(c00, zero);
+    c01 = wasm_f32x4_max(c01, zero);
+    c10 = wasm_f32x4_max(c10, zero);
+    c11 = wasm_f32x4_max(c11, zero);
+    c20 = wasm_f32x4_max(c20, zero);
+    c21 = wasm_f32x4_max(c21, zero);
+    c30 = wasm_f32x4_max(c30, zero);
+    c31 = wasm_f32x4_max(c31, zero);
   }
   st(c, c00);
   st(c + 4, c01);
-  st(c + ldc, c10);
-  st(c + ldc + 4, c11);
-  st(c + 2 * ldc, c20);
-  st(c + 2 * ldc + 4, c21);
-  st(c + 3 * ldc, c30);
-  st(c + 3 * ldc + 4, c31);
+  if (n > 1) {
+    st(c + ldc, c10);
+    st(c + ldc + 4, c11);
+  }
+  if (n > 2) {
+    st(c + 2 * ldc, c20);
+    st(c + 2 * ldc + 4, c21);
+  }
+  if (n > 3) {
+    st(c + 3 * ldc, c30);
+    st(c + 3 * ldc + 4, c31);
+  }
 }
 
 /* y = Aᵀ M A + bias (ReLU optional) for the chunk, output channels [co0, co0 + width). */
@@ -195,7 +222,8 @@ void wino_conv(const float *x, const float *u, const float *bias, float *y, floa
   float *v = work;
   float *mm = work + 16 * CHUNK * cin;
   float *zeros = mm + 16 * CHUNK * cout;
-  for (int c = 0; c < cin; c += 4) st(zeros + c, wasm_f32x4_splat(0.0f));
+  const f4 zero = wasm_f32x4_splat(0.0f);
+  for (int c = 0; c < cin; c += 4) st(zeros + c, zero);
   for (int t0 = tile0; t0 < tile1; t0 += CHUNK) {
     const int n = tile1 - t0 < CHUNK ? tile1 - t0 : CHUNK;
     const int nPad = (n + 3) & ~3;
@@ -205,7 +233,11 @@ void wino_conv(const float *x, const float *u, const float *bias, float *y, floa
       float *mmm = mm + m * nPad * width;
       for (int cb = cb0; cb < cb1; cb++) {
         const float *panel = u + ((m * ncb + cb) * cin) * 8;
-        for (int r = 0; r < nPad; r += 4) gemm_4x8(vm + r * cin, cin, panel, cin, mmm + r * width + (cb - cb0) * 8, width);
+        for (int r = 0; r < nPad; r += 4) {
+          const float *a = vm + r * cin;
+          tile_4x8(a, a + cin, a + 2 * cin, a + 3 * cin, 1, 0, panel, cin, zero, zero, 0,
+                   mmm + r * width + (cb - cb0) * 8, width, 4);
+        }
       }
     }
     output_transform(mm, bias, y, H, W, cout, tilesW, t0, n, nPad, cb0 * 8, width, relu);
@@ -240,59 +272,13 @@ void direct_conv(const float *x, const float *p, const float *bias, float *y, in
     const f4 bias0 = bias ? ld(bias + cb * 8) : zero, bias1 = bias ? ld(bias + cb * 8 + 4) : zero;
     for (int pix = pix0; pix < pix1; pix += 4) {
       const int n = pix1 - pix < 4 ? pix1 - pix : 4;
-      /* Rows past the end of the share repeat the last pixel; their results are not stored. */
+      /* Rows past the end of the item repeat its first pixel; tile_4x8 does not store them. */
       const int q1 = n > 1 ? pix + 1 : pix, q2 = n > 2 ? pix + 2 : pix, q3 = n > 3 ? pix + 3 : pix;
       const float *r0 = x + ((pix / OW) * stride * W + (pix % OW) * stride) * cin;
       const float *r1 = x + ((q1 / OW) * stride * W + (q1 % OW) * stride) * cin;
       const float *r2 = x + ((q2 / OW) * stride * W + (q2 % OW) * stride) * cin;
       const float *r3 = x + ((q3 / OW) * stride * W + (q3 % OW) * stride) * cin;
-      f4 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
-      const float *b = panel;
-      for (int ky = 0; ky < kh; ky++) {
-        const float *a0 = r0 + ky * rowStride, *a1 = r1 + ky * rowStride;
-        const float *a2 = r2 + ky * rowStride, *a3 = r3 + ky * rowStride;
-        for (int i = 0; i < k; i++) {
-          const f4 b0 = ld(b), b1 = ld(b + 4);
-          b += 8;
-          f4 s = wasm_v128_load32_splat(a0 + i);
-          c00 = add(c00, mul(s, b0));
-          c01 = add(c01, mul(s, b1));
-          s = wasm_v128_load32_splat(a1 + i);
-          c10 = add(c10, mul(s, b0));
-          c11 = add(c11, mul(s, b1));
-          s = wasm_v128_load32_splat(a2 + i);
-          c20 = add(c20, mul(s, b0));
-          c21 = add(c21, mul(s, b1));
-          s = wasm_v128_load32_splat(a3 + i);
-          c30 = add(c30, mul(s, b0));
-          c31 = add(c31, mul(s, b1));
-        }
-      }
-      if (relu) {
-        c00 = wasm_f32x4_max(c00, zero);
-        c01 = wasm_f32x4_max(c01, zero);
-        c10 = wasm_f32x4_max(c10, zero);
-        c11 = wasm_f32x4_max(c11, zero);
-        c20 = wasm_f32x4_max(c20, zero);
-        c21 = wasm_f32x4_max(c21, zero);
-        c30 = wasm_f32x4_max(c30, zero);
-        c31 = wasm_f32x4_max(c31, zero);
-      }
-      float *out = y + pix * cout + cb * 8;
-      st(out, c00);
-      st(out + 4, c01);
-      if (n > 1) {
-        st(out + cout, c10);
-        st(out + cout + 4, c11);
-      }
-      if (n > 2) {
-        st(out + 2 * cout, c20);
-        st(out + 2 * cout + 4, c21);
-      }
-      if (n > 3) {
-        st(out + 3 * cout, c30);
-        st(out + 3 * cout + 4, c31);
-      }
+      tile_4x8(r0, r1, r2, r3, kh, rowStride, panel, k, bias0, bias1, relu, y + pix * cout + cb * 8, cout, n);
     }
   }
 }

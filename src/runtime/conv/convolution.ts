@@ -98,6 +98,8 @@ export function cutItems(rows: number, blocks: number, threads: number): Item[] 
 
 let installed: { backend: object; conv: WasmConvolution } | null = null;
 
+const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 export class WasmConvolution {
   private readonly filters = new Map<object, FilterCopies>();
   private readonly owned = new Map<object, object[]>();
@@ -109,9 +111,14 @@ export class WasmConvolution {
   private constructor(
     private readonly backend: WasmBackendInternals,
     private readonly k: Exports,
-    private readonly pool: HelperPool | null,
-    readonly status: ConvolutionStatus,
+    private pool: HelperPool | null,
+    private currentStatus: ConvolutionStatus,
   ) {}
+
+  /** Threads in use, and why fewer than asked when that is so. */
+  get status(): ConvolutionStatus {
+    return this.currentStatus;
+  }
 
   /**
    * Installs the kernels on the active wasm backend (once per backend; later calls return the same
@@ -135,7 +142,7 @@ export class WasmConvolution {
       try {
         pool = await HelperPool.start(module, memory, options.threads - 1, options.spawnHelper);
       } catch (e) {
-        singleThreadReason = e instanceof Error ? e.message : String(e);
+        singleThreadReason = errorMessage(e);
       }
     }
     const status: ConvolutionStatus = { threads: pool?.threads ?? 1, singleThreadReason };
@@ -282,8 +289,18 @@ export class WasmConvolution {
 
   private dispatch(kind: JobKind, common: number[], work: number[], items: Item[]): void {
     const kernel = kind === 'winograd' ? this.k.wino_conv : this.k.direct_conv;
-    if (this.pool) this.pool.run(kind, common, work, items, kernel);
-    else for (const item of items) kernel(...common, ...item);
+    if (this.pool) {
+      try {
+        this.pool.run(kind, common, work, items, kernel);
+        return;
+      } catch (e) {
+        // A helper failed or went silent: stop them all and carry on with this thread alone.
+        this.pool.dispose();
+        this.pool = null;
+        this.currentStatus = { threads: 1, singleThreadReason: `helper threads stopped: ${errorMessage(e)}` };
+      }
+    }
+    for (const item of items) kernel(...common, ...item);
   }
 
   private winogradFilter(filter: tf.TensorInfo, copies: FilterCopies, cin: number, cout: number): number {

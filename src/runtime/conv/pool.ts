@@ -98,21 +98,37 @@ export class HelperPool {
     Atomics.store(c, COMMAND, Command[kind]);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
-    takeItems(c, kind, 0, kernel);
+    let local: unknown = null;
+    try {
+      takeItems(c, kind, 0, kernel);
+    } catch (e) {
+      // Stop handing out items, but let the helpers finish what they hold before anyone reuses
+      // the memory they write.
+      Atomics.store(c, NEXT, items.length);
+      local = e ?? new Error('convolution failed');
+    }
+    this.waitForHelpers();
+    if (local) throw local;
+    if (Atomics.load(c, FAILED)) throw new Error('a convolution helper failed');
+  }
+
+  private waitForHelpers(): void {
+    const c = this.control;
     const helpers = this.workers.length;
     const deadline = performance.now() + JOB_TIMEOUT_MS;
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(c, DONE);
-      if (done >= helpers) break;
+      if (done >= helpers) return;
       if (spins > 2000) {
         Atomics.wait(c, DONE, done, 50);
         if (performance.now() > deadline) {
+          // A helper that never reports back may still write later: the pool must not be used
+          // again (the caller disposes it, which terminates the workers).
           this.broken = 'a convolution helper stopped responding';
           throw new Error(this.broken);
         }
       }
     }
-    if (Atomics.load(c, FAILED)) throw new Error('a convolution helper failed');
   }
 
   dispose(): void {

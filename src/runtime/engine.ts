@@ -20,7 +20,7 @@ import {
   watchDeviceLoss,
   type BackendOptions,
 } from './backends';
-import { WasmConvolution, type ConvolutionSource } from './conv/convolution';
+import { kernelBinaryFor, WasmConvolution, type ConvolutionOptions, type ConvolutionSource } from './conv/convolution';
 import { errorText, RuntimeError } from './errors';
 import { GradCamModel, type ForwardPass } from './gradcam';
 import { optimiseTopology } from './optimise';
@@ -142,6 +142,10 @@ export class InferenceEngine {
   /** The app's convolution kernels when the active backend is wasm and they installed. */
   private conv: WasmConvolution | null = null;
   private wasmKernels: WasmKernels | undefined;
+  /** The kernel build, compiled before the wasm backend starts (see `checkKernels`). */
+  private kernelBuild: ConvolutionOptions['compiled'];
+  private kernelsChecked = false;
+  private kernelsUnavailable: string | null = null;
 
   private readonly options: EngineOptions;
 
@@ -221,6 +225,7 @@ export class InferenceEngine {
       this.choice = choice;
       const skipped: SkippedBackend[] = [];
       const candidates = choice === 'auto' ? this.usableBackends(BACKENDS, skipped) : [choice];
+      await this.checkKernels();
       const activated = await this.activate(choice, candidates, skipped, true, packReady);
       const threads = activated.backend === 'wasm' ? Math.max(this.conv?.status.threads ?? 1, wasmThreadCount() ?? 1) : null;
       this.scheduleBackgroundWarmUp();
@@ -313,6 +318,24 @@ export class InferenceEngine {
   }
 
   /**
+   * Compiles the app's kernel build before the wasm backend is configured: if it cannot be loaded,
+   * tfjs's XNNPACK keeps its own thread pool instead of the single thread it gets when the app's
+   * pool takes over. Once per engine; the choice holds for the worker's life (tfjs sets its threads
+   * once).
+   */
+  private async checkKernels(): Promise<void> {
+    if (this.kernelsChecked || !this.options.ownConvolutionPool || !this.options.convolution) return;
+    this.kernelsChecked = true;
+    const binary = kernelBinaryFor(wantedWasmThreads(this.options) > 1);
+    try {
+      this.kernelBuild = { binary, module: await WebAssembly.compile(await this.options.convolution.load(binary)) };
+    } catch (e) {
+      this.options.ownConvolutionPool = false;
+      this.kernelsUnavailable = errorText(e);
+    }
+  }
+
+  /**
    * Installs the app's convolution kernels on wasm (once per session: they outlive model
    * rebuilds). Any failure leaves XNNPACK doing every convolution, with the same results.
    */
@@ -324,12 +347,16 @@ export class InferenceEngine {
     const source = this.options.convolution;
     if (!source || !this.options.ownConvolutionPool) {
       this.conv = null;
-      this.wasmKernels = { convolutions: 'xnnpack', threads: wasmThreadCount() ?? 1 };
+      this.wasmKernels = {
+        convolutions: 'xnnpack',
+        threads: wasmThreadCount() ?? 1,
+        ...(this.kernelsUnavailable ? { note: `the app's kernels are unavailable: ${this.kernelsUnavailable}` } : {}),
+      };
       return;
     }
     const wanted = wantedWasmThreads(this.options);
     try {
-      this.conv = await WasmConvolution.install({ ...source, threads: wanted });
+      this.conv = await WasmConvolution.install({ ...source, threads: wanted, compiled: this.kernelBuild });
       const { threads, singleThreadReason } = this.conv.status;
       this.wasmKernels = {
         convolutions: 'lymphscope',

@@ -31,6 +31,13 @@ export interface ConvolutionSource {
 export interface ConvolutionOptions extends ConvolutionSource {
   /** Threads to use in all, this one included; helpers start only on a shared heap. */
   threads: number;
+  /** A build already compiled (the engine compiles the one it expects before the backend starts). */
+  compiled?: { binary: KernelBinary; module: WebAssembly.Module };
+}
+
+/** The build for a tfjs heap that is shared (threaded tfjs) or not. */
+export function kernelBinaryFor(sharedHeap: boolean): KernelBinary {
+  return sharedHeap ? 'kernels-threads.wasm' : 'kernels.wasm';
 }
 
 export interface ConvolutionStatus {
@@ -131,7 +138,9 @@ export class WasmConvolution {
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('the tfjs wasm heap is not reachable');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = await WebAssembly.compile(await options.load(shared ? 'kernels-threads.wasm' : 'kernels.wasm'));
+    const binary = kernelBinaryFor(shared);
+    const module =
+      options.compiled?.binary === binary ? options.compiled.module : await WebAssembly.compile(await options.load(binary));
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     let pool: HelperPool | null = null;
     let singleThreadReason: string | undefined;

@@ -157,4 +157,24 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
       WasmConvolution.current()?.uninstall();
     }
   });
+
+  it("falls back to tfjs's kernels, and says why, when the app's kernels cannot be loaded", async () => {
+    const input = preprocess(randomPixels(64, 64, 9), pack.manifest.modalities.bmode!.input);
+    await engine.init(pack, 'wasm');
+    const reference = await engine.analyzeInput('bmode', input);
+    const own = new InferenceEngine({
+      convolution: { load: () => Promise.reject(new Error('kernels.wasm: HTTP 404')) },
+    });
+    try {
+      const ready = await own.init(pack, 'wasm');
+      expect(ready.wasmKernels).toMatchObject({
+        convolutions: 'xnnpack',
+        note: expect.stringContaining('kernels.wasm: HTTP 404'),
+      });
+      expect(WasmConvolution.current()).toBeNull();
+      expect(maxAbsDiff((await own.analyzeInput('bmode', input)).logits, reference.logits)).toBe(0);
+    } finally {
+      await own.dispose();
+    }
+  });
 });

@@ -2,6 +2,11 @@ import js from '@eslint/js';
 import ts from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import svelteParser from 'svelte-eslint-parser';
+import { fileURLToPath } from 'node:url';
+import { roomsPlugin } from './eslint/rooms.js';
+
+const srcDir = fileURLToPath(new URL('./src', import.meta.url));
 
 export default ts.config(
   {
@@ -26,10 +31,6 @@ export default ts.config(
     },
   },
   {
-    files: ['**/*.svelte', '**/*.svelte.ts'],
-    languageOptions: { parserOptions: { parser: ts.parser } },
-  },
-  {
     // The UI thread never runs a model: only the runtime room may import tfjs.
     files: ['src/**/*.ts', 'src/**/*.svelte'],
     ignores: ['src/runtime/**'],
@@ -39,5 +40,26 @@ export default ts.config(
         { patterns: [{ group: ['@tensorflow/*'], message: 'Only src/runtime/ may import tfjs.' }] },
       ],
     },
+  },
+  {
+    // Type-aware rules on the app's own code: promises, unsafe any, needless assertions.
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    extends: [ts.configs.recommendedTypeCheckedOnly],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] },
+    },
+  },
+  {
+    // Svelte components keep their own parser (the type-aware block above sets the TS one).
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parser: svelteParser, parserOptions: { parser: ts.parser } },
+    // `let { a } = $props()` is how Svelte declares props; svelte/prefer-const knows the runes.
+    rules: { 'prefer-const': 'off' },
+  },
+  {
+    // Rooms import each other only as ARCHITECTURE.md's table allows, and only through index.ts.
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    plugins: { rooms: roomsPlugin(srcDir) },
+    rules: { 'rooms/boundaries': 'error' },
   },
 );

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from .cli_common import CACHE, DEFAULT_SEED, REPO, RESULTS, RUNS, SHARED_DATA
+from .modalities import MODALITY_IDS
 
-MODALITY_CHOICES = ("bmode", "cdfi", "elastography")
+MODALITY_CHOICES = MODALITY_IDS
 
 
 def _classes(a: argparse.Namespace, data_root: Path | None) -> list[str]:

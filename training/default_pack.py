@@ -17,12 +17,14 @@ from .cli_common import CACHE, REPO, RESULTS, RUNS, SHARED_DATA
 from .data import read_classes_file
 from .distributed import Runtime, barrier
 from .export.build_pack import PackText, export_trained_pack, update_index
+from .modalities import MODALITY_IDS
 from .stage1 import run_stage1
 from .stage2 import load_lymph_folder, run_stage2
 
 PACK_ID = "lymphscope-demo-r18"
 TITLE = "Demonstration ResNet-18 (simulated lymph nodes)"
-MODALITIES = ["bmode", "cdfi", "elastography"]
+# The demonstration pack covers every modality of the registry (the phantoms render each one).
+MODALITIES = list(MODALITY_IDS)
 DISCLAIMER = (
     "Demonstration model trained on SIMULATED lymph node images (computer-generated phantoms), not on "
     "patient data. Its outputs say nothing about real patients. Not for diagnosis or any clinical decision."

@@ -1,9 +1,15 @@
 /** English UI text. Every string the user can see lives here, so the UI can be translated whole. */
 
+import type { ClassId, ModalityId } from '../domain';
+
 export const en = {
   appName: 'LymphScope',
   tagline: 'Cervical lymph node ultrasound — computed on this device',
-  modality: { bmode: '2D B-mode', cdfi: 'Colour Doppler (CDFI)', elastography: 'Elastography' },
+  // Keyed by the registry's ids (src/domain): a new modality does not compile until it has its name.
+  modality: { bmode: '2D B-mode', cdfi: 'Colour Doppler (CDFI)', elastography: 'Elastography' } satisfies Record<
+    ModalityId,
+    string
+  >,
   fused: 'Fused assessment',
   slot: {
     drop: 'Drop an image here, paste it, or',
@@ -20,7 +26,7 @@ export const en = {
     button: 'Try a demo case',
     classLabel: 'Simulated node',
     random: 'Random class',
-    classes: { metastatic: 'Metastatic', lymphoma: 'Lymphoma', benign: 'Benign' },
+    classes: { metastatic: 'Metastatic', lymphoma: 'Lymphoma', benign: 'Benign' } satisfies Record<ClassId, string>,
     loaded: (cls: string, seed: number) => `Simulated case (not a patient): ${cls} node, seed ${seed}`,
     fileName: (cls: string, seed: number, modality: string) => `Simulated ${cls.toLowerCase()} node #${seed} — ${modality}`,
   },

@@ -4,10 +4,11 @@
  * `parseManifest` has checked it; every problem is reported with the path of the bad field.
  */
 
-export const MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
-export type Modality = (typeof MODALITIES)[number];
+import { MODALITY_IDS, type ModalityId } from '../domain';
 
-export const CLASS_IDS = ['metastatic', 'lymphoma', 'benign'] as const;
+/** The modalities a pack may hold: every one the registry (src/domain) knows. */
+export const MODALITIES = MODALITY_IDS;
+export type Modality = ModalityId;
 
 export interface ClassInfo {
   id: string;

@@ -6,7 +6,8 @@
 import { fuse } from '../../analysis/fusion';
 import { buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type Rect, type RgbaImage } from '../../imaging';
-import { MODALITIES, type Manifest, type Modality } from '../../model-pack/manifest';
+import { isBackendId, MODALITY_IDS as MODALITIES, type ClassId, type ModalityId as Modality } from '../../domain';
+import type { Manifest } from '../../model-pack/manifest';
 import { manifestUrlFor, parsePackIndex, type PackIndex } from '../../model-pack/index-file';
 import {
   createRuntimeClient,
@@ -19,7 +20,7 @@ import {
   type WasmKernels,
 } from '../../runtime';
 import { i18n } from '../../i18n/index.svelte';
-import { SlotState } from './slot.svelte';
+import { createSlots, type SlotState } from './slot.svelte';
 import { version as APP_VERSION } from '../../../package.json';
 
 export interface ModalityResult {
@@ -35,7 +36,7 @@ export interface ModalityResult {
 
 export type AppError = { code: ClientErrorCode | 'index-unavailable'; detail?: string };
 
-export type DemoClass = 'metastatic' | 'lymphoma' | 'benign';
+export type DemoClass = ClassId;
 
 export type Phase = 'starting' | 'ready' | 'analyzing' | 'failed';
 
@@ -44,7 +45,7 @@ const BACKEND_KEY = 'lymphscope.backend';
 function storedBackend(): BackendChoice {
   try {
     const v = localStorage.getItem(BACKEND_KEY);
-    if (v === 'webgpu' || v === 'webgl' || v === 'wasm' || v === 'cpu') return v;
+    if (isBackendId(v)) return v;
   } catch {
     // storage unavailable (private mode): fall back to automatic choice
   }
@@ -52,11 +53,7 @@ function storedBackend(): BackendChoice {
 }
 
 export class AppState {
-  readonly slots: Record<Modality, SlotState> = {
-    bmode: new SlotState('bmode'),
-    cdfi: new SlotState('cdfi'),
-    elastography: new SlotState('elastography'),
-  };
+  readonly slots: Record<Modality, SlotState> = createSlots();
   phase = $state<Phase>('starting');
   progress = $state<string | null>(null);
   manifest = $state.raw<Manifest | null>(null);

@@ -2,6 +2,7 @@
 
 import {
   checkModalityFit,
+  checkSlotFit,
   cropRgba,
   decodeImageFile,
   ImageInputError,
@@ -11,12 +12,12 @@ import {
   type Rect,
   type RoiProposal,
 } from '../../imaging';
-import type { Modality } from '../../model-pack/manifest';
+import { MODALITY_IDS, type ModalityId } from '../../domain';
 
 export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
 
 export class SlotState {
-  readonly modality: Modality;
+  readonly modality: ModalityId;
   fileName = $state<string | null>(null);
   image = $state.raw<DecodedImage | null>(null);
   roi = $state<Rect | null>(null);
@@ -30,7 +31,7 @@ export class SlotState {
   /** The file itself, kept to decode another frame of a multi-frame DICOM. */
   private file: Blob | null = null;
 
-  constructor(modality: Modality) {
+  constructor(modality: ModalityId) {
     this.modality = modality;
   }
 
@@ -76,11 +77,7 @@ export class SlotState {
     const p = proposeRoi(img.pixels, this.modality, img.imageArea ? [img.imageArea] : []);
     this.roi = p.rect;
     this.roiSource = p.source;
-    // B-mode: only colour inside the region matters (scanner chrome has coloured bars and markers).
-    // CDFI/elastography: grayscale both in the region and in the whole picture (an avascular node
-    // still shows its colour box and scale) before asking whether it is in the right slot.
-    const inRoi = checkModalityFit(cropRgba(img.pixels, p.rect), this.modality);
-    this.warning = this.modality === 'bmode' || inRoi === null ? inRoi : checkModalityFit(img.pixels, this.modality);
+    this.warning = checkSlotFit(img.pixels, cropRgba(img.pixels, p.rect), this.modality);
     this.revision++;
   }
 
@@ -121,4 +118,9 @@ export class SlotState {
     this.error = null;
     this.revision++;
   }
+}
+
+/** One slot per modality of the registry, in its order. */
+export function createSlots(): Record<ModalityId, SlotState> {
+  return Object.fromEntries(MODALITY_IDS.map((m) => [m, new SlotState(m)])) as Record<ModalityId, SlotState>;
 }

@@ -6,7 +6,7 @@
 import { fuse } from '../../analysis/fusion';
 import { buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type Rect, type RgbaImage } from '../../imaging';
-import { isBackendId, MODALITY_IDS as MODALITIES, type ClassId, type ModalityId as Modality } from '../../domain';
+import { CLASS_IDS, isBackendId, MODALITY_IDS as MODALITIES, type ClassId, type ModalityId as Modality } from '../../domain';
 import type { Manifest } from '../../model-pack/manifest';
 import { manifestUrlFor, parsePackIndex, type PackIndex } from '../../model-pack/index-file';
 import {
@@ -292,13 +292,15 @@ export class AppState {
    */
   async loadDemoCase(cls: DemoClass | null): Promise<void> {
     const { generateCase, PIXEL_SPACING_MM } = await import('../../phantoms');
-    const classes: DemoClass[] = ['metastatic', 'lymphoma', 'benign'];
-    const chosen = cls ?? classes[Math.floor(Math.random() * classes.length)]!;
+    const chosen = cls ?? CLASS_IDS[Math.floor(Math.random() * CLASS_IDS.length)]!;
     const seed = Math.floor(Math.random() * 900_000) + 100_000;
     const c = generateCase({ seed, cls: chosen });
     const m = i18n.m;
     for (const mod of MODALITIES) {
-      const pixels = c.images[mod];
+      // The simulator renders the modalities it models; the slot of any other stays as it is.
+      const pixels: RgbaImage | undefined = (c.images as Partial<Record<Modality, RgbaImage>>)[mod];
+      const roi: Rect | undefined = (c.rois as Partial<Record<Modality, Rect>>)[mod];
+      if (!pixels || !roi) continue;
       const decoded = {
         pixels,
         sourceWidth: pixels.width,
@@ -307,7 +309,7 @@ export class AppState {
         kind: 'simulated',
         pixelSpacingMm: { x: PIXEL_SPACING_MM, y: PIXEL_SPACING_MM },
       };
-      this.slots[mod].loadPixels(decoded, m.demo.fileName(m.demo.classes[chosen], seed, m.modality[mod]), c.rois[mod]);
+      this.slots[mod].loadPixels(decoded, m.demo.fileName(m.demo.classes[chosen], seed, m.modality[mod]), roi);
     }
     this.results = {};
     this.lastDemo = { cls: chosen, seed };

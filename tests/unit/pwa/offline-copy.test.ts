@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/model-pack/integrity';
 import {
@@ -81,5 +83,21 @@ describe('offline copy check and repair', () => {
     expect(await findPackFile(URL_, lookup)).toBeNull();
     expect(await findPackFile('http://127.0.0.1:4173/models/p/manifest.json', lookup)).toBeNull();
     expect(await findPackFile('http://127.0.0.1:4173/index.html', () => Promise.reject(new Error('no lookup')))).toBeNull();
+  });
+});
+
+const FIXTURE = join(import.meta.dirname, '../../.generated/models/fixture-tiny');
+
+describe.skipIf(!existsSync(join(FIXTURE, 'manifest.json')))('manifest lookup with a real pack', () => {
+  it('finds the entry of a nested file through the folders above it', async () => {
+    const base = 'http://127.0.0.1:4173/sub/__fixtures__/models/fixture-tiny/';
+    const lookup = async (u: string) =>
+      u === `${base}manifest.json` ? new Response(readFileSync(join(FIXTURE, 'manifest.json'))) : undefined;
+    const manifest = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const shard = manifest.files.find((f) => f.path.endsWith('.bin'))!.path;
+    const found = await findPackFile(`${base}${shard}?__WB_REVISION__=abc`, lookup);
+    expect(found?.manifestUrl).toBe(`${base}manifest.json`);
+    expect(found?.file.path).toBe(shard);
+    expect(await findPackFile(`${base}not-listed.bin`, lookup)).toBeNull();
   });
 });

@@ -112,6 +112,30 @@ test.describe('packs from another origin', () => {
   });
 });
 
+test('Trusted Types: the page refuses HTML strings and script URLs outside the app, and the app still works', async ({
+  page,
+}) => {
+  await openApp(page);
+  const outcome = await page.evaluate(() => {
+    const attempt = (f: () => unknown) => {
+      try {
+        f();
+        return 'allowed';
+      } catch {
+        return 'refused';
+      }
+    };
+    return {
+      innerHTML: attempt(() => (document.createElement('div').innerHTML = '<img src=x onerror=alert(1)>')),
+      otherOriginWorker: attempt(() => new Worker('http://127.0.0.2:9/x.js')),
+      dataWorker: attempt(() => new Worker('data:text/javascript,postMessage(1)')),
+      appWorker: attempt(() => new Worker(new URL('sw.js', document.baseURI)).terminate()),
+    };
+  });
+  expect(outcome).toEqual({ innerHTML: 'refused', otherOriginWorker: 'refused', dataWorker: 'refused', appWorker: 'allowed' });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
 // The bundled pack is part of the precache: its offline copy is what the app reads, online or not.
 const bundled = existsSync('dist/models/index.json');
 

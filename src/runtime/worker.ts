@@ -10,6 +10,8 @@ import type { RuntimeTuning } from './engine';
 import kernelsPlain from './conv/kernels.wasm?url';
 import kernelsThreads from './conv/kernels-threads.wasm?url';
 import { createRequestHandler } from './worker-handler';
+import { resolvePackUrl } from '../model-pack/pack-url';
+import { checkedOfflineCopy } from '../pwa/offline-copy';
 
 /**
  * The benchmark switches optimisations off one at a time by naming the worker
@@ -53,6 +55,8 @@ const kernelUrls = { 'kernels.wasm': kernelsPlain, 'kernels-threads.wasm': kerne
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handle = createRequestHandler((message, transfer) => scope.postMessage(message, transfer ?? []), {
   wasmPaths,
+  // Every pack download obeys the pack address rule (model-pack/pack-url.ts), whatever the index said.
+  fetchFn: async (url) => checkedOfflineCopy(await fetch(resolvePackUrl(url, scope.location.href))),
   convolution: {
     load: async (binary) => {
       const response = await fetch(kernelUrls[binary]);

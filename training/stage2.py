@@ -107,7 +107,7 @@ def finetune_modality(
 
     model = build_resnet(arch, len(classes))
     frozen = backbone is not None
-    if frozen:
+    if backbone is not None:
         load_backbone(model, backbone)
         freeze_stem(model)
     cfg = TrainConfig(
@@ -122,8 +122,11 @@ def finetune_modality(
         return None  # rank 0 evaluates and writes; the others go on to the next modality
 
     val_logits = predict(model, images[va], rt.device)
+    assert isinstance(val_logits, torch.Tensor)  # a single-head model
     temperature = fit_temperature(val_logits, labels[va])
-    test_logits = predict(model, images[te], rt.device).numpy()
+    test_out = predict(model, images[te], rt.device)
+    assert isinstance(test_out, torch.Tensor)
+    test_logits = test_out.numpy()
     y = labels[te].numpy()
     report = classification_report(y, softmax(test_logits, temperature), classes, softmax(test_logits))
     report.update({"temperature": round(temperature, 4), "trainSeconds": round(seconds)})
@@ -199,10 +202,12 @@ def run_stage2(
     ]
     if not rt.is_main:
         return [], None
-    fused = fused_report(results, classes, fusion) if len(results) > 1 else None
+    done = [r for r in results if r is not None]  # all of them: rank 0 evaluates every modality
+    fused = fused_report(done, classes, fusion) if len(done) > 1 else None
     if fused is not None:
-        log(f"[fused: {describe(fusion)}] test macro AUC {fused['macroAuc']} CI {fused['macroAucCi95']} acc {fused['accuracy']}")
+        log(f"[fused: {describe(fusion)}] test macro AUC {fused['macroAuc']} CI {fused['macroAucCi95']} "
+            f"acc {fused['accuracy']}")
     summary = {"variant": "pretrained" if backbone is not None else "scratch", "epochs": epochs, "seed": seed,
-               "arch": arch, "modalities": {r.modality: r.report for r in results}, "fused": fused}
+               "arch": arch, "modalities": {r.modality: r.report for r in done}, "fused": fused}
     (out_dir / "metrics.json").write_text(json.dumps(summary, indent=1))
-    return results, fused
+    return done, fused

@@ -76,7 +76,7 @@ def export_trained_pack(
         specs[r.modality] = write_modality(pack_dir, ModalityExport(
             r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))
         quant[r.modality] = qrec
-        extra = {"quantization": qrec}
+        extra: dict[str, Any] = {"quantization": qrec}
         if r.modality in ablation_by_mod:
             a = ablation_by_mod[r.modality]
             extra["ablationWithoutStage1"] = {"macroAuc": a["macroAuc"], "macroAucCi95": a["macroAucCi95"],
@@ -118,7 +118,8 @@ def export_trained_pack(
         {"metrics": metrics, "ablation": ablation_entries, "stage1": stage1, "quantization": quant,
          "timings": timings}, indent=1))
     check = verify_golden(pack_dir / "manifest.json")
-    log(f"[export] TF.js ({check['backend']}) reproduced {check['cases']} golden cases; worst excess {check['worstExcess']}")
+    log(f"[export] TF.js ({check['backend']}) reproduced {check['cases']} golden cases; "
+        f"worst excess {check['worstExcess']}")
     return manifest
 
 
@@ -131,7 +132,8 @@ def _stage1_summary(s1: dict) -> dict:
 
 
 def _ablation_summary(ablation: tuple[list, dict | None]) -> dict:
-    out = {r.modality: {"macroAuc": r.report["macroAuc"], "macroAucCi95": r.report["macroAucCi95"]} for r in ablation[0]}
+    out = {r.modality: {"macroAuc": r.report["macroAuc"], "macroAucCi95": r.report["macroAucCi95"]}
+           for r in ablation[0]}
     if ablation[1]:
         out["fused"] = {"macroAuc": ablation[1]["macroAuc"], "macroAucCi95": ablation[1]["macroAucCi95"]}
     return out

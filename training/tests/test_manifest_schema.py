@@ -80,8 +80,9 @@ def test_exported_manifest_satisfies_the_schema(tmp_path: Path) -> None:
 def test_an_export_with_an_overlong_title_is_refused(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     spec = write_modality(pack, ModalityExport("bmode", tiny_resnet(), "float32", input_size=32))
-    m = write_manifest(pack, dict(id="p", title="t" * 501, classes=[{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
-                                  intendedUse="x", disclaimer="x", license="x"), {"bmode": spec})
+    classes = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]
+    meta = dict(id="p", title="t" * 501, classes=classes, intendedUse="x", disclaimer="x", license="x")
+    m = write_manifest(pack, meta, {"bmode": spec})
     assert any(e.startswith("title:") for e in schema_errors(m))
 
 

@@ -244,13 +244,9 @@ function parseMetrics(v: Json): MetricsEntry[] {
       modality,
       dataset: str(o.dataset, `${f}.dataset`, undefined, MANIFEST_LIMITS.metricDataset),
       split: str(o.split, `${f}.split`, undefined, MANIFEST_LIMITS.metricSplit),
-      n: num(
-        o.n,
-        `${f}.n`,
-        (n) => positiveInt(n) && n <= MANIFEST_LIMITS.metricN,
-        ` (a positive integer up to ${MANIFEST_LIMITS.metricN})`,
-      ),
+      n: num(o.n, `${f}.n`, positiveInt, ' (a positive integer)'),
     };
+    if (entry.n > MANIFEST_LIMITS.metricN) throw new ManifestError(`${f}.n`, `must be at most ${MANIFEST_LIMITS.metricN}`);
     if (o.macroAuc !== undefined) entry.macroAuc = num(o.macroAuc, `${f}.macroAuc`, unit, ' in [0, 1]');
     if (o.accuracy !== undefined) entry.accuracy = num(o.accuracy, `${f}.accuracy`, unit, ' in [0, 1]');
     return entry;

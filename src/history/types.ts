@@ -1,5 +1,7 @@
 /** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
 
+import type { CamMaps, RoiRect } from '../domain/analysis';
+
 export const CASE_MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
 export type CaseModality = (typeof CASE_MODALITIES)[number];
 
@@ -14,19 +16,8 @@ export interface StoredImage {
 }
 
 /** Raw Grad-CAM maps (one per class, values in [0, 1]); rendered into heatmaps on demand. */
-export interface StoredCams {
-  width: number;
-  height: number;
-  maps: Float32Array[];
-  empty: boolean[];
-}
-
-export interface RoiRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type StoredCams = CamMaps;
+export type { RoiRect };
 
 export interface CaseModalityResult {
   /** The exact ROI pixels the model saw. */

@@ -22,7 +22,7 @@ function indexUrl(): string {
   }
 }
 
-const app = new AppState(indexUrl(), new URLSearchParams(location.search).get('pack'));
+const app = new AppState({ indexUrl: indexUrl(), requestedPack: new URLSearchParams(location.search).get('pack') });
 mount(App, { target: document.getElementById('app')!, props: { app } });
 
 // Read-only hook for automated checks of resource use (tensor count across analyses).

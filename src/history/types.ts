@@ -1,6 +1,7 @@
 /** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
 
 import { BACKEND_IDS, MODALITY_IDS, type BackendId, type ModalityId } from '../domain';
+import type { CamMaps, RoiRect } from '../domain/analysis';
 
 /** A case may hold a result for any modality the registry knows, in registry order. */
 export const CASE_MODALITIES = MODALITY_IDS;
@@ -17,19 +18,8 @@ export interface StoredImage {
 }
 
 /** Raw Grad-CAM maps (one per class, values in [0, 1]); rendered into heatmaps on demand. */
-export interface StoredCams {
-  width: number;
-  height: number;
-  maps: Float32Array[];
-  empty: boolean[];
-}
-
-export interface RoiRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type StoredCams = CamMaps;
+export type { RoiRect };
 
 export interface CaseModalityResult {
   /** The exact ROI pixels the model saw. */

@@ -38,6 +38,8 @@ export const en = {
   opacity: 'Heatmap opacity',
   heatmapLegend: 'Where the network looked: warm colours mark regions that raised the chosen class’s score.',
   heatmapEmpty: 'No region raised this class’s score (empty heatmap).',
+  staleResults: 'An image or region changed after these results were computed. Analyse again before saving or reporting.',
+  stale: 'Out of date',
   probabilityOf: (label: string, pct: string) => `${label}: ${pct}`,
   backend: 'Compute',
   backendSetting: 'Compute backend',
@@ -109,6 +111,8 @@ export const en = {
     labelHint: 'Use a study or accession number rather than a name.',
     note: 'Note (optional)',
     keepScreenshots: 'Also keep the full images (by default only the regions the model saw are kept)',
+    keepScreenshotsWarning:
+      'Full images are kept exactly as loaded: patient names, IDs, dates and other details burned into the pixels (scanner overlays) are saved too, and go with any export.',
     search: 'Search saved cases',
     empty: 'No saved cases.',
     noMatch: 'No case matches the search.',

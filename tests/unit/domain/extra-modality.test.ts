@@ -11,6 +11,7 @@ import { isModalityId, MODALITY_IDS, modalityForFolder, type ModalityId } from '
 import { buildCaseRecord, HistoryStore, type CaseInput, type CaseRecord } from '../../../src/history';
 import { packModalities, parseManifest } from '../../../src/model-pack/manifest';
 import { buildReport, reportJson } from '../../../src/report';
+import { HistoryState } from '../../../src/ui/components/history/history.svelte';
 import { AppState } from '../../../src/ui/state/app.svelte';
 import { manifest as caseManifest } from '../history/fixtures';
 
@@ -52,12 +53,16 @@ function caseOfAll(): CaseRecord {
       crop: gray(12, 8),
       roi: { x: k, y: 1, width: 12, height: 8 },
       source: gray(30, 20),
-      logits: [k, 0.5, 0.1],
-      probabilities: [0.6, 0.3, 0.1],
-      cams: [0, 1, 2].map((c) => Float32Array.from({ length: 16 }, (_, i) => ((i + c) % 4) / 4)),
-      camEmpty: [false, false, false],
-      camWidth: 4,
-      camHeight: 4,
+      analysis: {
+        logits: [k, 0.5, 0.1],
+        probabilities: [0.6, 0.3, 0.1],
+        cams: {
+          width: 4,
+          height: 4,
+          maps: [0, 1, 2].map((c) => Float32Array.from({ length: 16 }, (_, i) => ((i + c) % 4) / 4)),
+          empty: [false, false, false],
+        },
+      },
     };
   });
   return buildCaseRecord({
@@ -83,7 +88,7 @@ describe('a modality added to the registry only', () => {
   });
 
   it('gets a slot in the UI state, checked by its own input rule', () => {
-    const app = new AppState('http://localhost/models/index.json', null);
+    const app = new AppState({ indexUrl: 'http://localhost/models/index.json' });
     expect(Object.keys(app.slots)).toEqual(ALL);
     const slot = app.slots[SWE];
     expect(slot.modality).toBe(SWE);
@@ -97,7 +102,7 @@ describe('a modality added to the registry only', () => {
     slot.propose();
     expect(slot.warning).toBeNull();
     expect(slot.roi).toEqual({ x: 0, y: 0, width: 64, height: 48 });
-    expect(app.caseInProgress).toBe(true);
+    expect(app.session.caseInProgress).toBe(true);
   });
 
   it('may be in a model pack', () => {
@@ -143,11 +148,13 @@ describe('a modality added to the registry only', () => {
     expect(back).toEqual(record);
     expect(back.results[SWE]!.roi.x).toBe(3);
 
-    const app = new AppState('http://localhost/models/index.json', null);
-    app.reopen(back);
+    const history = new HistoryState(1000);
+    await history.open();
+    const app = new AppState({ indexUrl: 'http://localhost/models/index.json', history });
+    expect(await app.session.reopen(record.id)).toBe(true);
     expect(Object.keys(app.results)).toEqual(ALL);
     expect(app.slots[SWE].image?.pixels.width).toBe(12);
-    expect(app.caseRecord()).toEqual(back);
+    expect(app.session.caseRecord()).toEqual(back);
   });
 
   it('is in the report and its JSON export', () => {

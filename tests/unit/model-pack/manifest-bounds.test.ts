@@ -30,12 +30,16 @@ function caseFrom(manifest: Manifest): CaseInput {
         crop: rgba(side, side),
         roi: { x: 0, y: 0, width: side, height: side },
         source: rgba(side * 2, side * 2),
-        logits: probabilities.map(() => 0),
-        probabilities,
-        cams: probabilities.map(() => new Float32Array(side * side).fill(0.5)),
-        camEmpty: probabilities.map(() => false),
-        camWidth: side,
-        camHeight: side,
+        analysis: {
+          logits: probabilities.map(() => 0),
+          probabilities,
+          cams: {
+            width: side,
+            height: side,
+            maps: probabilities.map(() => new Float32Array(side * side).fill(0.5)),
+            empty: probabilities.map(() => false),
+          },
+        },
       },
     },
   };

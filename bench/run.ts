@@ -41,7 +41,10 @@ export interface Scenario {
   isolated: boolean;
   /** Only a correctness reference: one analysis, no leak or three-modality runs. */
   referenceOnly?: boolean;
-  /** Runtime speed switches (JSON of RuntimeTuning), to measure what one optimisation gains. */
+  /**
+   * Runtime speed switches (JSON of RuntimeTuning, src/runtime/tuning.ts), to measure what one
+   * optimisation gains: the page runs the benchmark's worker entry with them (bench-worker.ts).
+   */
   tune?: string;
 }
 

@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 
 /**
  * The benchmark page: a second, small Vite build that bundles the app's real runtime client and
- * inference worker (src/runtime/client.ts → worker.ts) exactly as the app does. ONNX Runtime Web is
+ * inference worker (src/runtime/client.ts → worker.ts) exactly as the app does (ablations: bench-worker.ts). ONNX Runtime Web is
  * not bundled: the page imports it at run time from /ort/, served from node_modules by bench/run.ts.
  */
 export const BENCH_OUT_DIR = fileURLToPath(new URL('../node_modules/.cache/lymphscope-bench/dist', import.meta.url));

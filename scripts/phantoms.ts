@@ -19,13 +19,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PNG } from 'pngjs';
+import { datasetFolder, MODALITY_IDS, type ModalityId } from '../src/domain';
 import { clampRect, fullRect, type Rect } from '../src/imaging/roi';
 import type { RgbaImage } from '../src/imaging/resize';
 import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type NodeClass, type PhantomCase } from '../src/phantoms';
 
-const MODALITY_DIRS = { bmode: '2d', cdfi: 'cdfi', elastography: 'elastic' } as const;
-type Modality = keyof typeof MODALITY_DIRS;
-const MODALITIES = Object.keys(MODALITY_DIRS) as Modality[];
+// Every registry modality, each in the folder the training code reads it from (src/domain).
+const MODALITIES = MODALITY_IDS;
+const MODALITY_DIRS = Object.fromEntries(MODALITIES.map((m) => [m, datasetFolder(m)])) as Record<ModalityId, string>;
 
 interface Options {
   out: string;

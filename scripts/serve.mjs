@@ -7,7 +7,8 @@
  *
  * `--mount` adds extra folders (the test suites use it for generated fixture packs). `--plain` sends
  * none of the security headers, like a static host that cannot set any (the app's service worker
- * then provides cross-origin isolation from the second visit on: src/pwa/isolation.ts).
+ * then provides cross-origin isolation and the CSP from the second visit on: src/pwa/isolation.ts).
+ * A request path it cannot decode (a malformed % escape) is answered 400; the server carries on.
  */
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -29,18 +30,33 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-export const CONTENT_SECURITY_POLICY = [
+// The app's policies, as src/pwa/csp.ts states and explains them (tests/unit/pwa/csp.test.ts keeps
+// the copies equal): the page gets DOCUMENT_CSP (Trusted Types, no blob: script), each worker script
+// WORKER_CSP (blob: for tfjs's WebAssembly threads; connect-src 'self').
+export const DOCUMENT_CSP = [
   "default-src 'self'",
-  // tfjs-backend-wasm compiles WebAssembly ('wasm-unsafe-eval') and starts its thread pool from
-  // same-origin blob: scripts (blob:). No backend needs JavaScript eval.
-  "script-src 'self' 'wasm-unsafe-eval' blob:",
-  "worker-src 'self' blob:",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
   "connect-src 'self' blob: data:",
   "img-src 'self' blob: data:",
   "style-src 'self' 'unsafe-inline'",
   "font-src 'self'",
   "object-src 'none'",
   "base-uri 'self'",
+  "form-action 'none'",
+  "require-trusted-types-for 'script'",
+  'trusted-types default svelte-trusted-html',
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const WORKER_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "object-src 'none'",
+  "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
@@ -66,10 +82,23 @@ function parseArgs(argv) {
   return opts;
 }
 
+/** Thrown for a request path that cannot be decoded: answered 400, the server carries on. */
+class BadRequest extends Error {}
+
+function decodePath(encoded) {
+  try {
+    const decoded = decodeURIComponent(encoded);
+    if (decoded.includes('\0')) throw new BadRequest('NUL in path');
+    return decoded;
+  } catch (e) {
+    throw e instanceof BadRequest ? e : new BadRequest('malformed percent escape');
+  }
+}
+
 function fileFor(mounts, pathname) {
   for (const m of mounts) {
     if (!pathname.startsWith(m.url)) continue;
-    const rel = normalize(decodeURIComponent(pathname.slice(m.url.length)));
+    const rel = normalize(decodePath(pathname.slice(m.url.length)));
     const full = join(m.dir, rel);
     if (full !== m.dir && !full.startsWith(m.dir + sep)) return null;
     try {
@@ -88,14 +117,13 @@ function fileFor(mounts, pathname) {
 
 export function startServer(opts) {
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const common = opts.plain
       ? {}
       : {
           'Cross-Origin-Opener-Policy': 'same-origin',
           'Cross-Origin-Embedder-Policy': 'require-corp',
           'Cross-Origin-Resource-Policy': 'same-origin',
-          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          'Content-Security-Policy': DOCUMENT_CSP,
           'X-Content-Type-Options': 'nosniff',
           'Referrer-Policy': 'no-referrer',
         };
@@ -103,12 +131,24 @@ export function startServer(opts) {
       res.writeHead(405, { ...common, Allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = fileFor(opts.mounts, url.pathname);
+    let file;
+    try {
+      // Origin-form only ("/path?query"): "//host/x" must stay a path, not become a host.
+      const target = req.url ?? '';
+      if (!target.startsWith('/')) throw new BadRequest('not an origin-form request target');
+      file = fileFor(opts.mounts, new URL(`http://localhost${target}`).pathname);
+    } catch (e) {
+      if (!(e instanceof BadRequest) && !(e instanceof TypeError)) throw e;
+      res.writeHead(400, { ...common, 'Content-Type': 'text/plain' }).end('Bad request');
+      return;
+    }
     if (!file) {
       res.writeHead(404, { ...common, 'Content-Type': 'text/plain' }).end('Not found');
       return;
     }
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    // A worker's policy comes from its own script's response (src/pwa/csp.ts).
+    if (!opts.plain && type.startsWith('text/javascript')) common['Content-Security-Policy'] = WORKER_CSP;
     const noCache = file.endsWith('.html') || file.endsWith('sw.js') || file.endsWith('.webmanifest');
     res.writeHead(200, {
       ...common,

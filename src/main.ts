@@ -1,22 +1,28 @@
+import './pwa/trusted-types';
 import { mount } from 'svelte';
+import { resolvePackUrl } from './model-pack/pack-url';
 import App from './ui/App.svelte';
 import { AppState } from './ui/state/app.svelte';
 import './ui/global.css';
 
 /**
- * Which pack index to read: the bundled `models/index.json`, or a same-origin `?models=` path
- * (used to point the app at other packs, e.g. test fixtures). Cross-origin indexes are refused:
- * the app never fetches anything from another origin.
+ * Which pack index to read: the bundled `models/index.json`, or a `?models=` address that obeys
+ * the pack address rule (same origin, inside a `models` folder: model-pack/pack-url.ts). Anything
+ * else falls back to the bundled index: the app never fetches anything from another origin.
  */
 function indexUrl(): string {
   const fallback = new URL('models/index.json', document.baseURI).toString();
   const requested = new URLSearchParams(location.search).get('models');
   if (!requested) return fallback;
-  const url = new URL(requested, document.baseURI);
-  return url.origin === location.origin ? url.toString() : fallback;
+  try {
+    return resolvePackUrl(requested, document.baseURI);
+  } catch (e) {
+    console.warn((e as Error).message);
+    return fallback;
+  }
 }
 
-const app = new AppState(indexUrl(), new URLSearchParams(location.search).get('pack'));
+const app = new AppState({ indexUrl: indexUrl(), requestedPack: new URLSearchParams(location.search).get('pack') });
 mount(App, { target: document.getElementById('app')!, props: { app } });
 
 // Read-only hook for automated checks of resource use (tensor count across analyses).

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 from .cli_common import CACHE, DEFAULT_SEED, REPO, RESULTS, RUNS, SHARED_DATA
+from .modalities import MODALITY_IDS
 
-MODALITY_CHOICES = ("bmode", "cdfi", "elastography")
+MODALITY_CHOICES = MODALITY_IDS
 
 
 def _classes(a: argparse.Namespace, data_root: Path | None) -> list[str]:
@@ -27,7 +27,8 @@ def _classes(a: argparse.Namespace, data_root: Path | None) -> list[str]:
         return read_classes_file(a.classes_file)
     if data_root is not None and (data_root / "classes.txt").exists():
         return read_classes_file(data_root / "classes.txt")
-    raise SystemExit("give the class order: --classes a,b,c or --classes-file FILE (or put classes.txt in the data root)")
+    raise SystemExit("give the class order: --classes a,b,c or --classes-file FILE "
+                     "(or put classes.txt in the data root)")
 
 
 def cmd_stage1(a: argparse.Namespace) -> None:
@@ -81,9 +82,9 @@ def cmd_train_pack(a: argparse.Namespace) -> None:
                       "seed": a.seed, "epochs": a.epochs},
         )
         out = Path(a.out)
+        minutes = f"{(time.time() - t0) / 60:.1f} min"
         export_trained_pack(out / a.pack_id, text, [{"id": c, "label": c.capitalize()} for c in classes], results,
-                            fused, RESULTS / a.pack_id, timings={"training + evaluation": f"{(time.time() - t0) / 60:.1f} min"},
-                            arch=a.arch)
+                            fused, RESULTS / a.pack_id, timings={"training + evaluation": minutes}, arch=a.arch)
         update_index(out, a.pack_id, a.title, make_default=a.make_default)
     teardown(rt)
 
@@ -212,4 +213,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

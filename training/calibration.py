@@ -22,7 +22,8 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 
         loss.backward()
         return loss
 
-    opt.step(closure)
+    # LBFGS re-evaluates the closure and reads its loss tensor; torch's stub types it as float.
+    opt.step(closure)  # type: ignore[arg-type]
     # A degenerate validation set (perfectly separated or tiny) drives T to 0 or infinity; clamp
     # to a range where softmax stays meaningful.
     return float(min(max(log_t.exp().item(), MIN_T), MAX_T))

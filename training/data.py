@@ -17,11 +17,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+# Folder names of the CV4LymphNode layout (2d, cdfi, elastic) and the pack modality each one feeds
+# come from the modality registry; re-exported for the modules that read data sets.
+from .modalities import FOLDER_TO_MODALITY, MODALITY_TO_FOLDER  # noqa: F401
 
-# Folder names of the CV4LymphNode layout and the pack modality each one feeds.
-FOLDER_TO_MODALITY = {"2d": "bmode", "cdfi": "cdfi", "elastic": "elastography"}
-MODALITY_TO_FOLDER = {v: k for k, v in FOLDER_TO_MODALITY.items()}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 @dataclass(frozen=True)

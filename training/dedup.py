@@ -7,6 +7,7 @@ grouped and a group always goes to one split.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -44,7 +45,8 @@ def dhash(image: Image.Image, hash_size: int = 8) -> np.ndarray:
 
 def hash_files(paths: list[str], kind: str = "phash") -> np.ndarray:
     """Bit matrix [N, 64] of the chosen hash for each file."""
-    fn = {"phash": phash, "dhash": dhash}[kind]
+    hashes: dict[str, Callable[[Image.Image], np.ndarray]] = {"phash": phash, "dhash": dhash}
+    fn = hashes[kind]
     rows = []
     for p in paths:
         with Image.open(p) as im:
@@ -81,7 +83,7 @@ def group_ids(
     n: int,
     bits: np.ndarray | None = None,
     threshold: int = 6,
-    explicit_groups: list[str | None] | None = None,
+    explicit_groups: Sequence[str | None] | None = None,
 ) -> list[int]:
     """Connected components over two edge kinds: same explicit case id, and hash distance
     ≤ threshold. Returns a component id (smallest member index) per item."""

@@ -17,12 +17,14 @@ from .cli_common import CACHE, REPO, RESULTS, RUNS, SHARED_DATA
 from .data import read_classes_file
 from .distributed import Runtime, barrier
 from .export.build_pack import PackText, export_trained_pack, update_index
+from .modalities import MODALITY_IDS
 from .stage1 import run_stage1
 from .stage2 import load_lymph_folder, run_stage2
 
 PACK_ID = "lymphscope-demo-r18"
 TITLE = "Demonstration ResNet-18 (simulated lymph nodes)"
-MODALITIES = ["bmode", "cdfi", "elastography"]
+# The demonstration pack covers every modality of the registry (the phantoms render each one).
+MODALITIES = list(MODALITY_IDS)
 DISCLAIMER = (
     "Demonstration model trained on SIMULATED lymph node images (computer-generated phantoms), not on "
     "patient data. Its outputs say nothing about real patients. Not for diagnosis or any clinical decision."
@@ -123,8 +125,9 @@ def rebuild_default_pack(
     if ablation:
         t = time.time()
         abl_mods = ablation_modalities or MODALITIES
-        abl = run_stage2(phantoms, {m: samples[m] for m in abl_mods}, classes, None, run_dir / "stage2-scratch", rt, stage2_epochs, seed,
-                         split_json=run_dir / "stage2-pretrained" / "split.json", cache_dir=CACHE, log=log)
+        abl = run_stage2(phantoms, {m: samples[m] for m in abl_mods}, classes, None, run_dir / "stage2-scratch", rt,
+                         stage2_epochs, seed, split_json=run_dir / "stage2-pretrained" / "split.json",
+                         cache_dir=CACHE, log=log)
         if set(abl_mods) != set(MODALITIES):
             abl = (abl[0], None)  # a fused score over fewer modalities is not comparable
         timings[f"ablation: stage 2 from scratch ({', '.join(abl_mods)})"] = _minutes(time.time() - t)
@@ -163,7 +166,8 @@ def rebuild_default_pack(
             "datasets": ["BUSI (Al-Dhabyani et al. 2020)", "DDTI (Pedraza et al. 2015)",
                          f"LymphScope phantoms ({per_class}/class, seed {phantom_seed})"],
             "seed": seed, "phantomSeed": phantom_seed, "stage1Epochs": stage1_epochs, "stage1ImageSize": stage1_size,
-            "stage2Epochs": stage2_epochs, "phantomGenerator": provenance, "split": f"training/results/{PACK_ID}/split-stage2.json",
+            "stage2Epochs": stage2_epochs, "phantomGenerator": provenance,
+            "split": f"training/results/{PACK_ID}/split-stage2.json",
             "command": "/usr/bin/python3 -m training rebuild-default-pack" + (" --ablation" if ablation else ""),
         },
     )

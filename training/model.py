@@ -22,7 +22,9 @@ class MultiHeadResNet(nn.Module):
     def __init__(self, arch: str, heads: dict[str, int]) -> None:
         super().__init__()
         self.backbone = build_resnet(arch)
-        features = self.backbone.fc.in_features
+        fc = self.backbone.fc
+        assert isinstance(fc, nn.Linear)  # every torchvision ResNet ends in one
+        features = fc.in_features
         self.backbone.fc = nn.Identity()
         self.heads = nn.ModuleDict({name: nn.Linear(features, n) for name, n in heads.items()})
 

@@ -11,7 +11,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -95,8 +94,9 @@ def run_stage1(
         for task, classes in TASKS.items():
             y = labels_tensor(sets[task])
             val, test = indices(assign[task], "val"), indices(assign[task], "test")
-            lv = predict(model, imgs[task][val], rt.device)[task]
-            lt = predict(model, imgs[task][test], rt.device)[task]
+            out_val, out_test = predict(model, imgs[task][val], rt.device), predict(model, imgs[task][test], rt.device)
+            assert isinstance(out_val, dict) and isinstance(out_test, dict)  # one output per head
+            lv, lt = out_val[task], out_test[task]
             temp = fit_temperature(lv, y[val])
             yt = y[test].numpy()
             report[task] = {

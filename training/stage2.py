@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,6 +22,7 @@ from .calibration import fit_temperature
 from .data import FOLDER_TO_MODALITY, MODALITY_TO_FOLDER, Sample, labels_tensor, load_folder_modality, preload
 from .dedup import group_ids, hash_files
 from .distributed import Runtime
+from .fusion import MEAN, describe, fuse
 from .metrics import classification_report, softmax
 from .model import build_resnet, freeze_stem, load_backbone, set_train_mode
 from .splits import SPLITS, grouped_stratified_split, indices, read_split_json, write_split_json
@@ -104,7 +107,7 @@ def finetune_modality(
 
     model = build_resnet(arch, len(classes))
     frozen = backbone is not None
-    if frozen:
+    if backbone is not None:
         load_backbone(model, backbone)
         freeze_stem(model)
     cfg = TrainConfig(
@@ -119,8 +122,11 @@ def finetune_modality(
         return None  # rank 0 evaluates and writes; the others go on to the next modality
 
     val_logits = predict(model, images[va], rt.device)
+    assert isinstance(val_logits, torch.Tensor)  # a single-head model
     temperature = fit_temperature(val_logits, labels[va])
-    test_logits = predict(model, images[te], rt.device).numpy()
+    test_out = predict(model, images[te], rt.device)
+    assert isinstance(test_out, torch.Tensor)
+    test_logits = test_out.numpy()
     y = labels[te].numpy()
     report = classification_report(y, softmax(test_logits, temperature), classes, softmax(test_logits))
     report.update({"temperature": round(temperature, 4), "trainSeconds": round(seconds)})
@@ -136,20 +142,23 @@ def finetune_modality(
     return ModalityResult(modality, model, temperature, test_logits, y, cases, paths, images[te], report, seconds)
 
 
-def fused_report(results: list[ModalityResult], classes: list[str]) -> dict:
-    """Mean of calibrated probabilities over the modalities, on cases present in all of them."""
+def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapping[str, Any] = MEAN) -> dict:
+    """Calibrated probabilities fused by the pack's rule (`fusion`, the manifest's fusion object, as
+    the app fuses them), on cases present in all modalities. The report names the rule."""
     common = set(results[0].test_cases)
     for r in results[1:]:
         common &= set(r.test_cases)
     cases = sorted(common)
-    calibrated, uncalibrated = [], []
+    calibrated, uncalibrated = {}, {}
     for r in results:
         pos = {c: i for i, c in enumerate(r.test_cases)}
         idx = [pos[c] for c in cases]
-        calibrated.append(softmax(r.test_logits[idx], r.temperature))
-        uncalibrated.append(softmax(r.test_logits[idx]))
+        calibrated[r.modality] = softmax(r.test_logits[idx], r.temperature)
+        uncalibrated[r.modality] = softmax(r.test_logits[idx])
         labels = r.test_labels[idx]  # identical across modalities: same case, same label
-    return classification_report(labels, np.mean(calibrated, axis=0), classes, np.mean(uncalibrated, axis=0))
+    fused, before = fuse(fusion, calibrated), fuse(fusion, uncalibrated)
+    assert fused is not None and before is not None  # results is not empty
+    return {**classification_report(labels, fused, classes, before), "fusion": dict(fusion)}
 
 
 def load_lymph_folder(root: str | Path, modalities: list[str]) -> dict[str, list[Sample]]:
@@ -170,6 +179,7 @@ def run_stage2(
     split_json: Path | None = None,
     cache_dir: Path | None = None,
     image_size: int = DEFAULT_IMAGE_SIZE,
+    fusion: Mapping[str, Any] = MEAN,
     log=print,
 ) -> tuple[list[ModalityResult], dict | None]:
     root = Path(root)
@@ -192,10 +202,12 @@ def run_stage2(
     ]
     if not rt.is_main:
         return [], None
-    fused = fused_report(results, classes) if len(results) > 1 else None
+    done = [r for r in results if r is not None]  # all of them: rank 0 evaluates every modality
+    fused = fused_report(done, classes, fusion) if len(done) > 1 else None
     if fused is not None:
-        log(f"[fused] test macro AUC {fused['macroAuc']} CI {fused['macroAucCi95']} acc {fused['accuracy']}")
+        log(f"[fused: {describe(fusion)}] test macro AUC {fused['macroAuc']} CI {fused['macroAucCi95']} "
+            f"acc {fused['accuracy']}")
     summary = {"variant": "pretrained" if backbone is not None else "scratch", "epochs": epochs, "seed": seed,
-               "arch": arch, "modalities": {r.modality: r.report for r in results}, "fused": fused}
+               "arch": arch, "modalities": {r.modality: r.report for r in done}, "fused": fused}
     (out_dir / "metrics.json").write_text(json.dumps(summary, indent=1))
-    return results, fused
+    return done, fused

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .modalities import COLOUR_CODED, FOLDER_TO_MODALITY, MODALITY_TO_FOLDER
+
 CLASSES = ["metastatic", "lymphoma", "benign"]
 
 
@@ -26,7 +28,7 @@ def speckle_image(cls: int, rng: np.random.Generator, size: tuple[int, int] = (4
 
 
 def write_folder(root: str | Path, per_class: int = 6, seed: int = 0,
-                 folders: tuple[str, ...] = ("2d", "cdfi", "elastic")) -> Path:
+                 folders: tuple[str, ...] = tuple(MODALITY_TO_FOLDER.values())) -> Path:
     """<root>/<folder>/<class-index>/case-<n>.png (same case ids across folders) + classes.txt."""
     root = Path(root)
     rng = np.random.default_rng(seed)
@@ -38,7 +40,7 @@ def write_folder(root: str | Path, per_class: int = 6, seed: int = 0,
                 d.mkdir(parents=True, exist_ok=True)
                 grey = speckle_image(cls, rng)
                 rgb = np.stack([grey] * 3, -1)
-                if f != "2d":  # colour overlay like Doppler / elastography maps
+                if FOLDER_TO_MODALITY.get(f) in COLOUR_CODED:  # colour overlay like Doppler / strain maps
                     rgb[..., 0] = np.clip(rgb[..., 0].astype(int) + 30 * cls, 0, 255)
                 Image.fromarray(rgb).save(d / f"{case}.png")
     (root / "classes.txt").write_text("\n".join(CLASSES) + "\n")

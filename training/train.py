@@ -7,18 +7,19 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, cast
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSampler
 from tqdm import tqdm
 
 from .augment import augment, normalize
 from .distributed import Runtime, barrier
 
-LossFn = Callable[[object, dict[str, torch.Tensor]], torch.Tensor]
+# The model's output is a tensor or a dict of tensors, as the model defines; its loss knows which.
+LossFn = Callable[[Any, dict[str, torch.Tensor]], torch.Tensor]
 
 
 @dataclass
@@ -57,18 +58,21 @@ def train(
     is written after every epoch (atomically) and resumed from when it exists, so an interrupted
     run continues where it stopped.
     """
-    model.to(rt.device, memory_format=torch.channels_last)
+    model.to(rt.device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # stub lacks it
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     index = torch.arange(len(images))
-    sampler = (
-        DistributedSampler(index, num_replicas=rt.world_size, rank=rt.rank, shuffle=True, seed=cfg.seed)
+    # A tensor of indices is a map-style dataset (len + indexing) though not a Dataset subclass,
+    # the only kind torch's type stubs accept.
+    dataset = cast("Dataset[torch.Tensor]", index)
+    sampler: DistributedSampler | RandomSampler = (
+        DistributedSampler(dataset, num_replicas=rt.world_size, rank=rt.rank, shuffle=True, seed=cfg.seed)
         if rt.distributed
         else RandomSampler(index, generator=torch.Generator().manual_seed(cfg.seed))
     )
     # Drop a ragged last batch (BatchNorm dislikes tiny batches) unless that would leave none.
     per_replica = math.ceil(len(index) / rt.world_size)
-    loader = DataLoader(index, batch_size=cfg.batch_size, sampler=sampler, drop_last=per_replica > cfg.batch_size)
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=per_replica > cfg.batch_size)
     steps_per_epoch = len(loader)
     total = steps_per_epoch * cfg.epochs
     warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
@@ -106,7 +110,8 @@ def train(
             seen += len(idx)
             bar.set_postfix(loss=f"{running / seen:.4f}", refresh=False)
         if rt.is_main:
-            log(f"[{cfg.label}] epoch {epoch + 1}/{cfg.epochs} loss {running / max(1, seen):.4f} ({time.time() - t0:.0f} s)")
+            log(f"[{cfg.label}] epoch {epoch + 1}/{cfg.epochs} loss {running / max(1, seen):.4f} "
+                f"({time.time() - t0:.0f} s)")
             if checkpoint is not None:
                 tmp = Path(str(checkpoint) + ".tmp")
                 torch.save(
@@ -125,10 +130,12 @@ def train(
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 32) -> object:
+def predict(
+    model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 32
+) -> torch.Tensor | dict[str, torch.Tensor]:
     """Eval-mode outputs for uint8 images (no augmentation); tensors or dicts of tensors on CPU."""
     model.eval()
-    model.to(device, memory_format=torch.channels_last)
+    model.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # stub lacks it
     outs = []
     for i in range(0, len(images), batch_size):
         x = normalize(images[i : i + batch_size].to(device)).contiguous(memory_format=torch.channels_last)

@@ -9,6 +9,7 @@ import { preprocess } from '../../src/imaging/preprocess';
 import { parseManifest, type Manifest, type Modality } from '../../src/model-pack/manifest';
 import { createRuntimeClient, type RuntimeClient } from '../../src/runtime/client';
 import type { BackendName } from '../../src/runtime/protocol';
+import { parseTuning, type TuningMessage } from '../../src/runtime/tuning';
 import { benchImage } from '../image';
 import { stat } from '../stats';
 import type { PageParams, PageResult } from './types';
@@ -50,16 +51,20 @@ async function adapterName(): Promise<string | null> {
 }
 
 async function runApp(p: PageParams): Promise<Partial<PageResult>> {
-  // The app's own worker factory, unless an ablation names the worker with speed switches off.
+  // The app's own worker, unless an ablation switches optimisations off: then the benchmark's worker
+  // entry (src/runtime/bench-worker.ts), whose first message is the tuning.
   const tune = new URLSearchParams(location.search).get('tune');
-  const client: RuntimeClient = tune
-    ? createRuntimeClient(
-        () =>
-          new Worker(new URL('../../src/runtime/worker.ts', import.meta.url), {
-            type: 'module',
-            name: `lymphscope-inference#${tune}`,
-          }),
-      )
+  const tuning = tune ? parseTuning(JSON.parse(tune)) : null;
+  const client: RuntimeClient = tuning
+    ? createRuntimeClient(() => {
+        const worker = new Worker(new URL('../../src/runtime/bench-worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'lymphscope-inference-bench',
+        });
+        const message: TuningMessage = { type: 'tuning', tuning };
+        worker.postMessage(message);
+        return worker;
+      })
     : createRuntimeClient();
   const img = benchImage();
   const ready = await client.init(new URL(p.manifest, document.baseURI).href, p.backend as BackendName);

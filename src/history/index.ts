@@ -5,4 +5,4 @@ export { HistoryStore, DB_NAME, DB_VERSION, type HistoryStoreOptions, type ListR
 export { buildExportFile, parseExportFile, EXPORT_FORMAT, EXPORT_VERSION } from './export-file';
 export { caseToJson, caseFromJson } from './codec';
 export { validateCase, validateSummary } from './validate';
-export { newCaseId, buildCaseRecord, type CaseInput } from './record';
+export { newCaseId, buildCaseRecord, analysesOfCase, type CaseInput } from './record';

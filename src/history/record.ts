@@ -1,7 +1,10 @@
-/** Builds a `CaseRecord` from what the analysis produced. Plain data in, plain data out. */
+/**
+ * Maps between a `CaseRecord` and the shared result model (src/domain/analysis): builds a record
+ * from what an analysis produced, and reads a record's results back. Plain data in, plain data out.
+ */
 
+import type { ModalityAnalysis } from '../domain/analysis';
 import type { Manifest } from '../model-pack/manifest';
-import type { ModalityAnalysis } from '../runtime/protocol';
 import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
 
 export interface CaseInput {
@@ -20,7 +23,8 @@ export interface CaseInput {
         crop: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
         roi: RoiRect;
         source: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
-      } & Pick<ModalityAnalysis, 'logits' | 'probabilities' | 'cams' | 'camEmpty' | 'camWidth' | 'camHeight'>
+        analysis: Pick<ModalityAnalysis, 'logits' | 'probabilities' | 'cams'>;
+      }
     >
   >;
   now?: Date;
@@ -35,6 +39,9 @@ const copyImage = (im: { width: number; height: number; data: Uint8Array | Uint8
   height: im.height,
   data: new Uint8Array(im.data),
 });
+
+const copyCams = (c: ModalityAnalysis['cams']): CaseModalityResult['cams'] =>
+  c && { width: c.width, height: c.height, maps: c.maps.map((m) => new Float32Array(m)), empty: [...c.empty] };
 
 function text(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -73,9 +80,9 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
       roi: { x: r.roi.x, y: r.roi.y, width: r.roi.width, height: r.roi.height },
       sourceWidth: r.source.width,
       sourceHeight: r.source.height,
-      logits: [...r.logits],
-      probabilities: [...r.probabilities],
-      cams: { width: r.camWidth, height: r.camHeight, maps: r.cams.map((c) => new Float32Array(c)), empty: [...r.camEmpty] },
+      logits: [...r.analysis.logits],
+      probabilities: [...r.analysis.probabilities],
+      cams: copyCams(r.analysis.cams),
       screenshot: input.keepScreenshots ? copyImage(r.source) : null,
     };
   }
@@ -90,4 +97,24 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
     results,
     fused: input.fused ? [...input.fused] : null,
   };
+}
+
+/**
+ * A saved case's results in the shared result model, as they were computed: same backend and
+ * model, no timings (they were not measured now). Arrays are copied so the record stays untouched.
+ */
+export function analysesOfCase(r: CaseRecord): Partial<Record<CaseModality, ModalityAnalysis>> {
+  const out: Partial<Record<CaseModality, ModalityAnalysis>> = {};
+  for (const [m, res] of Object.entries(r.results) as [CaseModality, CaseModalityResult][]) {
+    out[m] = {
+      modality: m,
+      logits: [...res.logits],
+      probabilities: [...res.probabilities],
+      cams: copyCams(res.cams),
+      backend: r.backend,
+      modelId: r.model.id,
+      timings: null,
+    };
+  }
+  return out;
 }

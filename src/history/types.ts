@@ -1,10 +1,14 @@
 /** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
 
-export const CASE_MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
-export type CaseModality = (typeof CASE_MODALITIES)[number];
+import { BACKEND_IDS, MODALITY_IDS, type BackendId, type ModalityId } from '../domain';
+import type { CamMaps, RoiRect } from '../domain/analysis';
 
-export const CASE_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type CaseBackend = (typeof CASE_BACKENDS)[number];
+/** A case may hold a result for any modality the registry knows, in registry order. */
+export const CASE_MODALITIES = MODALITY_IDS;
+export type CaseModality = ModalityId;
+
+export const CASE_BACKENDS = BACKEND_IDS;
+export type CaseBackend = BackendId;
 
 /** 8-bit RGBA pixels, row-major. */
 export interface StoredImage {
@@ -14,19 +18,8 @@ export interface StoredImage {
 }
 
 /** Raw Grad-CAM maps (one per class, values in [0, 1]); rendered into heatmaps on demand. */
-export interface StoredCams {
-  width: number;
-  height: number;
-  maps: Float32Array[];
-  empty: boolean[];
-}
-
-export interface RoiRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type StoredCams = CamMaps;
+export type { RoiRect };
 
 export interface CaseModalityResult {
   /** The exact ROI pixels the model saw. */

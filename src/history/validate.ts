@@ -235,7 +235,7 @@ export function validateSummary(v: unknown, path = 'summary'): CaseSummary {
     modelId: str(o.modelId, `${path}.modelId`, 100),
     modelVersion: str(o.modelVersion, `${path}.modelVersion`, 40),
     backend: oneOf(o.backend, CASE_BACKENDS, `${path}.backend`) as CaseBackend,
-    modalities: arr(o.modalities, `${path}.modalities`, 1, 3).map((x, i) =>
+    modalities: arr(o.modalities, `${path}.modalities`, 1, CASE_MODALITIES.length).map((x, i) =>
       oneOf(x, CASE_MODALITIES, `${path}.modalities[${i}]`),
     ),
     classLabels,

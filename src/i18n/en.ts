@@ -1,9 +1,15 @@
 /** English UI text. Every string the user can see lives here, so the UI can be translated whole. */
 
+import type { ClassId, ModalityId } from '../domain';
+
 export const en = {
   appName: 'LymphScope',
   tagline: 'Cervical lymph node ultrasound — computed on this device',
-  modality: { bmode: '2D B-mode', cdfi: 'Colour Doppler (CDFI)', elastography: 'Elastography' },
+  // Keyed by the registry's ids (src/domain): a new modality does not compile until it has its name.
+  modality: { bmode: '2D B-mode', cdfi: 'Colour Doppler (CDFI)', elastography: 'Elastography' } satisfies Record<
+    ModalityId,
+    string
+  >,
   fused: 'Fused assessment',
   slot: {
     drop: 'Drop an image here, paste it, or',
@@ -20,7 +26,7 @@ export const en = {
     button: 'Try a demo case',
     classLabel: 'Simulated node',
     random: 'Random class',
-    classes: { metastatic: 'Metastatic', lymphoma: 'Lymphoma', benign: 'Benign' },
+    classes: { metastatic: 'Metastatic', lymphoma: 'Lymphoma', benign: 'Benign' } satisfies Record<ClassId, string>,
     loaded: (cls: string, seed: number) => `Simulated case (not a patient): ${cls} node, seed ${seed}`,
     fileName: (cls: string, seed: number, modality: string) => `Simulated ${cls.toLowerCase()} node #${seed} — ${modality}`,
   },
@@ -32,6 +38,8 @@ export const en = {
   opacity: 'Heatmap opacity',
   heatmapLegend: 'Where the network looked: warm colours mark regions that raised the chosen class’s score.',
   heatmapEmpty: 'No region raised this class’s score (empty heatmap).',
+  staleResults: 'An image or region changed after these results were computed. Analyse again before saving or reporting.',
+  stale: 'Out of date',
   probabilityOf: (label: string, pct: string) => `${label}: ${pct}`,
   backend: 'Compute',
   backendSetting: 'Compute backend',
@@ -103,6 +111,8 @@ export const en = {
     labelHint: 'Use a study or accession number rather than a name.',
     note: 'Note (optional)',
     keepScreenshots: 'Also keep the full images (by default only the regions the model saw are kept)',
+    keepScreenshotsWarning:
+      'Full images are kept exactly as loaded: patient names, IDs, dates and other details burned into the pixels (scanner overlays) are saved too, and go with any export.',
     search: 'Search saved cases',
     empty: 'No saved cases.',
     noMatch: 'No case matches the search.',

@@ -33,6 +33,8 @@ export const zh: Messages = {
   opacity: '热力图不透明度',
   heatmapLegend: '网络关注的位置：暖色表示提高所选类别得分的区域。',
   heatmapEmpty: '没有区域提高该类别的得分（热力图为空）。',
+  staleResults: '这些结果计算之后，图像或区域已更改。请重新分析后再保存或生成报告。',
+  stale: '已过期',
   probabilityOf: (label: string, pct: string) => `${label}：${pct}`,
   backend: '计算',
   backendSetting: '计算后端',
@@ -101,6 +103,8 @@ export const zh: Messages = {
     labelHint: '请使用检查号或登记号，而不是姓名。',
     note: '备注（可选）',
     keepScreenshots: '同时保留完整图像（默认仅保留模型分析的区域）',
+    keepScreenshotsWarning:
+      '完整图像将按载入时原样保存：烧录在像素中的患者姓名、编号、日期等信息（设备叠加文字）也会一并保存，并随导出文件一起带出。',
     search: '搜索已保存的病例',
     empty: '没有已保存的病例。',
     noMatch: '没有符合搜索条件的病例。',

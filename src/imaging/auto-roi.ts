@@ -10,10 +10,9 @@
  * merged; the panel is chosen by size and colour; its edges are refined pixel by pixel.
  */
 
+import { modalityDescriptor, type ModalityId, type RoiPanel } from '../domain';
 import type { RgbaImage } from './resize';
 import { clampRect, fullRect, type Rect } from './roi';
-
-export type RoiModality = 'bmode' | 'cdfi' | 'elastography';
 
 export interface RoiProposal {
   rect: Rect;
@@ -244,8 +243,8 @@ function splitDualView(img: RgbaImage, r: Rect): Rect[] {
   ].filter((q) => q.width > 0);
 }
 
-/** Picks the panel for the slot: the colour-coded one for CDFI/elastography, the gray one for B-mode. */
-function choose(img: RgbaImage, rects: Rect[], modality: RoiModality): Rect {
+/** Picks the panel for the slot: the most colour-coded one or the grayest, as the registry says. */
+function choose(img: RgbaImage, rects: Rect[], panel: RoiPanel): Rect {
   const area = (r: Rect) => r.width * r.height;
   const biggest = Math.max(...rects.map(area));
   const big = rects.filter((r) => area(r) >= 0.4 * biggest);
@@ -254,7 +253,7 @@ function choose(img: RgbaImage, rects: Rect[], modality: RoiModality): Rect {
   const maxC = Math.max(...scored.map((s) => s.c));
   const minC = Math.min(...scored.map((s) => s.c));
   if (maxC - minC < 0.01) return big.sort((a, b) => area(b) - area(a))[0]!;
-  scored.sort((a, b) => (modality === 'bmode' ? a.c - b.c : b.c - a.c));
+  scored.sort((a, b) => (panel === 'least-colour' ? a.c - b.c : b.c - a.c));
   return scored[0]!.r;
 }
 
@@ -303,23 +302,24 @@ function includeColourBox(img: RgbaImage, r: Rect, margin: number): Rect {
  * The region to propose for an image in a slot. `declared` are image areas the file itself states
  * (DICOM Sequence of Ultrasound Regions), preferred when present.
  */
-export function proposeRoi(img: RgbaImage, modality: RoiModality, declared: Rect[] = []): RoiProposal {
+export function proposeRoi(img: RgbaImage, modality: ModalityId, declared: Rect[] = []): RoiProposal {
   const whole: RoiProposal = { rect: fullRect(img.width, img.height), source: 'whole' };
+  const strategy = modalityDescriptor(modality).roi;
   const valid = declared
     .map((r) => clampRect(r, img.width, img.height))
     .filter((r) => r.width >= 32 && r.height >= 32 && r.width * r.height >= 0.05 * img.width * img.height);
-  if (valid.length) return { rect: choose(img, valid, modality), source: 'declared' };
+  if (valid.length) return { rect: choose(img, valid, strategy.panel), source: 'declared' };
   if (img.width < 48 || img.height < 48) return whole;
 
   const b = Math.max(2, Math.round(Math.max(img.width, img.height) / 200));
   const { gw, gh, mask } = blockGrid(img, b);
   const panels = mergeStacked(components(mask, gw, gh)).filter((p) => p.blocks >= 0.02 * gw * gh);
   if (!panels.length) return whole;
-  // Touching dual views are split only for elastography (strain beside B-mode) and B-mode slots: a
-  // wide CDFI image with flow on one side must stay whole.
-  const rects = panels.flatMap((p) => (modality === 'cdfi' ? [refine(img, p, b)] : splitDualView(img, refine(img, p, b))));
-  let rect = choose(img, rects, modality);
-  if (modality !== 'bmode') rect = includeColourBox(img, rect, 2 * b);
+  // Touching dual views are split only where the registry says so (strain beside B-mode): a wide
+  // Doppler image with flow on one side must stay whole.
+  const rects = panels.flatMap((p) => (strategy.splitDualView ? splitDualView(img, refine(img, p, b)) : [refine(img, p, b)]));
+  let rect = choose(img, rects, strategy.panel);
+  if (strategy.includeColourBox) rect = includeColourBox(img, rect, 2 * b);
   rect = clampRect(rect, img.width, img.height);
   // Nearly the whole picture (no chrome found) or implausibly small: keep the whole image.
   if (rect.width * rect.height >= 0.95 * img.width * img.height) return whole;

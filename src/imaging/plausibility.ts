@@ -1,8 +1,10 @@
 /**
- * Cheap checks that an image fits the slot it was put in. Colour Doppler and elastography are
- * colour-coded; a plain grayscale image there is almost always a mix-up (and vice versa for B-mode).
+ * Cheap checks that an image fits the slot it was put in. In a colour-coded modality's slot (Doppler,
+ * strain) a plain grayscale image is almost always a mix-up, and vice versa for a grayscale one. The
+ * thresholds are the modality registry's (src/domain).
  */
 
+import { modalityDescriptor, type ModalityId } from '../domain';
 import type { RgbaImage } from './resize';
 
 /** Share of pixels whose channels differ enough to be colour rather than gray, on a sparse grid. */
@@ -25,8 +27,21 @@ export function colourFraction(img: RgbaImage, threshold = 40): number {
 
 export type PlausibilityWarning = 'grayscale-in-colour-slot' | 'colour-in-bmode-slot';
 
-export function checkModalityFit(img: RgbaImage, modality: 'bmode' | 'cdfi' | 'elastography'): PlausibilityWarning | null {
+/** Whether `img` fits the slot of `modality`, by the registry's input-check rule for it. */
+export function checkModalityFit(img: RgbaImage, modality: ModalityId): PlausibilityWarning | null {
   const f = colourFraction(img);
-  if (modality === 'bmode') return f > 0.15 ? 'colour-in-bmode-slot' : null;
-  return f < 0.005 ? 'grayscale-in-colour-slot' : null;
+  const rule = modalityDescriptor(modality).inputCheck;
+  if (rule.expect === 'grayscale') return f > rule.maxColourFraction ? 'colour-in-bmode-slot' : null;
+  return f < rule.minColourFraction ? 'grayscale-in-colour-slot' : null;
+}
+
+/**
+ * The check of a slot's input: its region, and for colour-coded modalities also the whole picture
+ * before warning (an avascular node still shows its colour box and scale around the region). A
+ * grayscale modality looks only inside the region: scanner chrome has coloured bars and markers.
+ */
+export function checkSlotFit(whole: RgbaImage, region: RgbaImage, modality: ModalityId): PlausibilityWarning | null {
+  const inRegion = checkModalityFit(region, modality);
+  if (inRegion === null || modalityDescriptor(modality).inputCheck.expect === 'grayscale') return inRegion;
+  return checkModalityFit(whole, modality);
 }

@@ -1,8 +1,10 @@
 /** `public/models/index.json`: the list of packs the app offers. */
 
+import { isPackRelativePath, resolvePackUrl } from './pack-url';
+
 export interface PackIndexEntry {
   id: string;
-  /** Manifest URL, relative to index.json. */
+  /** Manifest URL, relative to index.json, inside its folder (see `isPackRelativePath`). */
   path: string;
   title: string;
 }
@@ -32,8 +34,9 @@ export function parsePackIndex(json: unknown): PackIndex {
     if (typeof p !== 'object' || p === null) return fail(`field "packs[${i}]" must be an object`);
     const e = p as Record<string, unknown>;
     if (typeof e.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(e.id)) fail(`field "packs[${i}].id" must be a pack id`);
-    if (typeof e.path !== 'string' || e.path.includes('..') || /^[a-z]+:|^\//i.test(e.path))
-      fail(`field "packs[${i}].path" must be a relative path`);
+    // Parsed, not pattern-matched: `\\host`, a leading space or tab and `ht\ntp:` all resolve to
+    // another origin once the URL parser has tidied them (pack-url.ts).
+    if (!isPackRelativePath(e.path)) fail(`field "packs[${i}].path" must be a relative path inside the index's folder`);
     if (typeof e.title !== 'string' || !e.title) fail(`field "packs[${i}].title" must be a non-empty string`);
     return { id: e.id as string, path: e.path as string, title: e.title as string };
   });
@@ -42,8 +45,12 @@ export function parsePackIndex(json: unknown): PackIndex {
   return { formatVersion: 1, default: def, packs };
 }
 
-/** The manifest URL of the pack `wanted` (if listed), else of the index's default pack. */
+/**
+ * The manifest URL of the pack `wanted` (if listed), else of the index's default pack. Both the
+ * index URL and the result must obey the pack address rule; `PackUrlError` otherwise.
+ */
 export function manifestUrlFor(index: PackIndex, indexUrl: string, wanted: string | null): string {
   const entry = index.packs.find((p) => p.id === wanted) ?? index.packs.find((p) => p.id === index.default)!;
-  return new URL(entry.path, indexUrl).toString();
+  const base = resolvePackUrl(indexUrl, indexUrl);
+  return resolvePackUrl(entry.path, base);
 }

@@ -2,3 +2,4 @@ export * from './manifest';
 export * from './integrity';
 export * from './loader';
 export * from './index-file';
+export * from './pack-url';

@@ -52,6 +52,10 @@ async function fetchBytes(fetchFn: FetchLike, url: string, path: string): Promis
   try {
     res = await fetchFn(url);
   } catch (e) {
+    // A refused address or a damaged offline copy already says what happened (pack-url.ts,
+    // pwa/offline-copy.ts); it is not a network failure.
+    if (e instanceof Error && (e.name === 'PackUrlError' || e.name === 'OfflineCopyError'))
+      throw new PackLoadError(e.message, path);
     throw new PackLoadError(
       `Could not fetch model file "${path}" (${(e as Error).message}). If you are offline, this file is not in the offline cache.`,
       path,

@@ -4,10 +4,11 @@
  * `parseManifest` has checked it; every problem is reported with the path of the bad field.
  */
 
-export const MODALITIES = ['bmode', 'cdfi', 'elastography'] as const;
-export type Modality = (typeof MODALITIES)[number];
+import { MODALITY_IDS, type ModalityId } from '../domain';
 
-export const CLASS_IDS = ['metastatic', 'lymphoma', 'benign'] as const;
+/** The modalities a pack may hold: every one the registry (src/domain) knows. */
+export const MODALITIES = MODALITY_IDS;
+export type Modality = ModalityId;
 
 export interface ClassInfo {
   id: string;
@@ -79,6 +80,28 @@ export interface Manifest {
   license: string;
 }
 
+/**
+ * Upper bounds on the manifest's descriptive fields. A case saved to the history keeps the pack's
+ * id, version, title, classes, intended use, disclaimer, license and metric labels, and the history
+ * refuses a case whose fields exceed its own limits (src/history/validate.ts). These bounds are at
+ * most those limits, so every pack that passes validation produces cases that can be saved.
+ * Lengths are JavaScript string lengths (UTF-16 code units), as the history counts them.
+ */
+export const MANIFEST_LIMITS = {
+  id: 100,
+  version: 40,
+  title: 500,
+  classes: 16,
+  classId: 64,
+  classLabel: 200,
+  intendedUse: 20_000,
+  disclaimer: 20_000,
+  license: 2000,
+  metricDataset: 500,
+  metricSplit: 40,
+  metricN: 1e9,
+} as const;
+
 export class ManifestError extends Error {
   constructor(
     readonly field: string,
@@ -100,8 +123,9 @@ function record(v: Json, field: string): Record<string, Json> {
   return v;
 }
 
-function str(v: Json, field: string, pattern?: RegExp): string {
+function str(v: Json, field: string, pattern?: RegExp, max = Infinity): string {
   if (typeof v !== 'string' || v.length === 0) throw new ManifestError(field, 'must be a non-empty string');
+  if (v.length > max) throw new ManifestError(field, `must be at most ${max} characters long`);
   if (pattern && !pattern.test(v)) throw new ManifestError(field, `must match ${String(pattern)}`);
   return v;
 }
@@ -195,13 +219,16 @@ function parseFiles(v: Json): PackFile[] {
 
 function parseClasses(v: Json): ClassInfo[] {
   if (!Array.isArray(v) || v.length < 2) throw new ManifestError('classes', 'must be an array of at least 2 classes');
+  if (v.length > MANIFEST_LIMITS.classes) {
+    throw new ManifestError('classes', `must have at most ${MANIFEST_LIMITS.classes} classes`);
+  }
   const ids = new Set<string>();
   return v.map((c, i) => {
     const o = record(c, `classes[${i}]`);
-    const id = str(o.id, `classes[${i}].id`, /^[a-z][a-z0-9-]*$/);
+    const id = str(o.id, `classes[${i}].id`, /^[a-z][a-z0-9-]*$/, MANIFEST_LIMITS.classId);
     if (ids.has(id)) throw new ManifestError(`classes[${i}].id`, `repeats "${id}"`);
     ids.add(id);
-    return { id, label: str(o.label, `classes[${i}].label`) };
+    return { id, label: str(o.label, `classes[${i}].label`, undefined, MANIFEST_LIMITS.classLabel) };
   });
 }
 
@@ -216,10 +243,11 @@ function parseMetrics(v: Json): MetricsEntry[] {
     const entry: MetricsEntry = {
       ...o,
       modality,
-      dataset: str(o.dataset, `${f}.dataset`),
-      split: str(o.split, `${f}.split`),
+      dataset: str(o.dataset, `${f}.dataset`, undefined, MANIFEST_LIMITS.metricDataset),
+      split: str(o.split, `${f}.split`, undefined, MANIFEST_LIMITS.metricSplit),
       n: num(o.n, `${f}.n`, positiveInt, ' (a positive integer)'),
     };
+    if (entry.n > MANIFEST_LIMITS.metricN) throw new ManifestError(`${f}.n`, `must be at most ${MANIFEST_LIMITS.metricN}`);
     if (o.macroAuc !== undefined) entry.macroAuc = num(o.macroAuc, `${f}.macroAuc`, unit, ' in [0, 1]');
     if (o.accuracy !== undefined) entry.accuracy = num(o.accuracy, `${f}.accuracy`, unit, ' in [0, 1]');
     return entry;
@@ -254,9 +282,9 @@ export function parseManifest(json: Json): Manifest {
   return {
     format: 'lymphscope-model-pack',
     formatVersion: 1,
-    id: str(o.id, 'id', PACK_ID),
-    version: str(o.version, 'version', /^\d+\.\d+\.\d+([-+][\w.-]+)?$/),
-    title: str(o.title, 'title'),
+    id: str(o.id, 'id', PACK_ID, MANIFEST_LIMITS.id),
+    version: str(o.version, 'version', /^\d+\.\d+\.\d+([-+][\w.-]+)?$/, MANIFEST_LIMITS.version),
+    title: str(o.title, 'title', undefined, MANIFEST_LIMITS.title),
     fixture: o.fixture === true,
     classes,
     modalities,
@@ -264,9 +292,9 @@ export function parseManifest(json: Json): Manifest {
     files,
     metrics: parseMetrics(o.metrics),
     training: isRecord(o.training) ? o.training : {},
-    intendedUse: str(o.intendedUse, 'intendedUse'),
-    disclaimer: str(o.disclaimer, 'disclaimer'),
-    license: str(o.license, 'license'),
+    intendedUse: str(o.intendedUse, 'intendedUse', undefined, MANIFEST_LIMITS.intendedUse),
+    disclaimer: str(o.disclaimer, 'disclaimer', undefined, MANIFEST_LIMITS.disclaimer),
+    license: str(o.license, 'license', undefined, MANIFEST_LIMITS.license),
   };
 }
 

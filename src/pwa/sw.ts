@@ -5,8 +5,12 @@
  * origin, and it reports each request it handles on a BroadcastChannel so the Privacy panel can
  * list them.
  *
- * Every response it serves carries the cross-origin isolation headers (isolation.ts), so the app
- * runs WebAssembly on every core even where the host cannot send them.
+ * Every response it serves carries the cross-origin isolation headers and the app's
+ * Content-Security-Policy (isolation.ts, csp.ts), so the app runs WebAssembly on every core, and
+ * the page and its workers run under the policy, even where the host cannot send headers.
+ *
+ * Model files are served from the offline copy only after a check against their manifest; a
+ * damaged copy is downloaded again, verified and replaced (offline-copy.ts).
  *
  * Updates: a new version installs in the background; its install only succeeds once every
  * precached file is downloaded and every model file is verified against its manifest. It then
@@ -18,7 +22,9 @@ import { PrecacheController, PrecacheRoute, type PrecacheEntry } from 'workbox-p
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { parsePackIndex } from '../model-pack/index-file';
 import { parseManifest } from '../model-pack/manifest';
+import { isPackUrl, resolvePackUrl } from '../model-pack/pack-url';
 import { withIsolationHeaders } from './isolation';
+import { findPackFile, verifiedOrRepaired, type CacheLookup } from './offline-copy';
 import { downloadVerifiedPack, verifyCachedPacks } from './verify-packs';
 import { NETWORK_CHANNEL, type NetworkRecord } from './network-log';
 
@@ -37,6 +43,21 @@ const report = (request: Request, kind: string) => {
   channel?.postMessage(record);
 };
 
+const PACK_CACHE = 'lymphscope-model-packs';
+
+/** A file of the offline copy: the precache (app and bundled pack) or the other packs' cache. */
+const lookupCopy: CacheLookup = async (url) =>
+  (await precache.matchPrecache(url)) ?? (await caches.open(PACK_CACHE).then((c) => c.match(url)));
+
+/** Downloads a file again for a repair, past every HTTP cache (the service worker's own request). */
+const refetch = (url: string) => {
+  const clean = new URL(url);
+  clean.search = '';
+  const request = new Request(clean.href, { cache: 'reload' });
+  report(request, 'offline copy');
+  return fetch(request);
+};
+
 // The service worker's own downloads (the offline copy) are reported too.
 const precache = new PrecacheController({
   plugins: [
@@ -45,6 +66,16 @@ const precache = new PrecacheController({
         report(request, 'offline copy');
         return request;
       },
+      // Model files of the bundled pack are checked against its manifest each time they are served.
+      cachedResponseWillBeUsed: async ({ cacheName, request, cachedResponse }) =>
+        verifiedOrRepaired({
+          url: request.url,
+          cached: cachedResponse,
+          ref: cachedResponse && isPackFile(new URL(request.url)) ? await findPackFile(request.url, lookupCopy) : null,
+          refetch: () => refetch(request.url),
+          replace: (bytes, like) =>
+            caches.open(cacheName).then((c) => c.put(request, new Response(bytes, { headers: like.headers }))),
+        }),
       handlerWillRespond: async ({ response }) => withIsolationHeaders(response),
     },
   ],
@@ -52,7 +83,6 @@ const precache = new PrecacheController({
 // `self.__WB_MANIFEST` is replaced at build time by the list of files to precache (with revisions).
 precache.addToCacheList((self as unknown as { __WB_MANIFEST: (PrecacheEntry | string)[] }).__WB_MANIFEST);
 
-const PACK_CACHE = 'lymphscope-model-packs';
 sw.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
@@ -74,8 +104,15 @@ sw.addEventListener('activate', (event) => {
   );
 });
 
-/** Same-origin model pack files (JSON, weights, golden images). */
-const isPackFile = (url: URL) => url.origin === sw.location.origin && /\/models\/.+\.(json|bin|png)$/.test(url.pathname);
+/**
+ * Model pack files (JSON, weights, golden images) under the pack address rule (pack-url.ts); the
+ * precache's revision parameter is not part of the address.
+ */
+function isPackFile(url: URL): boolean {
+  const bare = new URL(url);
+  bare.searchParams.delete('__WB_REVISION__');
+  return isPackUrl(bare.href, sw.location.href) && /\.(json|bin|png)$/.test(bare.pathname);
+}
 
 const sameBytes = (a: ArrayBuffer, b: ArrayBuffer) => {
   if (a.byteLength !== b.byteLength) return false;
@@ -91,7 +128,10 @@ const sameBytes = (a: ArrayBuffer, b: ArrayBuffer) => {
  * never replaces a working copy.
  */
 async function cachePack(indexUrl: string, manifestUrl: string): Promise<void> {
-  if (!isPackFile(new URL(manifestUrl)) || !isPackFile(new URL(indexUrl)) || (await precache.matchPrecache(manifestUrl))) return;
+  // The page's message is checked like any outside input: the same rule as the page and the workers.
+  indexUrl = resolvePackUrl(indexUrl, sw.location.href);
+  manifestUrl = resolvePackUrl(manifestUrl, sw.location.href);
+  if (await precache.matchPrecache(manifestUrl)) return;
   const get = (u: string, init?: RequestInit) => {
     report(new Request(u), 'offline copy');
     return fetch(u, init);
@@ -110,7 +150,7 @@ async function cachePack(indexUrl: string, manifestUrl: string): Promise<void> {
   const cached = await cache.match(manifestUrl);
   if (cached && sameBytes(await cached.arrayBuffer(), freshBytes)) {
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(freshBytes)));
-    const present = await Promise.all(manifest.files.map((f) => cache.match(new URL(f.path, manifestUrl).toString())));
+    const present = await Promise.all(manifest.files.map((f) => cache.match(resolvePackUrl(f.path, manifestUrl))));
     if (present.every(Boolean)) return; // unchanged and complete
   }
   const files = await downloadVerifiedPack(manifestUrl, (u) =>
@@ -146,7 +186,14 @@ registerRoute(
     try {
       return withIsolationHeaders(await fetch(request));
     } catch (e) {
-      const copy = await caches.open(PACK_CACHE).then((c) => c.match(request.url));
+      const copy = await verifiedOrRepaired({
+        url: request.url,
+        cached: await caches.open(PACK_CACHE).then((c) => c.match(request.url)),
+        ref: await findPackFile(request.url, lookupCopy),
+        refetch: () => refetch(request.url),
+        replace: (bytes, like) =>
+          caches.open(PACK_CACHE).then((c) => c.put(request.url, new Response(bytes, { headers: like.headers }))),
+      });
       if (copy) return withIsolationHeaders(copy);
       throw e;
     }

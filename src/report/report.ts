@@ -3,7 +3,9 @@
  * an old case always describes the model that produced it, not the one loaded today).
  */
 
-import { CASE_MODALITIES, type CaseModality, type CaseRecord } from '../history/types';
+import type { ModalityId } from '../domain';
+import type { RoiRect } from '../domain/analysis';
+import { CASE_MODALITIES, type CaseRecord } from '../history/types';
 
 export const RESULT_FORMAT = 'lymphscope-result';
 export const RESULT_VERSION = 1;
@@ -15,10 +17,10 @@ export interface ClassProbability {
 }
 
 export interface ReportModality {
-  modality: CaseModality;
+  modality: ModalityId;
   probabilities: ClassProbability[];
   top: ClassProbability;
-  roi: { x: number; y: number; width: number; height: number };
+  roi: RoiRect;
   sourceSize: { width: number; height: number };
 }
 

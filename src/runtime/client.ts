@@ -7,7 +7,6 @@
 import type { RgbaImage } from '../imaging/resize';
 import type { Modality } from '../model-pack/manifest';
 import {
-  isWorkerResponse,
   type BackendChangedMessage,
   type BackendChoice,
   type ErrorCode,
@@ -18,6 +17,7 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from './protocol';
+import { checkWorkerResponse } from './protocol-check';
 
 /** The part of `Worker` the client uses (a fake can stand in for it in tests). */
 export interface WorkerLike {
@@ -100,9 +100,29 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
     for (const call of calls) call.reject(new RuntimeRequestError(code, message));
   }
 
-  function onMessage(from: WorkerLike, data: unknown): void {
+  /**
+   * A response that fails validation is not used. If it names a call that is waiting, that call
+   * fails with what was wrong; one that names none (or an unprompted backend change) is dropped.
+   */
+  function rejectMalformed(data: unknown, problem: string): void {
+    const fields = typeof data === 'object' && data !== null ? (data as { id?: unknown; type?: unknown }) : {};
+    const call = typeof fields.id === 'number' ? pending.get(fields.id) : undefined;
+    if (!call) return;
+    pending.delete(fields.id as number);
+    const type = typeof fields.type === 'string' ? `"${fields.type.slice(0, 40)}" ` : '';
+    call.reject(
+      new RuntimeRequestError(
+        'bad-message',
+        `The analysis engine sent a malformed ${type}response (${problem}); it was not used.`,
+      ),
+    );
+  }
+
+  function onMessage(from: WorkerLike, received: unknown): void {
     if (from !== worker) return; // a message from a worker that has been replaced
-    if (!isWorkerResponse(data)) return;
+    const problem = checkWorkerResponse(received);
+    if (problem !== null) return rejectMalformed(received, problem);
+    const data = received as WorkerResponse;
     if (data.type === 'backend-changed') {
       for (const listener of backendListeners) listener(data);
       return;

@@ -1,13 +1,15 @@
 /**
- * The one message protocol between the UI thread and the inference worker.
- * Both sides validate what they receive (`isWorkerRequest` / `isWorkerResponse`): a message is
- * data crossing a boundary, and a malformed one must become a clear error, not a crash.
+ * The one message protocol between the UI thread and the inference worker. Both sides validate
+ * what they receive (protocol-check.ts: `isWorkerRequest` in the worker, `checkWorkerResponse` in
+ * the client): a message is data crossing a boundary, and a malformed one must become a clear
+ * error, not a crash.
  */
 
+import type { BackendId } from '../domain';
 import type { Manifest, Modality } from '../model-pack/manifest';
 
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+/** A compute backend (the ids and their order are `BACKEND_IDS` in src/domain). */
+export type BackendName = BackendId;
 export type BackendChoice = BackendName | 'auto';
 
 /** 8-bit RGBA pixels of the ROI crop; `data` is transferred, not copied. */
@@ -85,15 +87,17 @@ export interface StatsMessage {
   wasmHeapBytes?: number;
 }
 
-export type ErrorCode =
-  | 'pack-invalid'
-  | 'pack-integrity'
-  | 'pack-unavailable'
-  | 'no-backend'
-  | 'not-ready'
-  | 'bad-input'
-  | 'inference-failed'
-  | 'bad-message';
+export const ERROR_CODES = [
+  'pack-invalid',
+  'pack-integrity',
+  'pack-unavailable',
+  'no-backend',
+  'not-ready',
+  'bad-input',
+  'inference-failed',
+  'bad-message',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorMessage {
   type: 'error';
@@ -110,47 +114,14 @@ export interface BackendChangedMessage {
   reason: string;
 }
 
+export const PROGRESS_STAGES = ['download', 'backend', 'warmup'] as const;
+
 export interface ProgressMessage {
   type: 'progress';
   id: number;
-  stage: 'download' | 'backend' | 'warmup';
+  stage: (typeof PROGRESS_STAGES)[number];
   loaded?: number;
   total?: number;
 }
 
 export type WorkerResponse = ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-export function isWorkerRequest(v: unknown): v is WorkerRequest {
-  if (!isRecord(v) || typeof v.id !== 'number') return false;
-  switch (v.type) {
-    case 'init':
-      return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || (BACKENDS as readonly unknown[]).includes(v.backend));
-    case 'analyze': {
-      const p = v.pixels;
-      return (
-        typeof v.modality === 'string' &&
-        isRecord(p) &&
-        Number.isInteger(p.width) &&
-        Number.isInteger(p.height) &&
-        (p.width as number) > 0 &&
-        (p.height as number) > 0 &&
-        p.data instanceof Uint8ClampedArray &&
-        p.data.length === (p.width as number) * (p.height as number) * 4
-      );
-    }
-    case 'stats':
-    case 'dispose':
-      return true;
-    default:
-      return false;
-  }
-}
-
-export function isWorkerResponse(v: unknown): v is WorkerResponse {
-  if (!isRecord(v) || typeof v.id !== 'number') return false;
-  return ['ready', 'result', 'stats', 'error', 'backend-changed', 'progress'].includes(v.type as string);
-}

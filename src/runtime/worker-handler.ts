@@ -5,11 +5,14 @@
  */
 
 import { loadManifest, loadPack, type FetchLike, type LoadedPack } from '../model-pack/loader';
-import { MODALITIES, packModalities, type Modality } from '../model-pack/manifest';
-import type { WasmPaths } from './backends';
-import { InferenceEngine, type EngineOptions, type RuntimeTuning } from './engine';
+import { isModalityId, MODALITY_IDS } from '../domain';
+import { packModalities, type Modality } from '../model-pack/manifest';
+import type { WasmPaths } from './backends/strategy';
+import { InferenceEngine, type EngineOptions } from './engine';
 import { describeError, RuntimeError } from './errors';
-import { isWorkerRequest, type ErrorCode, type WorkerRequest, type WorkerResponse } from './protocol';
+import type { ErrorCode, WorkerRequest, WorkerResponse } from './protocol';
+import { isWorkerRequest } from './protocol-check';
+import type { RuntimeTuning } from './tuning';
 
 export type PostResponse = (message: WorkerResponse, transfer?: Transferable[]) => void;
 
@@ -17,10 +20,10 @@ export interface HandlerOptions {
   /** Defaults to the global fetch. */
   fetchFn?: FetchLike;
   wasmPaths?: WasmPaths;
-  /** The app's convolution kernels and their helper threads (engine.ts). */
+  /** The app's convolution kernels and their helper threads (wasm-kernels.ts). */
   convolution?: EngineOptions['convolution'];
-  /** Speed switches (benchmark only; defaults are the app's). `wasmThreads` caps wasm threads. */
-  tuning?: RuntimeTuning & { wasmThreads?: number; parallelPackLoad?: boolean };
+  /** Speed switches (tuning.ts): the app's worker passes APP_TUNING, the benchmark's worker others. */
+  tuning?: RuntimeTuning;
 }
 
 /** A fetch that remembers whether any request failed, to tell "unreachable" from "malformed". */
@@ -93,36 +96,37 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     wasmPaths: options.wasmPaths,
     convolution: options.convolution,
     tuning: options.tuning,
-    ...(options.tuning?.wasmThreads ? { wasmThreads: options.tuning.wasmThreads } : {}),
     onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
     onBackendChanged: (backend, reason) => post({ type: 'backend-changed', id: -1, backend, reason }),
   });
   const baseFetch: FetchLike = options.fetchFn ?? ((url) => fetch(url));
-  // Requests run one at a time, in arrival order: an analysis sent during init waits for it.
-  let queue: Promise<void> = Promise.resolve();
 
   const fail = (id: number, code: ErrorCode, message: string) => post({ type: 'error', id, code, message });
 
   async function init(req: Extract<WorkerRequest, { type: 'init' }>, fetchFn: FetchLike): Promise<void> {
-    // A new init replaces what was loaded; if it fails, nothing stays loaded (no stale pack).
-    await engine.dispose();
-    const start = performance.now();
     const onProgress = (loaded: number, total: number) =>
       post({ type: 'progress', id: req.id, stage: 'download', loaded, total });
-    const url = absoluteUrl(req.manifestUrl);
     let downloadMs = 0;
-    // The download runs while the engine picks and starts its backend (see InferenceEngine.init).
-    const packReady = (
-      options.tuning?.parallelPackLoad === false
-        ? loadPack(url, { fetchFn, onProgress })
-        : loadModalitiesInParallel(url, fetchFn, onProgress)
-    ).then((p) => {
-      downloadMs = performance.now() - start;
-      return p;
-    });
-    stageRequestId = req.id;
-    const ready = await engine.init(packReady, req.backend);
-    const pack = await packReady;
+    let packReady: Promise<LoadedPack> | undefined;
+    // The engine's queue runs requests one at a time, in arrival order: an analysis sent during init
+    // waits for it. When init's turn comes, the engine frees what was loaded (if this init fails,
+    // nothing stays loaded) and starts the download, which runs while it picks and starts its backend.
+    const download = () => {
+      stageRequestId = req.id;
+      const url = absoluteUrl(req.manifestUrl);
+      const start = performance.now();
+      packReady = (
+        options.tuning?.parallelPackLoad === false
+          ? loadPack(url, { fetchFn, onProgress })
+          : loadModalitiesInParallel(url, fetchFn, onProgress)
+      ).then((p) => {
+        downloadMs = performance.now() - start;
+        return p;
+      });
+      return packReady;
+    };
+    const ready = await engine.init(download, req.backend);
+    const pack = await packReady!;
     post({
       type: 'ready',
       id: req.id,
@@ -140,10 +144,10 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   }
 
   async function analyze(req: Extract<WorkerRequest, { type: 'analyze' }>): Promise<void> {
-    if (!(MODALITIES as readonly string[]).includes(req.modality)) {
-      throw new RuntimeError('bad-input', `Unknown modality "${req.modality}" (expected one of ${MODALITIES.join(', ')}).`);
+    if (!isModalityId(req.modality)) {
+      throw new RuntimeError('bad-input', `Unknown modality "${req.modality}" (expected one of ${MODALITY_IDS.join(', ')}).`);
     }
-    const r = await engine.analyze(req.modality as Modality, req.pixels);
+    const r = await engine.analyze(req.modality, req.pixels);
     post(
       {
         type: 'result',
@@ -207,9 +211,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       fail(id, 'bad-message', `The analysis engine received a malformed "${type}" request; it was ignored.`);
       return Promise.resolve();
     }
-    // Stats are answered at once (they are how a caller watches a long init or a leak).
-    if (data.type === 'stats') return handle(data);
-    queue = queue.then(() => handle(data));
-    return queue;
+    // Stats are answered at once (they are how a caller watches a long init or a leak); everything
+    // else waits its turn in the engine's queue.
+    return handle(data);
   };
 }

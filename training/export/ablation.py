@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from .build_pack import metrics_entry
 from .model_card import _metrics_table
@@ -39,10 +40,12 @@ def attach_ablation(pack_dir: Path, scratch_run: Path, results_dir: Path | None 
         r = reports.get(entry["modality"]) if entry["modality"] != "fused" else fused
         if r is not None:
             entry["ablationWithoutStage1"] = _short(r)
-    manifest["training"]["ablationWithoutStage1"] = {
-        **{m: _short(r) for m, r in reports.items()}, **({"fused": _short(fused)} if fused else {}),
-        "modalities": sorted(reports), "notRun": missing, "note": "same split and epochs, random initialisation, all layers trained",
-    }
+    overview: dict[str, Any] = {m: _short(r) for m, r in reports.items()}
+    if fused:
+        overview["fused"] = _short(fused)
+    overview.update({"modalities": sorted(reports), "notRun": missing,
+                     "note": "same split and epochs, random initialisation, all layers trained"})
+    manifest["training"]["ablationWithoutStage1"] = overview
     entries = [metrics_entry(m, r, dataset) for m, r in reports.items()]
     if fused:
         entries.append(metrics_entry("fused", fused, dataset))

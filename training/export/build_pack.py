@@ -4,9 +4,12 @@ manifest, pack index entry, then verification through TF.js."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..fusion import MEAN, describe
 from .model_card import render_model_card
 from .pack import GoldenInput, ModalityExport, pack_sizes, write_manifest, write_modality
 from .quantization import choose_weights_dtype
@@ -56,8 +59,13 @@ def export_trained_pack(
     ablation: tuple[list, dict | None] | None = None,
     timings: dict | None = None,
     arch: str = "resnet18",
+    fusion: Mapping[str, Any] = MEAN,
     log=print,
 ) -> dict:
+    """`fusion` is the pack's fusion rule; `fused` must have been computed by it (stage2.fused_report
+    records the rule it used), so the fused metrics describe what the app will compute."""
+    if fused is not None and fused.get("fusion", MEAN) != dict(fusion):
+        raise ValueError(f"fused metrics were computed by {fused.get('fusion')}, the pack fuses by {dict(fusion)}")
     pack_dir.mkdir(parents=True, exist_ok=True)
     class_ids = [c["id"] for c in classes]
     specs, quant, metrics = {}, {}, []
@@ -68,14 +76,14 @@ def export_trained_pack(
         specs[r.modality] = write_modality(pack_dir, ModalityExport(
             r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))
         quant[r.modality] = qrec
-        extra = {"quantization": qrec}
+        extra: dict[str, Any] = {"quantization": qrec}
         if r.modality in ablation_by_mod:
             a = ablation_by_mod[r.modality]
             extra["ablationWithoutStage1"] = {"macroAuc": a["macroAuc"], "macroAucCi95": a["macroAucCi95"],
                                               "accuracy": a["accuracy"]}
         metrics.append(metrics_entry(r.modality, r.report, text.dataset, **extra))
     if fused is not None:
-        extra = {"method": "mean of calibrated probabilities"}
+        extra = {"method": describe(fusion)}
         if ablation and ablation[1]:
             a = ablation[1]
             extra["ablationWithoutStage1"] = {"macroAuc": a["macroAuc"], "macroAucCi95": a["macroAucCi95"],
@@ -87,7 +95,7 @@ def export_trained_pack(
 
     meta = {
         "id": text.id, "version": text.version, "title": text.title, "fixture": text.fixture,
-        "classes": classes, "fusion": {"method": "mean"}, "metrics": metrics,
+        "classes": classes, "fusion": dict(fusion), "metrics": metrics,
         "training": {**text.training, **({"stage1Check": _stage1_summary(stage1)} if stage1 else {}),
                      **({"ablationWithoutStage1": _ablation_summary(ablation)} if ablation else {})},
         "intendedUse": text.intended_use, "disclaimer": text.disclaimer, "license": text.license,
@@ -110,7 +118,8 @@ def export_trained_pack(
         {"metrics": metrics, "ablation": ablation_entries, "stage1": stage1, "quantization": quant,
          "timings": timings}, indent=1))
     check = verify_golden(pack_dir / "manifest.json")
-    log(f"[export] TF.js ({check['backend']}) reproduced {check['cases']} golden cases; worst excess {check['worstExcess']}")
+    log(f"[export] TF.js ({check['backend']}) reproduced {check['cases']} golden cases; "
+        f"worst excess {check['worstExcess']}")
     return manifest
 
 
@@ -123,7 +132,8 @@ def _stage1_summary(s1: dict) -> dict:
 
 
 def _ablation_summary(ablation: tuple[list, dict | None]) -> dict:
-    out = {r.modality: {"macroAuc": r.report["macroAuc"], "macroAucCi95": r.report["macroAucCi95"]} for r in ablation[0]}
+    out = {r.modality: {"macroAuc": r.report["macroAuc"], "macroAucCi95": r.report["macroAucCi95"]}
+           for r in ablation[0]}
     if ablation[1]:
         out["fused"] = {"macroAuc": ablation[1]["macroAuc"], "macroAucCi95": ablation[1]["macroAucCi95"]}
     return out

@@ -49,7 +49,8 @@ def render_model_card(manifest: dict, extra: dict) -> str:
     for m, spec in manifest["modalities"].items():
         L.append(f"- **{m}**: {spec.get('architecture', 'resnet')} (torchvision definition), input "
                  f"{spec['input']['width']}×{spec['input']['height']} RGB, ImageNet mean/std, Grad-CAM layer "
-                 f"`{spec['gradcamLayer']}`, temperature {spec['temperature']:.3f}, weights {spec.get('weightsDtype')}.")
+                 f"`{spec['gradcamLayer']}`, temperature {spec['temperature']:.3f}, "
+                 f"weights {spec.get('weightsDtype')}.")
     L += ["", "## Data and training", "", extra.get("dataText", ""), ""]
     L += [f"- Seed: {manifest['training'].get('seed')}; split: {extra.get('splitText', '')}", ""]
     L += ["## Held-out test results (stage 1 → stage 2, calibrated)", ""]

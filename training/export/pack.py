@@ -15,6 +15,7 @@ from torchvision.models.resnet import ResNet
 
 from ..augment import IMAGENET_MEAN, IMAGENET_STD
 from ..data import load_image_rgb
+from ..modalities import MODALITY_IDS
 from .graph_runner import GraphRunner
 from .resnet_graph import resnet_to_graph, topology
 from .weights import encode_all, roundtrip, shard
@@ -140,7 +141,7 @@ def write_manifest(pack_dir: Path, meta: dict, modalities: dict[str, dict]) -> d
         "title": meta["title"],
         "fixture": meta.get("fixture", False),
         "classes": meta["classes"],
-        "modalities": {m: modalities[m] for m in ("bmode", "cdfi", "elastography") if m in modalities},
+        "modalities": {m: modalities[m] for m in MODALITY_IDS if m in modalities},
         "fusion": meta.get("fusion", {"method": "mean"}),
         "files": list_files(pack_dir),
         "metrics": meta.get("metrics", []),

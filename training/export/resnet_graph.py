@@ -34,6 +34,8 @@ def fold_batchnorm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> tuple[np.ndarray, np.
     Computed in float64 and rounded once to float32, so folding adds no error beyond that one
     rounding. Returns the kernel in PyTorch layout [out, in, kh, kw] and the bias [out].
     """
+    if bn.weight is None or bn.bias is None or bn.running_mean is None or bn.running_var is None:
+        raise ValueError("only BatchNorm with affine parameters and running statistics can be folded")
     w = conv.weight.detach().double()
     b = conv.bias.detach().double() if conv.bias is not None else torch.zeros(w.shape[0], dtype=torch.float64)
     g = bn.weight.detach().double() / torch.sqrt(bn.running_var.detach().double() + bn.eps)
@@ -42,7 +44,9 @@ def fold_batchnorm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> tuple[np.ndarray, np.
     return wf.float().numpy(), bf.float().numpy()
 
 
-def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
+def _pair(v: int | str | tuple[int, ...]) -> tuple[int, int]:
+    if isinstance(v, str):  # padding given as "same"/"valid": torchvision ResNets give numbers
+        raise ValueError(f"padding {v!r} is not supported; give it in pixels")
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import torch
@@ -17,18 +18,21 @@ from training.synthetic import write_folder  # noqa: E402
 
 torch.set_num_threads(2)
 
+M = TypeVar("M", bound=torch.nn.Module)
+
 
 @pytest.fixture(scope="session")
 def lymph_folder(tmp_path_factory) -> Path:
     return write_folder(tmp_path_factory.mktemp("lymph"), per_class=6, seed=3)
 
 
-def randomize_batchnorm(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+def randomize_batchnorm(model: M, seed: int = 0) -> M:
     """Non-trivial BN statistics and affine parameters, so folding is really exercised."""
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             n = m.num_features
+            assert m.running_mean is not None and m.running_var is not None
             m.running_mean.copy_(torch.rand(n, generator=g) - 0.5)
             m.running_var.copy_(torch.rand(n, generator=g) * 1.5 + 0.5)
             m.weight.data.copy_(torch.rand(n, generator=g) + 0.5)

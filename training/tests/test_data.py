@@ -54,4 +54,4 @@ def test_public_sets() -> None:
     ddti = load_ddti(SHARED / "ddti")
     assert len(ddti) == 655 - 198  # rows without TI-RADS are left out
     assert {x.label for x in ddti} == {0, 1}
-    assert all(x.group.startswith("ddti-") for x in ddti)
+    assert all(x.group is not None and x.group.startswith("ddti-") for x in ddti)

@@ -7,6 +7,7 @@ import torchvision
 
 from training.importer import extract_state_dict, infer_architecture, import_checkpoint, load_checkpoint_model
 from training.tests.conftest import randomize_batchnorm, requires_node
+from training.tests.manifest_schema import schema_errors
 
 CLASSES = ["metastatic", "lymphoma", "benign"]
 
@@ -49,6 +50,7 @@ def test_import_resnet18_into_a_verified_pack(tmp_path: Path) -> None:
     import_checkpoint(tmp_path / "whole.pt", "bmode", CLASSES, pack, "imported", "Imported", "float32")
     manifest = import_checkpoint(tmp_path / "dp.pth", "cdfi", CLASSES, pack, "imported", "Imported", "uint8")
     assert set(manifest["modalities"]) == {"bmode", "cdfi"}
+    assert schema_errors(json.loads((pack / "manifest.json").read_text())) == []
     assert manifest["modalities"]["bmode"]["gradcamLayer"] == "layer4_1_out"
     golden = json.loads((pack / "bmode" / "golden.json").read_text())
     # float32 pack: the stored logits are the PyTorch model's own.

@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 from training.calibration import fit_temperature
-from training.metrics import bootstrap_ci, classification_report, expected_calibration_error, macro_auc, roc_auc, softmax
+from training.metrics import (bootstrap_ci, classification_report, expected_calibration_error, macro_auc, roc_auc,
+                              softmax)
 
 
 def _auc_bruteforce(pos: np.ndarray, score: np.ndarray) -> float:

@@ -2,14 +2,17 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 from training.export.ablation import ABLATION_HEADING, attach_ablation
 from training.export.pack import ModalityExport, sha256_file, write_manifest, write_modality
 from training.tests.conftest import tiny_resnet
 
-REPORT = {"n": 9, "macroAuc": 0.7, "macroAucCi95": [0.6, 0.8], "accuracy": 0.5,
-          "perClass": {c: {"auc": 0.7, "sensitivity": 0.5, "specificity": 0.6} for c in ("a", "b", "c")},
-          "ece": {"before": 0.1, "after": 0.05}, "confusionMatrix": [[1, 1, 1]] * 3}
+REPORT: dict[str, Any] = {
+    "n": 9, "macroAuc": 0.7, "macroAucCi95": [0.6, 0.8], "accuracy": 0.5,
+    "perClass": {c: {"auc": 0.7, "sensitivity": 0.5, "specificity": 0.6} for c in ("a", "b", "c")},
+    "ece": {"before": 0.1, "after": 0.05}, "confusionMatrix": [[1, 1, 1]] * 3,
+}
 
 
 def test_attach_ablation(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from training.export.quantization import choose_weights_dtype
-from training.export.weights import SHARD_BYTES, decode_weight, encode_all, encode_weight, quantize_uint8, roundtrip, shard
+from training.export.weights import (SHARD_BYTES, decode_weight, encode_all, encode_weight, quantize_uint8, roundtrip,
+                                     shard)
 from training.tests.conftest import tiny_resnet
 
 

@@ -19,12 +19,16 @@ def _write_images_with_duplicates(root: Path, n_unique: int = 30) -> tuple[list[
         img = np.clip(img.astype(int) + (np.indices((64, 64)).sum(0) * (i * 7 % 13) % 60), 0, 255).astype(np.uint8)
         p = root / f"img{i}.png"
         Image.fromarray(img).save(p)
-        paths.append(str(p)), labels.append(i % 3), family.append(i)
+        paths.append(str(p))
+        labels.append(i % 3)
+        family.append(i)
         if i % 3 == 0:
             dup = Image.fromarray(np.clip(img[1:, 1:].astype(int) + 10, 0, 255).astype(np.uint8)).resize((80, 80))
             q = root / f"img{i}-dup.png"
             dup.save(q)
-            paths.append(str(q)), labels.append(i % 3), family.append(i)
+            paths.append(str(q))
+            labels.append(i % 3)
+            family.append(i)
     return paths, labels, family
 
 

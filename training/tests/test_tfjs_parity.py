@@ -11,6 +11,7 @@ from training.export.pack import GoldenInput, ModalityExport, preprocess_files, 
 from training.export.verify import node_pack_logits
 from training.synthetic import speckle_image
 from training.tests.conftest import requires_node, tiny_resnet
+from training.tests.manifest_schema import schema_errors
 
 CLASSES = [{"id": c, "label": c} for c in ("metastatic", "lymphoma", "benign")]
 META = dict(id="parity-test", title="Parity", fixture=True, classes=CLASSES, intendedUse="test",
@@ -33,7 +34,7 @@ def test_tiny_resnets_reproduce_in_tfjs(tmp_path: Path) -> None:
               "elastography": (tiny_resnet("basic", 3), "uint8")}
     specs = {m: write_modality(pack, ModalityExport(m, model, dt, 1.0, "tiny", [GoldenInput("g", png)], input_size=64))
              for m, (model, dt) in models.items()}
-    write_manifest(pack, META, specs)
+    assert schema_errors(write_manifest(pack, META, specs)) == []
 
     rc, out = node_pack_logits(pack / "manifest.json", "--golden")
     assert rc == 0, out

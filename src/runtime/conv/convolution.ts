@@ -11,7 +11,8 @@
  * Every other call goes to tfjs's own XNNPACK kernel unchanged. The C kernels (kernels.c) work in
  * place on the tfjs heap, so no tensor is copied, and on a cross-origin-isolated page each
  * convolution is split over helper threads (pool.ts): one pool runs every convolution, so the
- * engine keeps tfjs's own XNNPACK pool at one thread and no second pool competes for the cores.
+ * wasm backend's set-up (backends/wasm.ts) keeps tfjs's own XNNPACK pool at one thread and no
+ * second pool competes for the cores.
  *
  * Results equal tfjs's own kernels to float32 rounding (tests/unit/runtime/convolution.test.ts).
  */
@@ -31,7 +32,7 @@ export interface ConvolutionSource {
 export interface ConvolutionOptions extends ConvolutionSource {
   /** Threads to use in all, this one included; helpers start only on a shared heap. */
   threads: number;
-  /** A build already compiled (the engine compiles the one it expects before the backend starts). */
+  /** A build already compiled (wasm-kernels.ts compiles the one it expects before the backend starts). */
   compiled?: { binary: KernelBinary; module: WebAssembly.Module };
 }
 

@@ -2,6 +2,7 @@
 
 import {
   checkModalityFit,
+  checkSlotFit,
   cropRgba,
   decodeImageFile,
   ImageInputError,
@@ -11,12 +12,19 @@ import {
   type Rect,
   type RoiProposal,
 } from '../../imaging';
-import type { Modality } from '../../model-pack/manifest';
+import type { ModalityId } from '../../domain';
 
 export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
 
+/** Turns a file into pixels; the page uses the imaging worker, tests may pass their own. */
+export type Decoder = typeof decodeImageFile;
+
+function slotError(e: unknown, fileName: string): SlotError {
+  return e instanceof ImageInputError ? { code: e.code, fileName, detail: e.detail } : { code: 'decode-failed', fileName };
+}
+
 export class SlotState {
-  readonly modality: Modality;
+  readonly modality: ModalityId;
   fileName = $state<string | null>(null);
   image = $state.raw<DecodedImage | null>(null);
   roi = $state<Rect | null>(null);
@@ -29,9 +37,28 @@ export class SlotState {
   roiSource = $state<RoiProposal['source'] | 'user'>('whole');
   /** The file itself, kept to decode another frame of a multi-frame DICOM. */
   private file: Blob | null = null;
+  /**
+   * Counts what the user asked the slot to show (a file, a frame, a demo image, nothing). A decode
+   * that finishes after a later choice was made is dropped: the latest choice wins, whatever order
+   * the decodes finish in.
+   */
+  private choice = 0;
 
-  constructor(modality: Modality) {
+  constructor(
+    modality: ModalityId,
+    private readonly decode: Decoder = decodeImageFile,
+  ) {
     this.modality = modality;
+  }
+
+  /** Starts a new choice; `loading` shows while the latest one is being decoded. */
+  private begin(decoding: boolean): number {
+    this.loading = decoding;
+    return ++this.choice;
+  }
+
+  private isLatest(ticket: number): boolean {
+    return ticket === this.choice;
   }
 
   /**
@@ -39,26 +66,28 @@ export class SlotState {
    * lost) and shows why the new file was refused.
    */
   async load(file: Blob, name: string): Promise<void> {
-    this.loading = true;
+    const ticket = this.begin(true);
+    let decoded: DecodedImage;
     try {
-      const decoded = await decodeImageFile(file, name);
-      this.image = decoded;
-      this.fileName = name;
-      this.file = file;
-      this.propose();
-      this.error = null;
+      decoded = await this.decode(file, name);
     } catch (e) {
-      this.error =
-        e instanceof ImageInputError
-          ? { code: e.code, fileName: name, detail: e.detail }
-          : { code: 'decode-failed', fileName: name };
-    } finally {
+      if (!this.isLatest(ticket)) return;
+      this.error = slotError(e, name);
       this.loading = false;
+      return;
     }
+    if (!this.isLatest(ticket)) return;
+    this.image = decoded;
+    this.fileName = name;
+    this.file = file;
+    this.propose();
+    this.error = null;
+    this.loading = false;
   }
 
   /** Puts already-decoded pixels into the slot (simulated demo cases), with the ROI to start from. */
   loadPixels(decoded: DecodedImage, name: string, roi: Rect): void {
+    this.begin(false);
     this.image = decoded;
     this.fileName = name;
     this.file = null;
@@ -69,6 +98,19 @@ export class SlotState {
     this.revision++;
   }
 
+  /** Shows the image of a saved case: no plausibility check, it was analysed as it is. */
+  restore(decoded: DecodedImage, name: string, roi: Rect): void {
+    this.begin(false);
+    this.image = decoded;
+    this.fileName = name || null;
+    this.file = null;
+    this.error = null;
+    this.warning = null;
+    this.roi = roi;
+    this.roiSource = 'user';
+    this.revision++;
+  }
+
   /** Sets the ROI to the automatic proposal (image area of a screenshot, colour panel of a dual view). */
   propose(): void {
     const img = this.image;
@@ -76,11 +118,7 @@ export class SlotState {
     const p = proposeRoi(img.pixels, this.modality, img.imageArea ? [img.imageArea] : []);
     this.roi = p.rect;
     this.roiSource = p.source;
-    // B-mode: only colour inside the region matters (scanner chrome has coloured bars and markers).
-    // CDFI/elastography: grayscale both in the region and in the whole picture (an avascular node
-    // still shows its colour box and scale) before asking whether it is in the right slot.
-    const inRoi = checkModalityFit(cropRgba(img.pixels, p.rect), this.modality);
-    this.warning = this.modality === 'bmode' || inRoi === null ? inRoi : checkModalityFit(img.pixels, this.modality);
+    this.warning = checkSlotFit(img.pixels, cropRgba(img.pixels, p.rect), this.modality);
     this.revision++;
   }
 
@@ -88,22 +126,24 @@ export class SlotState {
   async selectFrame(frame: number): Promise<void> {
     const img = this.image;
     if (!img || !this.file || !img.frames || frame === img.frameIndex || frame < 0 || frame >= img.frames) return;
-    this.loading = true;
+    const ticket = this.begin(true);
+    const name = this.fileName ?? '';
+    let decoded: DecodedImage;
     try {
-      const decoded = await decodeImageFile(this.file, this.fileName ?? '', { frame });
-      this.image = decoded;
-      if (!this.roi || this.roi.x + this.roi.width > decoded.pixels.width || this.roi.y + this.roi.height > decoded.pixels.height)
-        this.propose();
-      else this.revision++;
-      this.error = null;
+      decoded = await this.decode(this.file, name, { frame });
     } catch (e) {
-      this.error =
-        e instanceof ImageInputError
-          ? { code: e.code, fileName: this.fileName ?? '', detail: e.detail }
-          : { code: 'decode-failed', fileName: this.fileName ?? '' };
-    } finally {
+      if (!this.isLatest(ticket)) return;
+      this.error = slotError(e, name);
       this.loading = false;
+      return;
     }
+    if (!this.isLatest(ticket)) return;
+    this.image = decoded;
+    if (!this.roi || this.roi.x + this.roi.width > decoded.pixels.width || this.roi.y + this.roi.height > decoded.pixels.height)
+      this.propose();
+    else this.revision++;
+    this.error = null;
+    this.loading = false;
   }
 
   setRoi(r: Rect): void {
@@ -113,6 +153,7 @@ export class SlotState {
   }
 
   clear(): void {
+    this.begin(false);
     this.image = null;
     this.file = null;
     this.fileName = null;
@@ -122,3 +163,5 @@ export class SlotState {
     this.revision++;
   }
 }
+
+/** One slot per modality of the registry, in its order. */

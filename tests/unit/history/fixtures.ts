@@ -50,12 +50,11 @@ export function makeCase(
         crop: image(20, 10, seed),
         roi: { x: 5, y: 5, width: 20, height: 10 },
         source: image(40, 30, seed),
-        logits: [1, 0.5, 0.1],
-        probabilities: [0.5, 0.3, 0.2],
-        cams: [cam(0), cam(1), cam(2)],
-        camEmpty: [false, false, false],
-        camWidth: 7,
-        camHeight: 7,
+        analysis: {
+          logits: [1, 0.5, 0.1],
+          probabilities: [0.5, 0.3, 0.2],
+          cams: { width: 7, height: 7, maps: [cam(0), cam(1), cam(2)], empty: [false, false, false] },
+        },
       },
     },
   });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRuntimeClient, RuntimeRequestError, type WorkerLike } from '../../../src/runtime/client';
 import type { BackendChangedMessage, ProgressMessage } from '../../../src/runtime/protocol';
+import { checkWorkerResponse } from '../../../src/runtime/protocol-check';
 import { createRequestHandler } from '../../../src/runtime/worker-handler';
 import { diskFetch, fixtureManifestUrl, randomPixels } from './helpers';
 
@@ -14,9 +15,12 @@ type Listener = (event: Event) => void;
 class FakeWorker implements WorkerLike {
   private listeners = new Map<string, Listener[]>();
   terminated = false;
+  /** Lets a test damage what the worker answers (after the structured clone, as a bug in the worker would). */
+  corrupt: (message: Record<string, unknown>) => void = () => undefined;
   readonly handle = createRequestHandler(
     (message, transfer = []) => {
-      const copy = structuredClone(message, { transfer });
+      const copy = structuredClone(message, { transfer }) as unknown as Record<string, unknown>;
+      this.corrupt(copy);
       setTimeout(() => this.emit('message', { data: copy }));
     },
     { fetchFn: diskFetch },
@@ -122,6 +126,87 @@ describe('runtime client', () => {
     unsubscribe();
     w.emit('message', { data: { type: 'backend-changed', id: -1, backend: 'wasm', reason: 'x' } });
     expect(seen).toHaveLength(1);
+    client.terminate();
+  });
+});
+
+describe('runtime client: responses are validated', () => {
+  async function readyClient() {
+    const worker = new FakeWorker();
+    const client = createRuntimeClient(() => worker);
+    await client.init(await fixtureManifestUrl(), 'cpu');
+    return { worker, client };
+  }
+
+  it('rejects a result whose Grad-CAM map has the wrong size, naming the field', async () => {
+    const { worker, client } = await readyClient();
+    worker.corrupt = (m) => {
+      if (m.type === 'result') (m.cams as Float32Array[])[1] = new Float32Array(3);
+    };
+    const failure = client.analyze('bmode', randomPixels(16, 16, 1));
+    await expect(failure).rejects.toBeInstanceOf(RuntimeRequestError);
+    await expect(failure).rejects.toMatchObject({
+      code: 'bad-message',
+      message: expect.stringMatching(
+        /malformed "result" response \(cams\[1\]: expected a Float32Array of 8×8 values, got Float32Array\)/,
+      ),
+    });
+    // The next, intact answer is used as before.
+    worker.corrupt = () => undefined;
+    expect((await client.analyze('bmode', randomPixels(16, 16, 1))).cams).toHaveLength(3);
+    client.terminate();
+  });
+
+  it.each([
+    [
+      'a probability outside [0, 1]',
+      (m: Record<string, unknown>) => ((m.probabilities as number[])[0] = 1.5),
+      /probabilities\[0\]/,
+    ],
+    ['an unknown backend', (m: Record<string, unknown>) => (m.backend = 'tpu'), /backend: expected a backend id, got "tpu"/],
+    ['missing timings', (m: Record<string, unknown>) => delete m.timings, /timings: expected an object, missing/],
+    ['an unknown type', (m: Record<string, unknown>) => (m.type = 'resutl'), /type: unknown response type got "resutl"/],
+  ])('rejects a result with %s', async (_, damage, problem) => {
+    const { worker, client } = await readyClient();
+    worker.corrupt = (m) => {
+      if (m.type === 'result') damage(m);
+    };
+    await expect(client.analyze('cdfi', randomPixels(8, 8, 2))).rejects.toMatchObject({
+      code: 'bad-message',
+      message: expect.stringMatching(problem),
+    });
+    client.terminate();
+  });
+
+  it('rejects a ready message with a malformed manifest or stats with a negative count', async () => {
+    const worker = new FakeWorker();
+    const client = createRuntimeClient(() => worker);
+    worker.corrupt = (m) => {
+      if (m.type === 'ready') (m.manifest as Record<string, unknown>).formatVersion = 2;
+      if (m.type === 'stats') m.numTensors = -1;
+    };
+    await expect(client.init(await fixtureManifestUrl(), 'cpu')).rejects.toMatchObject({
+      code: 'bad-message',
+      message: expect.stringMatching(/manifest: .*"formatVersion"/),
+    });
+    await expect(client.stats()).rejects.toMatchObject({ code: 'bad-message', message: expect.stringMatching(/numTensors/) });
+    client.terminate();
+  });
+
+  it('accepts every response the real handler sends', async () => {
+    const seen: unknown[] = [];
+    const worker = new FakeWorker();
+    worker.corrupt = (m) => void seen.push(structuredClone(m));
+    const client = createRuntimeClient(() => worker);
+    await client.init(await fixtureManifestUrl(), 'cpu');
+    await client.analyze('elastography', randomPixels(20, 20, 5));
+    await client.stats();
+    await expect(client.analyze('bmode', { width: 1, height: 1, data: new Uint8ClampedArray(4) })).resolves.toBeTruthy();
+    await client.dispose();
+    expect(new Set(seen.map((m) => (m as { type: string }).type))).toEqual(new Set(['progress', 'ready', 'result', 'stats']));
+    for (const m of seen) expect(checkWorkerResponse(m)).toBeNull();
+    expect(checkWorkerResponse({ type: 'error', id: 3, code: 'no-backend', message: 'x' })).toBeNull();
+    expect(checkWorkerResponse({ type: 'error', id: 3, code: 'oops', message: 'x' })).toMatch(/^code: expected one of/);
     client.terminate();
   });
 });

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_TEMPERATURES } from '../../../scripts/make-fixture-pack';
 import { preprocess } from '../../../src/imaging/preprocess';
 import type { LoadedPack } from '../../../src/model-pack/loader';
+import { calibratedSoftmax } from '../../../src/analysis';
 import { WasmConvolution } from '../../../src/runtime/conv/convolution';
-import { InferenceEngine, type AnalysisResult } from '../../../src/runtime/engine';
-import { softmaxWithTemperature } from '../../../src/runtime/probabilities';
+import { InferenceEngine } from '../../../src/runtime/engine';
+import { ModelSet } from '../../../src/runtime/model-set';
+import type { ModalityAnalysis } from '../../../src/runtime/protocol';
 import { loadFixturePack, loadKernelsFromDisk, maxAbsDiff, randomPixels } from './helpers';
 
 let pack: LoadedPack;
@@ -20,7 +22,7 @@ afterAll(async () => {
   await engine.dispose();
 });
 
-function expectWellFormed(r: AnalysisResult): void {
+function expectWellFormed(r: ModalityAnalysis): void {
   expect(r.logits).toHaveLength(3);
   expect(r.probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
   expect(r.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
@@ -53,9 +55,9 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
       expect(r.modality).toBe(modality);
       expect([r.camWidth, r.camHeight]).toEqual([8, 8]);
       const temperature = FIXTURE_TEMPERATURES[modality];
-      expect(maxAbsDiff(r.probabilities, softmaxWithTemperature(r.logits, temperature))).toBeLessThan(1e-12);
+      expect(maxAbsDiff(r.probabilities, calibratedSoftmax(r.logits, temperature))).toBeLessThan(1e-12);
       if (temperature !== 1) {
-        expect(maxAbsDiff(r.probabilities, softmaxWithTemperature(r.logits, 1))).toBeGreaterThan(1e-4);
+        expect(maxAbsDiff(r.probabilities, calibratedSoftmax(r.logits, 1))).toBeGreaterThan(1e-4);
       }
       console.info(
         `cpu ${modality}: preprocess ${r.timings.preprocessMs.toFixed(1)} ms, inference ${r.timings.inferenceMs.toFixed(1)} ms, Grad-CAM ${r.timings.gradcamMs.toFixed(1)} ms`,
@@ -63,12 +65,22 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
     }
   });
 
-  it('analyses pixels exactly as their preprocessed input', async () => {
+  it('analyses pixels exactly as the model set analyses their preprocessed input', async () => {
     const pixels = randomPixels(64, 64, 3);
     const fromPixels = await engine.analyze('bmode', pixels);
-    const fromInput = await engine.analyzeInput('bmode', preprocess(pixels, pack.manifest.modalities.bmode!.input));
-    expect(fromPixels.logits).toEqual(fromInput.logits);
-    expect(fromPixels.cams).toEqual(fromInput.cams);
+    const models = new ModelSet({}, { built: () => undefined, disposing: () => undefined });
+    await models.build(pack, 'cpu');
+    try {
+      const fromInput = await models.run('bmode', preprocess(pixels, pack.manifest.modalities.bmode!.input));
+      expect(fromPixels.logits).toEqual(fromInput.logits);
+      expect(fromPixels.cams).toEqual(fromInput.cams);
+      await expect(models.run('bmode', new Float32Array(5))).rejects.toMatchObject({
+        code: 'bad-input',
+        message: expect.stringMatching(/expects \d+ input values, got 5/),
+      });
+    } finally {
+      models.dispose();
+    }
   });
 
   it('keeps the tensor count flat over 20 analyses', async () => {
@@ -117,13 +129,13 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
   });
 
   it('gives the same answers on wasm as on cpu', async () => {
-    const input = preprocess(randomPixels(100, 100, 5), pack.manifest.modalities.elastography!.input);
+    const pixels = randomPixels(100, 100, 5);
     await engine.init(pack, 'cpu');
-    const onCpu = await engine.analyzeInput('elastography', input);
+    const onCpu = await engine.analyze('elastography', pixels);
     const ready = await engine.init(pack, 'wasm');
     expect(ready.backend).toBe('wasm');
     console.info(`wasm: build ${ready.buildMs.toFixed(0)} ms, warm-up ${ready.warmupMs.toFixed(0)} ms (3 models)`);
-    const onWasm = await engine.analyzeInput('elastography', input);
+    const onWasm = await engine.analyze('elastography', pixels);
     expect(onWasm.backend).toBe('wasm');
     expect(maxAbsDiff(onWasm.logits, onCpu.logits)).toBeLessThan(1e-4);
     for (let c = 0; c < 3; c++) expect(maxAbsDiff(onWasm.cams[c]!, onCpu.cams[c]!)).toBeLessThan(1e-3);
@@ -132,9 +144,9 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
   });
 
   it("runs the app's own wasm convolution kernels when given them: same answers, flat tensors, freed copies", async () => {
-    const input = preprocess(randomPixels(90, 70, 8), pack.manifest.modalities.bmode!.input);
+    const input = randomPixels(90, 70, 8);
     await engine.init(pack, 'wasm');
-    const reference = await engine.analyzeInput('bmode', input);
+    const reference = await engine.analyze('bmode', input);
     const own = new InferenceEngine({ convolution: { load: loadKernelsFromDisk } });
     try {
       const ready = await own.init(pack, 'wasm');
@@ -142,12 +154,12 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
       expect(ready.wasmKernels).toMatchObject({ convolutions: 'lymphscope', threads: 1 });
       const conv = WasmConvolution.current()!;
       const calls = conv.calls.winograd + conv.calls.direct;
-      const result = await own.analyzeInput('bmode', input);
+      const result = await own.analyze('bmode', input);
       expect(conv.calls.winograd + conv.calls.direct).toBeGreaterThan(calls);
       expect(maxAbsDiff(result.logits, reference.logits)).toBeLessThan(1e-4);
       for (let c = 0; c < 3; c++) expect(maxAbsDiff(result.cams[c]!, reference.cams[c]!)).toBeLessThan(1e-3);
       const before = own.stats().numTensors;
-      for (let i = 0; i < 10; i++) await own.analyzeInput('bmode', input);
+      for (let i = 0; i < 10; i++) await own.analyze('bmode', input);
       expect(own.stats().numTensors).toBe(before);
       expect(conv.filterBytes).toBeGreaterThan(0);
       await own.dispose();
@@ -159,9 +171,9 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
   });
 
   it("falls back to tfjs's kernels, and says why, when the app's kernels cannot be loaded", async () => {
-    const input = preprocess(randomPixels(64, 64, 9), pack.manifest.modalities.bmode!.input);
+    const input = randomPixels(64, 64, 9);
     await engine.init(pack, 'wasm');
-    const reference = await engine.analyzeInput('bmode', input);
+    const reference = await engine.analyze('bmode', input);
     const own = new InferenceEngine({
       convolution: { load: () => Promise.reject(new Error('kernels.wasm: HTTP 404')) },
     });
@@ -172,7 +184,7 @@ describe('InferenceEngine on the fixture pack (cpu)', () => {
         note: expect.stringContaining('kernels.wasm: HTTP 404'),
       });
       expect(WasmConvolution.current()).toBeNull();
-      expect(maxAbsDiff((await own.analyzeInput('bmode', input)).logits, reference.logits)).toBe(0);
+      expect(maxAbsDiff((await own.analyze('bmode', input)).logits, reference.logits)).toBe(0);
     } finally {
       await own.dispose();
     }

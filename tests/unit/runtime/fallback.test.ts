@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LoadedPack } from '../../../src/model-pack/loader';
+import type { BackendId } from '../../../src/domain';
+import { wasmStrategy } from '../../../src/runtime/backends/wasm';
 import { InferenceEngine } from '../../../src/runtime/engine';
-import type { BackendName } from '../../../src/runtime/protocol';
 import { loadFixturePack, maxAbsDiff, randomPixels } from './helpers';
 
 /** Makes every read from the active backend fail, as a lost GPU device does. */
@@ -33,7 +34,7 @@ describe('backend failure during an analysis', () => {
     const pixels = randomPixels(64, 48, 4);
     const reference = await cpuReference(pack, pixels);
 
-    const changes: [BackendName, string][] = [];
+    const changes: [BackendId, string][] = [];
     const engine = new InferenceEngine({ onBackendChanged: (b, reason) => changes.push([b, reason]) });
     expect((await engine.init(pack, 'auto')).backend).toBe('wasm');
     breakActiveBackend();
@@ -53,12 +54,15 @@ describe('backend failure during an analysis', () => {
 
   it('moves on before running when told the device is lost', async () => {
     const pack = await loadFixturePack();
-    const changes: BackendName[] = [];
-    const engine = new InferenceEngine({ onBackendChanged: (b) => changes.push(b) });
+    // Node's wasm backend has no device to lose: its strategy's loss watch is where the signal comes in.
+    let loseDevice: ((reason: string) => void) | undefined;
+    vi.spyOn(wasmStrategy, 'watchLoss').mockImplementation((onLost) => (loseDevice = onLost));
+    const changes: [BackendId, string][] = [];
+    const engine = new InferenceEngine({ onBackendChanged: (b, reason) => changes.push([b, reason]) });
     expect((await engine.init(pack, 'auto')).backend).toBe('wasm');
-    engine.notifyBackendLost('WebGPU device lost (destroyed)');
+    loseDevice!('device lost (destroyed)');
     const r = await engine.analyze('cdfi', randomPixels(40, 40, 9));
-    expect(changes).toEqual(['cpu']);
+    expect(changes).toEqual([['cpu', 'wasm failed: device lost (destroyed)']]);
     expect(r.backend).toBe('cpu');
     await engine.dispose();
   });

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadedPack } from '../../../src/model-pack/loader';
+import type { Modality } from '../../../src/model-pack/manifest';
 import { InferenceEngine } from '../../../src/runtime/engine';
+import { ModelSet } from '../../../src/runtime/model-set';
 import { loadFixturePack, randomPixels } from './helpers';
 
 let pack: LoadedPack;
@@ -9,6 +11,10 @@ let pack: LoadedPack;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   pack = await loadFixturePack();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -19,39 +25,82 @@ async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-describe('warm-up on cpu/wasm', () => {
+const noHooks = { built: () => undefined, disposing: () => undefined };
+
+/** Records every model run (warm-up and analyses alike) without changing what runs. */
+function recordRuns(): Modality[] {
+  const runs: Modality[] = [];
+  const run = ModelSet.prototype.run;
+  vi.spyOn(ModelSet.prototype, 'run').mockImplementation(function (this: ModelSet, modality, input) {
+    runs.push(modality);
+    return run.call(this, modality, input);
+  });
+  return runs;
+}
+
+describe('background warm-up on cpu/wasm (engine)', () => {
   const engine = new InferenceEngine({ tuning: { backgroundWarmUp: true } });
   afterAll(() => engine.dispose());
 
-  it('leaves warm-up to idle time after init, leaving no tensors behind', async () => {
-    await engine.init(pack, 'cpu');
-    expect(engine.coldModels).toHaveLength(3);
+  it('leaves warm-up to idle time after init, behind a request sent at once, leaving no tensors behind', async () => {
+    const runs = recordRuns();
+    const ready = await engine.init(pack, 'cpu');
+    expect(ready.warmupMs).toBeLessThan(50); // nothing ran at init
     const afterInit = tf.memory().numTensors;
-    // A request sent right away runs before the background warm-up.
     const r = await engine.analyze('elastography', randomPixels(80, 80, 3));
     expect(r.logits).toHaveLength(3);
-    await until(() => engine.coldModels.length === 0);
+    expect(runs).toEqual(['elastography']);
+    // The two models still cold warm in idle time, once each.
+    await until(() => runs.length === 3);
+    expect(runs.slice(1).sort()).toEqual(['bmode', 'cdfi']);
     await until(() => tf.memory().numTensors === afterInit);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toHaveLength(3);
   });
 
   it('stops warming when the models are replaced', async () => {
+    const runs = recordRuns();
     await engine.init(pack, 'cpu');
     await engine.dispose();
-    expect(engine.coldModels).toEqual([]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(runs).toEqual([]);
+  });
+});
+
+describe('warm-up at init (model set)', () => {
+  it('warms the first model only without background warm-up', async () => {
+    const one = new ModelSet({}, noHooks);
+    await one.build(pack, 'cpu');
+    expect(one.cold).toEqual(['bmode', 'cdfi', 'elastography']);
+    await one.warmUp(undefined);
+    expect(one.cold).toEqual(['cdfi', 'elastography']);
+    one.dispose();
+    expect(one.cold).toEqual([]);
   });
 
-  it('warms the first model at init without background warm-up', async () => {
-    const one = new InferenceEngine();
-    const ready = await one.init(pack, 'cpu');
-    expect(ready.warmupMs).toBeGreaterThan(0);
-    expect(one.coldModels).toHaveLength(2);
-    await one.dispose();
+  it('warms none with background warm-up, and every model when asked to', async () => {
+    const later = new ModelSet({ backgroundWarmUp: true }, noHooks);
+    await later.build(pack, 'cpu');
+    await later.warmUp(undefined);
+    expect(later.cold).toHaveLength(3);
+    later.dispose();
+    const all = new ModelSet({ warmAllModels: true, backgroundWarmUp: true }, noHooks);
+    await all.build(pack, 'cpu');
+    await all.warmUp(undefined);
+    expect(all.cold).toEqual([]);
+    all.dispose();
   });
 
-  it('warms every model at init when asked to', async () => {
-    const all = new InferenceEngine({ tuning: { warmAllModels: true } });
-    await all.init(pack, 'cpu');
-    expect(all.coldModels).toEqual([]);
-    await all.dispose();
+  it('warms every model after a compile-only pass on backends that compile (flag set only during the pass)', async () => {
+    const flag = 'ENGINE_COMPILE_ONLY'; // WebGL's flag: the cpu backend ignores it and computes
+    const before = tf.env().getBool(flag);
+    const models = new ModelSet({ backgroundWarmUp: true }, noHooks);
+    await models.build(pack, 'cpu');
+    const tensors = tf.memory().numTensors;
+    await models.warmUp(flag);
+    expect(models.cold).toEqual([]);
+    expect(tf.env().getBool(flag)).toBe(before);
+    expect(tf.memory().numTensors).toBe(tensors);
+    models.dispose();
   });
 });

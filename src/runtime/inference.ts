@@ -1,0 +1,75 @@
+/** One analysis on the active backend: forward pass, calibrated probabilities, Grad-CAM for every class. */
+
+import * as tf from '@tensorflow/tfjs';
+import { calibratedSoftmax } from '../analysis';
+import type { BackendId } from '../domain';
+import { normaliseCam } from '../explain/cam';
+import type { Modality, ModalitySpec } from '../model-pack/manifest';
+import type { ForwardPass, GradCamModel } from './gradcam';
+import type { ModalityAnalysis } from './protocol';
+
+const now = () => performance.now();
+
+/**
+ * Runs `input` (NHWC float32 values of one image, no batch axis) through the model. Every tensor
+ * it creates is freed before it returns, whether it succeeds or throws. Non-finite logits throw:
+ * they mean a malfunctioning backend, not an answer.
+ */
+export async function infer(
+  modality: Modality,
+  spec: ModalitySpec,
+  gradcam: GradCamModel,
+  input: Float32Array,
+  backend: BackendId,
+): Promise<ModalityAnalysis> {
+  const { height, width } = spec.input;
+  const inferStart = now();
+  const fp = keepForwardPass(gradcam, tf.tensor4d(input, [1, height, width, 3]));
+  const forwardTensors = [fp.activations, fp.logits, ...fp.crossing];
+  try {
+    const logits = Array.from(await fp.logits.data(), Number);
+    const inferenceMs = now() - inferStart;
+    if (!logits.every(Number.isFinite)) throw new Error(`non-finite logits [${logits.join(', ')}]`);
+
+    const camStart = now();
+    const raw = tf.tidy(() => gradcam.camPass(fp).cams);
+    let rawData: Float32Array;
+    try {
+      rawData = (await raw.data()) as Float32Array;
+    } finally {
+      raw.dispose();
+    }
+    const mapSize = gradcam.featureHeight * gradcam.featureWidth;
+    const normalised = logits.map((_, c) => normaliseCam(rawData.subarray(c * mapSize, (c + 1) * mapSize)));
+    const gradcamMs = now() - camStart;
+
+    return {
+      modality,
+      logits,
+      probabilities: calibratedSoftmax(logits, spec.temperature),
+      cams: normalised.map((n) => n.map),
+      camEmpty: normalised.map((n) => n.empty),
+      camWidth: gradcam.featureWidth,
+      camHeight: gradcam.featureHeight,
+      backend,
+      timings: { preprocessMs: 0, inferenceMs, gradcamMs },
+    };
+  } finally {
+    // The model input can itself cross the cut; dispose each tensor once.
+    tf.dispose([...new Set(forwardTensors)]);
+  }
+}
+
+/**
+ * Runs the forward pass and keeps only its outputs (intermediate tensors are freed), so they can
+ * outlive an `await`. The input tensor is freed too unless it crosses the Grad-CAM cut.
+ */
+function keepForwardPass(gradcam: GradCamModel, x: tf.Tensor4D): ForwardPass {
+  let fp: ForwardPass | undefined;
+  tf.tidy(() => {
+    fp = gradcam.forwardPass(x);
+    for (const t of [fp.activations, fp.logits, ...fp.crossing]) tf.keep(t);
+  });
+  if (!fp!.crossing.includes(x)) x.dispose();
+  return fp!;
+}

@@ -1,0 +1,178 @@
+/**
+ * Validators for both directions of the protocol (protocol.ts). The worker checks every request
+ * (`isWorkerRequest`), the client every response (`checkWorkerResponse`), field by field: a
+ * malformed message names the field that is wrong, so the error says where to look. No tfjs here.
+ */
+
+import { isBackendId, isModalityId } from '../domain';
+import { parseManifest } from '../model-pack/manifest';
+import { ERROR_CODES, PROGRESS_STAGES, type WorkerRequest, type WorkerResponse } from './protocol';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+export function isWorkerRequest(v: unknown): v is WorkerRequest {
+  if (!isRecord(v) || typeof v.id !== 'number') return false;
+  switch (v.type) {
+    case 'init':
+      return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || isBackendId(v.backend));
+    case 'analyze': {
+      const p = v.pixels;
+      return (
+        typeof v.modality === 'string' &&
+        isRecord(p) &&
+        Number.isInteger(p.width) &&
+        Number.isInteger(p.height) &&
+        (p.width as number) > 0 &&
+        (p.height as number) > 0 &&
+        p.data instanceof Uint8ClampedArray &&
+        p.data.length === (p.width as number) * (p.height as number) * 4
+      );
+    }
+    case 'stats':
+    case 'dispose':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A field's problem: thrown inside the checks below, caught by `checkWorkerResponse`. */
+class Malformed extends Error {}
+
+type Fields = Record<string, unknown>;
+
+const fail = (field: string, problem: string): never => {
+  throw new Malformed(`${field}: ${problem}`);
+};
+const describe = (v: unknown) =>
+  v === undefined ? 'missing' : `got ${ArrayBuffer.isView(v) ? v.constructor.name : JSON.stringify(v)?.slice(0, 40)}`;
+
+function num(o: Fields, key: string, min = -Infinity, integer = false): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    fail(key, `expected ${integer ? 'a whole number' : 'a finite number'}${min > -Infinity ? ` ≥ ${min}` : ''}, ${describe(v)}`);
+  }
+  return v as number;
+}
+function optionalNum(o: Fields, key: string, min: number, integer = false): void {
+  if (o[key] !== undefined) num(o, key, min, integer);
+}
+function str(o: Fields, key: string): string {
+  if (typeof o[key] !== 'string') fail(key, `expected text, ${describe(o[key])}`);
+  return o[key] as string;
+}
+function oneOf(o: Fields, key: string, allowed: readonly string[]): void {
+  if (!allowed.includes(o[key] as string)) fail(key, `expected one of ${allowed.join(', ')}, ${describe(o[key])}`);
+}
+function backend(o: Fields, key = 'backend'): void {
+  if (!isBackendId(o[key])) fail(key, `expected a backend id, ${describe(o[key])}`);
+}
+function numbers(o: Fields, key: string, length: number, min = -Infinity, max = Infinity): void {
+  const v = o[key];
+  if (!Array.isArray(v) || v.length !== length) fail(key, `expected ${length} numbers, ${describe(v)}`);
+  (v as unknown[]).forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max) {
+      fail(`${key}[${i}]`, `expected a finite number in [${min}, ${max}], ${describe(x)}`);
+    }
+  });
+}
+
+function checkReady(o: Fields): void {
+  backend(o);
+  if (!Array.isArray(o.skipped)) fail('skipped', `expected a list, ${describe(o.skipped)}`);
+  (o.skipped as unknown[]).forEach((s, i) => {
+    if (!isRecord(s) || !isBackendId(s.backend) || typeof s.reason !== 'string') {
+      fail(`skipped[${i}]`, 'expected { backend, reason }');
+    }
+  });
+  try {
+    parseManifest(o.manifest);
+  } catch (e) {
+    fail('manifest', e instanceof Error ? e.message : String(e));
+  }
+  num(o, 'loadMs', 0);
+  num(o, 'warmupMs', 0);
+  optionalNum(o, 'downloadMs', 0);
+  optionalNum(o, 'buildMs', 0);
+  optionalNum(o, 'wasmThreads', 1, true);
+  if (o.wasmKernels !== undefined) {
+    const k = o.wasmKernels;
+    if (!isRecord(k)) return fail('wasmKernels', `expected an object, ${describe(k)}`);
+    oneOf(k, 'convolutions', ['lymphscope', 'xnnpack']);
+    num(k, 'threads', 1, true);
+    if (k.note !== undefined) str(k, 'note');
+  }
+}
+
+function checkResult(o: Fields): void {
+  if (!isModalityId(o.modality)) fail('modality', `expected a modality id, ${describe(o.modality)}`);
+  backend(o);
+  if (!Array.isArray(o.logits) || o.logits.length === 0) fail('logits', `expected a list of numbers, ${describe(o.logits)}`);
+  const classes = (o.logits as unknown[]).length;
+  numbers(o, 'logits', classes);
+  numbers(o, 'probabilities', classes, 0, 1);
+  const width = num(o, 'camWidth', 1, true);
+  const height = num(o, 'camHeight', 1, true);
+  if (!Array.isArray(o.cams) || o.cams.length !== classes) fail('cams', `expected ${classes} maps, ${describe(o.cams)}`);
+  (o.cams as unknown[]).forEach((m, c) => {
+    if (!(m instanceof Float32Array) || m.length !== width * height) {
+      fail(`cams[${c}]`, `expected a Float32Array of ${width}×${height} values, ${describe(m)}`);
+    }
+  });
+  if (!Array.isArray(o.camEmpty) || o.camEmpty.length !== classes || !o.camEmpty.every((b) => typeof b === 'boolean')) {
+    fail('camEmpty', `expected ${classes} true/false values, ${describe(o.camEmpty)}`);
+  }
+  const t = o.timings;
+  if (!isRecord(t)) return fail('timings', `expected an object, ${describe(t)}`);
+  for (const key of ['preprocessMs', 'inferenceMs', 'gradcamMs']) num(t, key, 0);
+}
+
+function checkStats(o: Fields): void {
+  num(o, 'numTensors', 0, true);
+  num(o, 'numBytes', 0, true);
+  backend(o);
+  optionalNum(o, 'wasmHeapBytes', 0, true);
+}
+
+function checkProgress(o: Fields): void {
+  oneOf(o, 'stage', PROGRESS_STAGES);
+  optionalNum(o, 'loaded', 0);
+  optionalNum(o, 'total', 0);
+}
+
+const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {
+  ready: checkReady,
+  result: checkResult,
+  stats: checkStats,
+  error: (o) => {
+    oneOf(o, 'code', ERROR_CODES);
+    str(o, 'message');
+  },
+  'backend-changed': (o) => {
+    if (o.id !== -1) fail('id', `expected -1, ${describe(o.id)}`);
+    backend(o);
+    str(o, 'reason');
+  },
+  progress: checkProgress,
+};
+
+/** Null when `v` is a well-formed response, else what is wrong with it (naming the field). */
+export function checkWorkerResponse(v: unknown): string | null {
+  if (!isRecord(v)) return `expected an object, ${describe(v)}`;
+  if (typeof v.id !== 'number' || !Number.isInteger(v.id)) return `id: expected a whole number, ${describe(v.id)}`;
+  const check = Object.hasOwn(CHECKS, v.type as string) ? CHECKS[v.type as WorkerResponse['type']] : undefined;
+  if (!check) return `type: unknown response type ${describe(v.type)}`;
+  try {
+    check(v);
+    return null;
+  } catch (e) {
+    if (e instanceof Malformed) return e.message;
+    throw e;
+  }
+}
+
+export function isWorkerResponse(v: unknown): v is WorkerResponse {
+  return checkWorkerResponse(v) === null;
+}

@@ -1,0 +1,155 @@
+/**
+ * The model pack and the inference runtime's life cycle: which pack, which backend, whether the
+ * worker is ready. Analyses go through `analyze`, which returns the shared result model; the
+ * worker's wire messages stop here. This file never touches tfjs.
+ */
+
+import type { ModalityId } from '../../domain';
+import type { ModalityAnalysis } from '../../domain/analysis';
+import type { RgbaImage } from '../../imaging';
+import type { Manifest } from '../../model-pack/manifest';
+import { manifestUrlFor, parsePackIndex, type PackIndex } from '../../model-pack/index-file';
+import {
+  createRuntimeClient,
+  type BackendChoice,
+  type BackendName,
+  type ClientErrorCode,
+  type RuntimeClient,
+  type SkippedBackend,
+  type WasmKernels,
+} from '../../runtime';
+import { analysisFromWire } from './wire';
+
+export type AppError = { code: ClientErrorCode | 'index-unavailable'; detail?: string };
+
+export type RuntimePhase = 'starting' | 'ready' | 'failed';
+
+const BACKEND_KEY = 'lymphscope.backend';
+
+function storedBackend(): BackendChoice {
+  try {
+    const v = localStorage.getItem(BACKEND_KEY);
+    if (v === 'webgpu' || v === 'webgl' || v === 'wasm' || v === 'cpu') return v;
+  } catch {
+    // storage unavailable (private mode, Node): fall back to automatic choice
+  }
+  return 'auto';
+}
+
+export function toAppError(e: unknown): AppError {
+  const o = e as { code?: string; message?: string };
+  const code = (o && typeof o.code === 'string' ? o.code : 'inference-failed') as AppError['code'];
+  return { code, detail: o?.message };
+}
+
+export interface RuntimeOptions {
+  /** absolute URL of the pack index */
+  indexUrl: string;
+  /** pack id asked for (e.g. `?pack=`), or null for the index's default */
+  requestedPack?: string | null;
+  client?: RuntimeClient;
+  fetchFn?: (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+}
+
+export class RuntimeState {
+  phase = $state<RuntimePhase>('starting');
+  progress = $state<string | null>(null);
+  manifest = $state.raw<Manifest | null>(null);
+  backend = $state<BackendName | null>(null);
+  skipped = $state.raw<SkippedBackend[]>([]);
+  /** wasm only: which kernels run the convolutions, on how many threads. */
+  wasmKernels = $state.raw<WasmKernels | null>(null);
+  backendChoice = $state<BackendChoice>(storedBackend());
+  backendNote = $state<string | null>(null);
+  error = $state<AppError | null>(null);
+  /** URL of the loaded pack's manifest (the offline copy of a non-bundled pack is keyed by it). */
+  manifestUrl = $state<string | null>(null);
+  readonly indexUrl: string;
+  private readonly requestedPack: string | null;
+  private readonly client: RuntimeClient;
+  private readonly fetchFn: NonNullable<RuntimeOptions['fetchFn']>;
+
+  constructor(opts: RuntimeOptions) {
+    this.indexUrl = opts.indexUrl;
+    this.requestedPack = opts.requestedPack ?? null;
+    this.fetchFn = opts.fetchFn ?? ((url) => fetch(url));
+    this.client = opts.client ?? createRuntimeClient();
+    this.client.onBackendChanged(({ backend, reason }) => {
+      this.backend = backend;
+      this.backendNote = reason;
+    });
+    this.client.onCrash(() => {
+      // Pending calls are rejected by the client; the images in the slots stay where they are.
+      this.backend = null;
+      this.fail({ code: 'worker-crashed' });
+    });
+  }
+
+  /** Reads the pack index, then loads the pack it names. */
+  async start(): Promise<void> {
+    this.phase = 'starting';
+    this.error = null;
+    let index: PackIndex;
+    try {
+      const res = await this.fetchFn(this.indexUrl);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      index = parsePackIndex(await res.json());
+    } catch (e) {
+      this.fail({ code: 'index-unavailable', detail: (e as Error).message });
+      return;
+    }
+    await this.load(manifestUrlFor(index, this.indexUrl, this.requestedPack));
+  }
+
+  /** Loads, verifies and warms up the pack at `manifestUrl` on the chosen backend. */
+  async load(manifestUrl: string): Promise<void> {
+    this.manifestUrl = manifestUrl;
+    this.phase = 'starting';
+    this.progress = 'loading';
+    try {
+      const ready = await this.client.init(manifestUrl, this.backendChoice, (p) => (this.progress = p.stage));
+      this.manifest = ready.manifest;
+      this.backend = ready.backend;
+      this.skipped = ready.skipped;
+      this.wasmKernels = ready.wasmKernels ?? null;
+      this.phase = 'ready';
+      this.error = null;
+    } catch (e) {
+      this.fail(toAppError(e));
+    } finally {
+      this.progress = null;
+    }
+  }
+
+  async setBackendChoice(choice: BackendChoice): Promise<void> {
+    this.backendChoice = choice;
+    try {
+      localStorage.setItem(BACKEND_KEY, choice);
+    } catch {
+      // not remembered, still applied
+    }
+    this.backendNote = null;
+    if (this.manifestUrl) await this.load(this.manifestUrl);
+  }
+
+  async retry(): Promise<void> {
+    if (this.manifestUrl) await this.load(this.manifestUrl);
+    else await this.start();
+  }
+
+  /** One modality's analysis of an ROI crop, as the shared result model. */
+  async analyze(modality: ModalityId, crop: RgbaImage): Promise<ModalityAnalysis> {
+    const m = this.manifest;
+    if (!m) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
+    return analysisFromWire(await this.client.analyze(modality, crop), m.id);
+  }
+
+  async tensorStats() {
+    return this.client.stats();
+  }
+
+  private fail(err: AppError): void {
+    this.error = err;
+    this.phase = 'failed';
+  }
+}

@@ -1,0 +1,40 @@
+/** The shapes the session controller hands to the components and takes from the history. */
+
+import type { ModalityId } from '../../domain';
+import type { ModalityAnalysis } from '../../domain/analysis';
+import type { CaseRecord } from '../../history';
+import type { Rect, RgbaImage } from '../../imaging';
+
+export interface AnalysedModality {
+  analysis: ModalityAnalysis;
+  /** The exact ROI pixels the model saw, for the heatmap view and the report. */
+  crop: RgbaImage;
+  /** The region and the whole (decoded) image it was cut from, as analysed; kept for the case history. */
+  roi: Rect;
+  source: RgbaImage;
+  /** Slot revision at the moment the crop was cut. */
+  revision: number;
+}
+
+/** Where cases are kept (the history panel's state implements it). */
+export interface CaseStore {
+  save(record: CaseRecord): Promise<boolean>;
+  get(id: string): Promise<CaseRecord | null>;
+  delete(id: string): Promise<boolean>;
+  deleteAll(): Promise<boolean>;
+}
+
+export interface SaveOptions {
+  label?: string;
+  note?: string;
+  keepScreenshots?: boolean;
+}
+
+/** A case to show as a report; `saved` when it is the history's copy (with its label and note). */
+export interface CaseReport {
+  record: CaseRecord;
+  saved: boolean;
+}
+
+/** Each slot's revision (bumped on every change of image or region). */
+export type Revisions = Record<ModalityId, number>;

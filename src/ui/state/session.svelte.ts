@@ -1,0 +1,248 @@
+/**
+ * The session controller: analyse → save → reopen → report. It owns the three input slots and
+ * the results computed from them, and is the only writer of which case the results are saved as.
+ *
+ * Staleness: each slot's image, region and revision are fixed when the crops are cut, before the
+ * first await. Any later change to any slot, during or after the analysis, makes the results
+ * stale: that modality's card, the fused result (it combines every slot), and Save/Report, which
+ * stay off until the case is analysed again.
+ */
+
+import { fuse } from '../../analysis/fusion';
+import { MODALITY_IDS, type ModalityId } from '../../domain';
+import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
+import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
+import type { Manifest } from '../../model-pack/manifest';
+import { toAppError, type AppError, type RuntimeState } from './runtime.svelte';
+import type { AnalysedModality, CaseReport, CaseStore, Revisions, SaveOptions } from './session-types';
+import { SlotState, type Decoder } from './slot.svelte';
+
+export class SessionState {
+  readonly slots: Record<ModalityId, SlotState>;
+  results = $state.raw<Partial<Record<ModalityId, AnalysedModality>>>({});
+  analyzing = $state(false);
+  /** Why the last analysis failed (a crash of the worker is the runtime's to report). */
+  error = $state<AppError | null>(null);
+  /** Id of the history case the current results are saved as (null: not saved). */
+  savedCaseId = $state<string | null>(null);
+  /** The history case the current results were reopened from. */
+  reopenedFrom = $state.raw<CaseRecord | null>(null);
+  /** Every slot's revision the results were computed from; null while there are none. */
+  private basis = $state.raw<Revisions | null>(null);
+  /** The model the results came from (null for a reopened case: its record describes it). */
+  private analysedWith = $state.raw<Manifest | null>(null);
+  /** Bumped when the results are replaced otherwise; an analysis still running is then dropped. */
+  private generation = 0;
+
+  constructor(
+    private readonly runtime: RuntimeState,
+    private readonly store: CaseStore,
+    private readonly appVersion: string,
+    decode?: Decoder,
+  ) {
+    this.slots = Object.fromEntries(MODALITY_IDS.map((m) => [m, new SlotState(m, decode)])) as Record<ModalityId, SlotState>;
+  }
+
+  get hasResults(): boolean {
+    return Object.keys(this.results).length > 0;
+  }
+
+  /** One modality's result no longer matches its slot. */
+  isStale(mod: ModalityId): boolean {
+    const r = this.results[mod];
+    return r !== undefined && r.revision !== this.slots[mod].revision;
+  }
+
+  /** Some slot changed since the results were computed (the fused result no longer holds). */
+  get stale(): boolean {
+    const b = this.basis;
+    return b !== null && MODALITY_IDS.some((m) => this.slots[m].revision !== b[m]);
+  }
+
+  /** Fused probabilities of the results (as saved, for a reopened case). */
+  get fused(): number[] | null {
+    if (this.reopenedFrom) return this.reopenedFrom.fused;
+    const m = this.analysedWith;
+    if (!m) return null;
+    const probs: Partial<Record<ModalityId, number[]>> = {};
+    for (const [mod, r] of Object.entries(this.results) as [ModalityId, AnalysedModality][])
+      probs[mod] = r.analysis.probabilities;
+    return fuse(m.fusion, probs);
+  }
+
+  /** The results on screen are the ones saved in the history. */
+  get isSaved(): boolean {
+    return this.savedCaseId !== null && !this.stale;
+  }
+
+  /** Results that may be saved or reported: complete, current, and not being replaced. */
+  get current(): boolean {
+    return this.hasResults && !this.stale && !this.analyzing;
+  }
+
+  get canSave(): boolean {
+    return this.current && !this.isSaved;
+  }
+
+  /** True while there is unsaved work on screen (an update waits for it; see the PWA prompt). */
+  get caseInProgress(): boolean {
+    return this.analyzing || (MODALITY_IDS.some((m) => this.slots[m].image !== null) && !this.isSaved);
+  }
+
+  /** Images the user brought in that are not in the history: a reload would lose them. */
+  get unsavedImages(): boolean {
+    const own = MODALITY_IDS.some((m) => {
+      const kind = this.slots[m].image?.kind;
+      return kind !== undefined && kind !== 'simulated' && kind !== 'history';
+    });
+    return own && !this.isSaved;
+  }
+
+  /** Analyses every slot that has an image (and a model for it); the results replace the old ones. */
+  async analyze(): Promise<void> {
+    const m = this.runtime.manifest;
+    if (!m || this.runtime.phase !== 'ready' || this.analyzing) return;
+    // Fix the inputs now: cut every crop and note every revision before the first await.
+    const basis = this.revisions();
+    const jobs = MODALITY_IDS.flatMap((mod) => {
+      const slot = this.slots[mod];
+      if (!slot.image || !slot.roi || !m.modalities[mod]) return [];
+      const roi = { ...slot.roi };
+      const source = slot.image.pixels;
+      return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision }];
+    });
+    if (jobs.length === 0) return;
+    const generation = ++this.generation;
+    this.analyzing = true;
+    this.error = null;
+    try {
+      const results: Partial<Record<ModalityId, AnalysedModality>> = {};
+      for (const { mod, crop, roi, source, revision } of jobs) {
+        const analysis = await this.runtime.analyze(mod, crop);
+        results[mod] = { analysis, crop, roi, source, revision };
+      }
+      if (generation !== this.generation) return;
+      this.results = results;
+      this.basis = basis;
+      this.analysedWith = m;
+      this.savedCaseId = null;
+      this.reopenedFrom = null;
+    } catch (e) {
+      const err = toAppError(e);
+      if (generation === this.generation && err.code !== 'worker-crashed') this.error = err;
+    } finally {
+      this.analyzing = false;
+    }
+  }
+
+  /** The current results as a history case, or null when there are none or they are stale. */
+  caseRecord(opts: SaveOptions = {}): CaseRecord | null {
+    if (!this.current) return null;
+    const from = this.reopenedFrom;
+    if (from) return { ...from, label: opts.label ?? from.label, note: opts.note ?? from.note };
+    const m = this.analysedWith;
+    const entries = Object.entries(this.results) as [ModalityId, AnalysedModality][];
+    if (!m || entries.length === 0) return null;
+    return buildCaseRecord({
+      manifest: m,
+      backend: entries[0]![1].analysis.backend,
+      appVersion: this.appVersion,
+      ...opts,
+      fused: this.fused,
+      results: Object.fromEntries(
+        entries.map(([mod, r]) => [mod, { crop: r.crop, roi: r.roi, source: r.source, analysis: r.analysis }]),
+      ),
+    });
+  }
+
+  /** Saves the current results; false when there is nothing current to save or the store refused. */
+  async save(opts: SaveOptions = {}): Promise<boolean> {
+    if (!this.canSave) return false;
+    const record = this.caseRecord(opts);
+    if (!record || !(await this.store.save(record))) return false;
+    this.savedCaseId = record.id;
+    return true;
+  }
+
+  /** Puts a saved case back on screen; false when it cannot be read. */
+  async reopen(id: string): Promise<boolean> {
+    const record = await this.store.get(id);
+    if (record) this.show(record);
+    return record !== null;
+  }
+
+  /**
+   * The case a report of the current results shows, and whether it is a saved one (then with its
+   * label and note). Null when there is nothing current to report.
+   */
+  async currentReport(): Promise<CaseReport | null> {
+    if (!this.current) return null;
+    const saved = this.savedCaseId && !this.reopenedFrom ? await this.store.get(this.savedCaseId) : null;
+    const record = saved ?? this.caseRecord();
+    return record ? { record, saved: saved !== null || this.reopenedFrom !== null } : null;
+  }
+
+  /** A saved case's report (from the history list). */
+  async savedReport(id: string): Promise<CaseReport | null> {
+    const record = await this.store.get(id);
+    return record ? { record, saved: true } : null;
+  }
+
+  async deleteCase(id: string): Promise<boolean> {
+    if (!(await this.store.delete(id))) return false;
+    if (this.savedCaseId === id) this.savedCaseId = null;
+    return true;
+  }
+
+  async deleteAllCases(): Promise<boolean> {
+    if (!(await this.store.deleteAll())) return false;
+    this.savedCaseId = null;
+    return true;
+  }
+
+  /** Drops the results: new inputs replace the whole case (e.g. a simulated one). */
+  discardResults(): void {
+    this.generation++;
+    this.results = {};
+    this.basis = null;
+    this.analysedWith = null;
+    this.savedCaseId = null;
+    this.reopenedFrom = null;
+  }
+
+  private show(record: CaseRecord): void {
+    const analyses = analysesOfCase(record);
+    const results: Partial<Record<ModalityId, AnalysedModality>> = {};
+    for (const mod of MODALITY_IDS) {
+      const slot = this.slots[mod];
+      const res = record.results[mod];
+      const analysis = analyses[mod];
+      if (!res || !analysis) {
+        slot.clear();
+        continue;
+      }
+      // The slot shows the full image when it was kept, otherwise the region the model saw.
+      const img = res.screenshot ?? res.crop;
+      const pixels: RgbaImage = { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) };
+      const roi = res.screenshot ? { ...res.roi } : fullRect(img.width, img.height);
+      slot.restore(
+        { pixels, sourceWidth: img.width, sourceHeight: img.height, downscaled: false, kind: 'history' },
+        record.label,
+        roi,
+      );
+      const crop = { width: res.crop.width, height: res.crop.height, data: new Uint8ClampedArray(res.crop.data) };
+      results[mod] = { analysis, crop, roi, source: pixels, revision: slot.revision };
+    }
+    this.generation++;
+    this.results = results;
+    this.basis = this.revisions();
+    this.analysedWith = null;
+    this.savedCaseId = record.id;
+    this.reopenedFrom = record;
+    this.error = null;
+  }
+
+  private revisions(): Revisions {
+    return Object.fromEntries(MODALITY_IDS.map((m) => [m, this.slots[m].revision])) as Revisions;
+  }
+}

@@ -1,9 +1,8 @@
-import './pwa/trusted-types';
+// First: the pwa room installs the Trusted Types policy before anything creates a worker.
+import './pwa';
 import { mount } from 'svelte';
-import { resolvePackUrl } from './model-pack/pack-url';
-import App from './ui/App.svelte';
-import { AppState } from './ui/state/app.svelte';
-import './ui/global.css';
+import { resolvePackUrl } from './model-pack';
+import { App, AppState } from './ui';
 
 /**
  * Which pack index to read: the bundled `models/index.json`, or a `?models=` address that obeys

@@ -1,6 +1,6 @@
 /** Combines per-modality probabilities into one assessment, as the model pack's manifest says. */
 
-import type { FusionSpec, Modality } from '../model-pack/manifest';
+import type { FusionSpec, Modality } from '../model-pack';
 
 export type ModalityProbabilities = Partial<Record<Modality, number[]>>;
 

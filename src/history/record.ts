@@ -3,8 +3,8 @@
  * from what an analysis produced, and reads a record's results back. Plain data in, plain data out.
  */
 
-import type { ModalityAnalysis } from '../domain/analysis';
-import type { Manifest } from '../model-pack/manifest';
+import type { ModalityAnalysis } from '../domain';
+import type { Manifest } from '../model-pack';
 import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
 
 export interface CaseInput {

@@ -1,7 +1,6 @@
 /** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
 
-import { BACKEND_IDS, MODALITY_IDS, type BackendId, type ModalityId } from '../domain';
-import type { CamMaps, RoiRect } from '../domain/analysis';
+import { BACKEND_IDS, MODALITY_IDS, type BackendId, type ModalityId, type CamMaps, type RoiRect } from '../domain';
 
 /** A case may hold a result for any modality the registry knows, in registry order. */
 export const CASE_MODALITIES = MODALITY_IDS;

@@ -9,6 +9,7 @@ import { htmlLang, LOCALE_KEY, pickLocale, type Locale } from './locale';
 import { zh } from './zh';
 
 export type { Locale };
+export { htmlLang, isLocale, LOCALE_NAMES, LOCALES } from './locale';
 
 const catalogs: Record<Locale, Messages> = { en, zh };
 

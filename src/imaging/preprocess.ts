@@ -1,6 +1,6 @@
 /** Turns the ROI pixels into the network's input exactly as a model pack's `input` spec says. */
 
-import type { InputSpec } from '../model-pack/manifest';
+import type { InputSpec } from '../model-pack';
 import { resizeBilinearAntialias, type RgbaImage } from './resize';
 
 /**

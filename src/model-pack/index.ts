@@ -3,3 +3,4 @@ export * from './integrity';
 export * from './loader';
 export * from './index-file';
 export * from './pack-url';
+export * from './offline-copy-status';

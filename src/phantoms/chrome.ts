@@ -4,7 +4,7 @@
  * colour bars. None of it depends on the class.
  */
 
-import type { RgbaImage } from '../imaging/resize';
+import type { RgbaImage } from '../imaging';
 import { drawLine, drawText, fillRect, setPixel, strokeRect, type Rgb } from './draw';
 import { FIELD_HEIGHT, FIELD_WIDTH, MM_PER_PX, pxFromMm } from './layout';
 import type { Rng } from './rng';

@@ -1,6 +1,6 @@
 /** Minimal raster drawing on RGBA images: rectangles, lines, text, and blitting the imaging field. */
 
-import type { RgbaImage } from '../imaging/resize';
+import type { RgbaImage } from '../imaging';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows } from './font';
 
 export type Rgb = readonly [number, number, number];

@@ -56,7 +56,7 @@ export function relativeStrain(scene: Scene, box: ElastoBox, rng: Rng): Float32A
     for (let x = box.x0; x <= box.x1; x++) {
       const j = (y - wy0) * ww + (x - wx0);
       strain[j] = strain[j]! * Math.exp(noiseLevel * noise[j]!);
-      sum += strain[j]!;
+      sum += strain[j];
       count++;
     }
   }

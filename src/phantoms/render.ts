@@ -3,8 +3,7 @@
  * Deterministic: the render stream is seeded from (seed, class), independent of the sampler's.
  */
 
-import type { RgbaImage } from '../imaging/resize';
-import { clampRect, type Rect } from '../imaging/roi';
+import { type RgbaImage, clampRect, type Rect } from '../imaging';
 import { renderBmodeField } from './bmode';
 import {
   bmodeLines,

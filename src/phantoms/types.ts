@@ -1,5 +1,4 @@
-import type { RgbaImage } from '../imaging/resize';
-import type { Rect } from '../imaging/roi';
+import type { RgbaImage, Rect } from '../imaging';
 
 export const CLASS_NAMES = ['metastatic', 'lymphoma', 'benign'] as const;
 export type NodeClass = (typeof CLASS_NAMES)[number];

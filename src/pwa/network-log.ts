@@ -5,17 +5,9 @@
  * (this includes the analysis worker's downloads of model files).
  */
 
-export const NETWORK_CHANNEL = 'lymphscope-network';
+import { NETWORK_CHANNEL, type NetworkRecord } from './network-record';
 
-export interface NetworkRecord {
-  /** Epoch milliseconds. */
-  time: number;
-  method: string;
-  url: string;
-  kind: string;
-  source: 'page' | 'service-worker';
-  hasBody: boolean;
-}
+export { NETWORK_CHANNEL, type NetworkRecord };
 
 type Listener = (records: readonly NetworkRecord[]) => void;
 
@@ -51,7 +43,7 @@ class NetworkLog {
     window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
       const req = input instanceof Request ? input : null;
       const method = (init?.method ?? req?.method ?? 'GET').toUpperCase();
-      const url = req ? req.url : new URL(String(input), document.baseURI).toString();
+      const url = req ? req.url : new URL(typeof input === 'string' ? input : (input as URL).href, document.baseURI).toString();
       this.push({
         time: Date.now(),
         method,

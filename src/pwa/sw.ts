@@ -20,13 +20,11 @@
 
 import { PrecacheController, PrecacheRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { parsePackIndex } from '../model-pack/index-file';
-import { parseManifest } from '../model-pack/manifest';
-import { isPackUrl, resolvePackUrl } from '../model-pack/pack-url';
+import { isPackUrl, parseManifest, parsePackIndex, resolvePackUrl } from '../model-pack';
 import { withIsolationHeaders } from './isolation';
 import { findPackFile, verifiedOrRepaired, type CacheLookup } from './offline-copy';
 import { downloadVerifiedPack, verifyCachedPacks } from './verify-packs';
-import { NETWORK_CHANNEL, type NetworkRecord } from './network-log';
+import { NETWORK_CHANNEL, type NetworkRecord } from './network-record';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -62,9 +60,9 @@ const refetch = (url: string) => {
 const precache = new PrecacheController({
   plugins: [
     {
-      requestWillFetch: async ({ request }) => {
+      requestWillFetch: ({ request }) => {
         report(request, 'offline copy');
-        return request;
+        return Promise.resolve(request);
       },
       // Model files of the bundled pack are checked against its manifest each time they are served.
       cachedResponseWillBeUsed: async ({ cacheName, request, cachedResponse }) =>
@@ -76,7 +74,7 @@ const precache = new PrecacheController({
           replace: (bytes, like) =>
             caches.open(cacheName).then((c) => c.put(request, new Response(bytes, { headers: like.headers }))),
         }),
-      handlerWillRespond: async ({ response }) => withIsolationHeaders(response),
+      handlerWillRespond: ({ response }) => Promise.resolve(withIsolationHeaders(response)),
     },
   ],
 });

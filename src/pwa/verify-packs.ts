@@ -5,9 +5,7 @@
  * every file has been downloaded and verified.
  */
 
-import { parsePackIndex } from '../model-pack/index-file';
-import { verifyFile } from '../model-pack/integrity';
-import { parseManifest } from '../model-pack/manifest';
+import { parsePackIndex, verifyFile, parseManifest } from '../model-pack';
 
 export type CacheLookup = (url: string) => Promise<Response | undefined>;
 

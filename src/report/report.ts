@@ -3,9 +3,8 @@
  * an old case always describes the model that produced it, not the one loaded today).
  */
 
-import type { ModalityId } from '../domain';
-import type { RoiRect } from '../domain/analysis';
-import { CASE_MODALITIES, type CaseRecord } from '../history/types';
+import type { ModalityId, RoiRect } from '../domain';
+import { CASE_MODALITIES, type CaseRecord } from '../history';
 
 export const RESULT_FORMAT = 'lymphscope-result';
 export const RESULT_VERSION = 1;

@@ -4,8 +4,8 @@
  * runs a model.
  */
 
-import type { RgbaImage } from '../imaging/resize';
-import type { Modality } from '../model-pack/manifest';
+import type { RgbaImage } from '../imaging';
+import type { Modality } from '../model-pack';
 import {
   type BackendChangedMessage,
   type BackendChoice,

@@ -8,10 +8,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../domain';
-import { preprocess } from '../imaging/preprocess';
-import type { RgbaImage } from '../imaging/resize';
-import type { LoadedPack } from '../model-pack/loader';
-import type { Modality } from '../model-pack/manifest';
+import { preprocess, type RgbaImage } from '../imaging';
+import type { LoadedPack, Modality } from '../model-pack';
 import { BackendSupervisor, type ModelLoader } from './backends/supervisor';
 import type { BackendHost, BackendStrategy, WasmPaths } from './backends/strategy';
 import type { ConvolutionSource } from './conv/convolution';
@@ -159,9 +157,10 @@ export class InferenceEngine {
 
   /** Frees every model. The engine can be initialised again afterwards. */
   dispose(): Promise<void> {
-    return this.queue.request(async () => {
+    return this.queue.request(() => {
       this.unloadModels();
       this.pack = null;
+      return Promise.resolve();
     });
   }
 

@@ -4,9 +4,7 @@
  * No tfjs here, so the mapping can be tested and reused without a backend.
  */
 
-import { IntegrityError } from '../model-pack/integrity';
-import { PackLoadError } from '../model-pack/loader';
-import { ManifestError } from '../model-pack/manifest';
+import { IntegrityError, PackLoadError, ManifestError } from '../model-pack';
 import type { ErrorCode } from './protocol';
 
 export class RuntimeError extends Error {

@@ -188,7 +188,7 @@ export class GradCamModel {
     if (this.dense) {
       // Dense kernel [k, C]: channelWeights[c, k] = W[k, c] / (h·w).
       const kernel = this.dense.getWeights()[0]!;
-      const channelWeights = tf.div(tf.transpose(kernel), this.featureHeight * this.featureWidth) as tf.Tensor2D;
+      const channelWeights = tf.div<tf.Tensor2D>(tf.transpose(kernel), this.featureHeight * this.featureWidth);
       const cams = tf.relu(tf.matMul(channelWeights, pixels, false, true)) as tf.Tensor2D;
       return { channelWeights, cams };
     }
@@ -199,7 +199,7 @@ export class GradCamModel {
     const gradients = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(this.replay(a, crossing), diagonal)))(
       tileBatch(fp.activations),
     ) as tf.Tensor4D;
-    const channelWeights = tf.mean(gradients, [1, 2]) as tf.Tensor2D;
+    const channelWeights = tf.mean<tf.Tensor2D>(gradients, [1, 2]);
     const cams = tf.relu(tf.matMul(channelWeights, pixels, false, true)) as tf.Tensor2D;
     return { channelWeights, cams };
   }

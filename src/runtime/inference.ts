@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { calibratedSoftmax } from '../analysis';
 import type { BackendId } from '../domain';
-import { normaliseCam } from '../explain/cam';
-import type { Modality, ModalitySpec } from '../model-pack/manifest';
+import { normaliseCam } from '../explain';
+import type { Modality, ModalitySpec } from '../model-pack';
 import type { ForwardPass, GradCamModel } from './gradcam';
 import type { ModalityAnalysis } from './protocol';
 

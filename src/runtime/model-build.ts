@@ -1,8 +1,7 @@
 /** Builds one modality's tfjs LayersModel from a verified pack's files and checks it fits its manifest entry. */
 
 import * as tf from '@tensorflow/tfjs';
-import type { ModelFiles } from '../model-pack/loader';
-import type { Modality, ModalitySpec } from '../model-pack/manifest';
+import type { ModelFiles, Modality, ModalitySpec } from '../model-pack';
 import { errorText, RuntimeError } from './errors';
 import { optimiseTopology } from './optimise';
 
@@ -21,7 +20,7 @@ export async function buildModel(
     return await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: topology,
-        weightSpecs: files.weightSpecs as tf.io.WeightsManifestEntry[],
+        weightSpecs: files.weightSpecs,
         weightData: files.weightData,
       }),
     );

@@ -6,8 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../domain';
-import type { LoadedPack, ModelFiles } from '../model-pack/loader';
-import type { Modality, ModalitySpec } from '../model-pack/manifest';
+import type { LoadedPack, ModelFiles, Modality, ModalitySpec } from '../model-pack';
 import { RuntimeError } from './errors';
 import { GradCamModel } from './gradcam';
 import { infer } from './inference';

@@ -60,7 +60,7 @@ export interface RewriteReport {
  * must stay addressable (the Grad-CAM layer): they are never removed or merged into.
  */
 export function optimiseTopology(topology: Json, keep: ReadonlySet<string>): { topology: Json; report: RewriteReport } {
-  const copy = structuredClone(topology) as Json;
+  const copy = structuredClone<Json>(topology);
   const report: RewriteReport = { fusedRelu: [] };
   const config = copy.config as Json | undefined;
   const layers = config?.layers as KerasLayer[] | undefined;

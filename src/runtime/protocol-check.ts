@@ -5,7 +5,7 @@
  */
 
 import { isBackendId, isModalityId } from '../domain';
-import { parseManifest } from '../model-pack/manifest';
+import { parseManifest } from '../model-pack';
 import { ERROR_CODES, PROGRESS_STAGES, type WorkerRequest, type WorkerResponse } from './protocol';
 
 function isRecord(v: unknown): v is Record<string, unknown> {

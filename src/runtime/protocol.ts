@@ -6,7 +6,7 @@
  */
 
 import type { BackendId } from '../domain';
-import type { Manifest, Modality } from '../model-pack/manifest';
+import type { Manifest, Modality } from '../model-pack';
 
 /** A compute backend (the ids and their order are `BACKEND_IDS` in src/domain). */
 export type BackendName = BackendId;

@@ -4,9 +4,8 @@
  * response with a code and a message a clinician can act on.
  */
 
-import { loadManifest, loadPack, type FetchLike, type LoadedPack } from '../model-pack/loader';
+import { loadManifest, loadPack, type FetchLike, type LoadedPack, packModalities, type Modality } from '../model-pack';
 import { isModalityId, MODALITY_IDS } from '../domain';
-import { packModalities, type Modality } from '../model-pack/manifest';
 import type { WasmPaths } from './backends/strategy';
 import { InferenceEngine, type EngineOptions } from './engine';
 import { describeError, RuntimeError } from './errors';
@@ -145,7 +144,10 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
 
   async function analyze(req: Extract<WorkerRequest, { type: 'analyze' }>): Promise<void> {
     if (!isModalityId(req.modality)) {
-      throw new RuntimeError('bad-input', `Unknown modality "${req.modality}" (expected one of ${MODALITY_IDS.join(', ')}).`);
+      throw new RuntimeError(
+        'bad-input',
+        `Unknown modality "${String(req.modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`,
+      );
     }
     const r = await engine.analyze(req.modality, req.pixels);
     post(

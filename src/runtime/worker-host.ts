@@ -13,8 +13,8 @@ import kernelsPlain from './conv/kernels.wasm?url';
 import kernelsThreads from './conv/kernels-threads.wasm?url';
 import { createRequestHandler, type HandlerOptions } from './worker-handler';
 import type { RuntimeTuning } from './tuning';
-import { resolvePackUrl } from '../model-pack/pack-url';
-import { checkedOfflineCopy } from '../pwa/offline-copy';
+
+import { checkedOfflineCopy, resolvePackUrl } from '../model-pack';
 
 const wasmPaths = {
   'tfjs-backend-wasm.wasm': wasmPlain,

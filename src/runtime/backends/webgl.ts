@@ -6,7 +6,7 @@ import { noLossSignal, startTfBackend, unregistered, type BackendStrategy } from
 export const webglStrategy: BackendStrategy = {
   id: 'webgl',
   precondition: () => {
-    if (typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
+    if (typeof OffscreenCanvas === 'undefined' && !('document' in globalThis)) {
       return 'no canvas or OffscreenCanvas in this context';
     }
     return unregistered('webgl');

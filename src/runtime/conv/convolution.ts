@@ -47,12 +47,13 @@ export interface ConvolutionStatus {
   singleThreadReason?: string;
 }
 
+/** WebAssembly exports: plain functions that never use `this`. */
 interface Exports {
-  wino_conv(...args: number[]): void;
+  wino_conv: (...args: number[]) => void;
   wino_filter_size(cin: number, cout: number): number;
   wino_work_size(cin: number, cout: number): number;
   wino_transform_filter(filter: number, u: number, cin: number, cout: number): void;
-  direct_conv(...args: number[]): void;
+  direct_conv: (...args: number[]) => void;
   direct_filter_size(kh: number, kw: number, cin: number, cout: number): number;
   direct_pack_filter(filter: number, p: number, kh: number, kw: number, cin: number, cout: number): void;
 }
@@ -173,7 +174,7 @@ export class WasmConvolution {
         backendName: 'wasm',
         // The original's setup already ran when the backend started; keep it for a restart.
         setupFunc: original.setupFunc,
-        kernelFunc: ((args: KernelArgs) => this.run(args) ?? original.kernelFunc(args as never)) as tf.KernelFunc,
+        kernelFunc: (args: KernelArgs) => this.run(args) ?? original.kernelFunc(args as never),
       });
     }
   }

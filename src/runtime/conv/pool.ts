@@ -62,7 +62,7 @@ export class HelperPool {
                 clearTimeout(timer);
                 reject(new Error(`convolution helper: ${event.message || 'failed to load'}`));
               };
-              const init: HelperInit = { module, memory, control: control.buffer as SharedArrayBuffer, index: i + 1 };
+              const init: HelperInit = { module, memory, control: control.buffer, index: i + 1 };
               worker.postMessage(init);
             }),
         ),
@@ -98,14 +98,14 @@ export class HelperPool {
     Atomics.store(c, COMMAND, Command[kind]);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
-    let local: unknown = null;
+    let local: Error | null = null;
     try {
       takeItems(c, kind, 0, kernel);
     } catch (e) {
       // Stop handing out items, but let the helpers finish what they hold before anyone reuses
       // the memory they write.
       Atomics.store(c, NEXT, items.length);
-      local = e ?? new Error('convolution failed');
+      local = e instanceof Error ? e : new Error(`convolution failed: ${String(e)}`);
     }
     this.waitForHelpers();
     if (local) throw local;

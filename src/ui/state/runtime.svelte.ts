@@ -4,11 +4,9 @@
  * worker's wire messages stop here. This file never touches tfjs.
  */
 
-import type { ModalityId } from '../../domain';
-import type { ModalityAnalysis } from '../../domain/analysis';
+import type { ModalityAnalysis, ModalityId } from '../../domain';
 import type { RgbaImage } from '../../imaging';
-import type { Manifest } from '../../model-pack/manifest';
-import { manifestUrlFor, parsePackIndex, type PackIndex } from '../../model-pack/index-file';
+import { manifestUrlFor, parsePackIndex, type Manifest, type PackIndex } from '../../model-pack';
 import {
   createRuntimeClient,
   type BackendChoice,

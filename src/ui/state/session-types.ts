@@ -1,7 +1,6 @@
 /** The shapes the session controller hands to the components and takes from the history. */
 
-import type { ModalityId } from '../../domain';
-import type { ModalityAnalysis } from '../../domain/analysis';
+import type { ModalityId, ModalityAnalysis } from '../../domain';
 import type { CaseRecord } from '../../history';
 import type { Rect, RgbaImage } from '../../imaging';
 

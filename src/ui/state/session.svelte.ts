@@ -8,11 +8,11 @@
  * stay off until the case is analysed again.
  */
 
-import { fuse } from '../../analysis/fusion';
+import { fuse } from '../../analysis';
 import { MODALITY_IDS, type ModalityId } from '../../domain';
 import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
-import type { Manifest } from '../../model-pack/manifest';
+import type { Manifest } from '../../model-pack';
 import { toAppError, type AppError, type RuntimeState } from './runtime.svelte';
 import type { AnalysedModality, CaseReport, CaseStore, Revisions, SaveOptions } from './session-types';
 import { SlotState, type Decoder } from './slot.svelte';

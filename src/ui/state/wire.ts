@@ -3,7 +3,7 @@
  * (src/domain/analysis). Nothing past this point sees message ids or the flat CAM fields.
  */
 
-import type { ModalityAnalysis } from '../../domain/analysis';
+import type { ModalityAnalysis } from '../../domain';
 import type { ResultMessage } from '../../runtime';
 
 export function analysisFromWire(msg: ResultMessage, modelId: string): ModalityAnalysis {

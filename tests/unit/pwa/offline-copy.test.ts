@@ -1,15 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../src/model-pack/integrity';
-import {
-  checkedOfflineCopy,
-  findPackFile,
-  OFFLINE_COPY_HEADER,
-  OfflineCopyError,
-  verifiedOrRepaired,
-  type PackFileRef,
-} from '../../../src/pwa/offline-copy';
+import { checkedOfflineCopy, OFFLINE_COPY_HEADER, OfflineCopyError, sha256Hex } from '../../../src/model-pack';
+import { findPackFile, verifiedOrRepaired, type PackFileRef } from '../../../src/pwa/offline-copy';
 
 const GOOD = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
 const BAD = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 9]);

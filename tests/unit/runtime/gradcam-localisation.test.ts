@@ -14,15 +14,15 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, loadPackFromDisk } from '../../scripts/pack-logits';
-import { upsampleBilinear } from '../../src/explain/upsample';
-import { cropRgba, type Rect } from '../../src/imaging';
-import { parsePackIndex } from '../../src/model-pack/index-file';
-import type { Modality } from '../../src/model-pack/manifest';
-import { CLASS_NAMES, elastographyPanelOffset, generateCase } from '../../src/phantoms';
-import { InferenceEngine } from '../../src/runtime/engine';
+import { initBackend, loadPackFromDisk } from '../../../scripts/pack-logits';
+import { upsampleBilinear } from '../../../src/explain/upsample';
+import { cropRgba, type Rect } from '../../../src/imaging';
+import { parsePackIndex } from '../../../src/model-pack/index-file';
+import type { Modality } from '../../../src/model-pack/manifest';
+import { CLASS_NAMES, elastographyPanelOffset, generateCase } from '../../../src/phantoms';
+import { InferenceEngine } from '../../../src/runtime/engine';
 
-const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models');
+const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models');
 const index = parsePackIndex(JSON.parse(await readFile(join(MODELS, 'index.json'), 'utf8')));
 const manifestPath = join(MODELS, index.packs.find((p) => p.id === index.default)!.path);
 

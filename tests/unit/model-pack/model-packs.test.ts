@@ -11,13 +11,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parsePackIndex } from '../../src/model-pack/index-file';
-import { packModalities } from '../../src/model-pack/manifest';
-import { checkGolden, initBackend, loadPackFromDisk } from '../../scripts/pack-logits';
-import { WasmConvolution } from '../../src/runtime/conv/convolution';
-import { loadKernelsFromDisk } from './runtime/helpers';
+import { parsePackIndex } from '../../../src/model-pack/index-file';
+import { packModalities } from '../../../src/model-pack/manifest';
+import { checkGolden, initBackend, loadPackFromDisk } from '../../../scripts/pack-logits';
+import { WasmConvolution } from '../../../src/runtime/conv/convolution';
+import { loadKernelsFromDisk } from '../runtime/helpers';
 
-const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models');
+const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models');
 const SHARD_LIMIT = 2 * 1024 * 1024;
 
 const index = parsePackIndex(JSON.parse(await readFile(join(MODELS, 'index.json'), 'utf8')));

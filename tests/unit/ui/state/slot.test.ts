@@ -3,8 +3,8 @@
  * passed in so each decode can be finished by hand (in the page it runs in the imaging worker).
  */
 import { describe, expect, it } from 'vitest';
-import { ImageInputError, type DecodedImage } from '../../../src/imaging';
-import { SlotState, type Decoder } from '../../../src/ui/state/slot.svelte';
+import { ImageInputError, type DecodedImage } from '../../../../src/imaging';
+import { SlotState, type Decoder } from '../../../../src/ui/state/slot.svelte';
 
 function image(width: number, kind = 'png'): DecodedImage {
   return {

@@ -6,12 +6,12 @@
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import type { DecodedImage } from '../../../src/imaging';
-import { createRuntimeClient, type WorkerLike } from '../../../src/runtime';
-import { createRequestHandler } from '../../../src/runtime/worker-handler';
-import { HistoryState } from '../../../src/ui/components/history/history.svelte';
-import { AppState } from '../../../src/ui/state/app.svelte';
-import { diskFetch, fixtureManifestUrl, randomPixels } from '../runtime/helpers';
+import type { DecodedImage } from '../../../../src/imaging';
+import { createRuntimeClient, type WorkerLike } from '../../../../src/runtime';
+import { createRequestHandler } from '../../../../src/runtime/worker-handler';
+import { HistoryState } from '../../../../src/ui/components/history/history.svelte';
+import { AppState } from '../../../../src/ui/state/app.svelte';
+import { diskFetch, fixtureManifestUrl, randomPixels } from '../../runtime/helpers';
 
 class InProcessWorker implements WorkerLike {
   private listeners: ((e: Event) => void)[] = [];

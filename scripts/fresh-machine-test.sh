@@ -31,7 +31,7 @@ command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y 
 
 # The mirror apt already uses: first Debian (not security) URI in sources.list / *.sources.
 MIRROR=${FRESH_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-  grep -oE '(URIs:|^deb) +https?://[^ ]+' | awk '{print $2}' | grep -v security | head -1)}
+  grep -oE '(URIs:|^deb) +https?://[^ ]+' | awk '!/security/ { print $2; exit }' || true)}
 [ -n "$MIRROR" ] || { echo "no Debian mirror found in /etc/apt" >&2; exit 2; }
 
 mkdir -p "$WORK"

@@ -72,6 +72,13 @@ fi
 # Mirror settings only (e.g. a snapshot mirror's dates), nothing that installs packages.
 grep -l 'Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null | xargs -r cp -t "$ROOTFS/etc/apt/apt.conf.d/"
 cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+# Where this machine reaches the registries through a TLS-inspecting proxy, Node inside needs that
+# proxy's CA as well (Node's own CA list is all a fresh machine needs otherwise).
+EXTRA_CA=
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ]; then
+  cp "$NODE_EXTRA_CA_CERTS" "$ROOTFS/etc/fresh-test-extra-ca.pem"
+  EXTRA_CA=/etc/fresh-test-extra-ca.pem
+fi
 
 # Node and npm, as a machine that "has Node" has them; nothing else from this machine.
 NODE=$(readlink -f "$(command -v node)")
@@ -95,7 +102,7 @@ for dest in home/dev/lymphscope root/lymphscope; do
   git -C "$ROOTFS/$dest" checkout -q "$REV"
 done
 chroot "$ROOTFS" chown -R dev:dev /home/dev/lymphscope
-note "node $("$ROOTFS/usr/local/bin/node" --version), npm $(chroot "$ROOTFS" /usr/local/bin/npm --version); sudo: $(chroot "$ROOTFS" sh -c 'command -v sudo || echo none')"
+note "node $("$ROOTFS/usr/local/bin/node" --version), npm $(chroot "$ROOTFS" /usr/bin/env -i /usr/local/bin/npm --version); sudo: $(chroot "$ROOTFS" sh -c 'command -v sudo || echo none')"
 
 # in_chroot USER DIR COMMAND: a login-like environment with nothing inherited from this shell.
 in_chroot() {
@@ -103,15 +110,16 @@ in_chroot() {
   if [ "$user" != root ]; then home=/home/$user; spec=(--userspec="$user:$user"); fi
   chroot "${spec[@]}" "$ROOTFS" /usr/bin/env -i HOME="$home" USER="$user" LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin TEST_PORT="$PORT" \
+    ${EXTRA_CA:+NODE_EXTRA_CA_CERTS=$EXTRA_CA} \
     /bin/bash -c "cd '$dir' && $cmd"
 }
 
 # --- 1. npm ci && npm start, as a user without root or sudo, on a machine with only Node --------
 t=$(now)
-in_chroot dev /home/dev/lymphscope 'npm ci' >>"$LOG" 2>&1
+in_chroot dev /home/dev/lymphscope 'npm ci' >>"$LOG" 2>&1 || { note "FAIL: npm ci (see $LOG)"; exit 1; }
 note "1. [user, bare] npm ci: $(secs "$t" "$(now)") s"
 t=$(now)
-setsid bash -c "$(declare -f in_chroot); ROOTFS='$ROOTFS' PORT='$PORT' in_chroot dev /home/dev/lymphscope 'npm start -- --port $PORT'" >>"$LOG" 2>&1 &
+setsid bash -c "$(declare -f in_chroot); ROOTFS='$ROOTFS' PORT='$PORT' EXTRA_CA='$EXTRA_CA' in_chroot dev /home/dev/lymphscope 'npm start -- --port $PORT'" >>"$LOG" 2>&1 &
 START_PID=$!
 served=no
 for _ in $(seq 600); do
@@ -154,12 +162,12 @@ ln -sf ../usr/lib/os-release "$ROOTFS/etc/os-release"
 
 # --- 4. npm ci && npm test as root on the fresh Debian: installs, then the whole suite -----------
 t=$(now)
-in_chroot root /root/lymphscope 'npm ci' >>"$LOG" 2>&1
+in_chroot root /root/lymphscope 'npm ci' >>"$LOG" 2>&1 || { note "FAIL: npm ci (see $LOG)"; exit 1; }
 note "4. [root, Debian] npm ci: $(secs "$t" "$(now)") s"
 t=$(now)
 rc=0
 # Each line time-stamped, to tell the install from the suite's steps.
-timeout "$SUITE_TIMEOUT" nice -n 10 bash -c "$(declare -f in_chroot); ROOTFS='$ROOTFS' PORT='$PORT' in_chroot root /root/lymphscope 'npm test'" 2>&1 |
+timeout "$SUITE_TIMEOUT" nice -n 10 bash -c "$(declare -f in_chroot); ROOTFS='$ROOTFS' PORT='$PORT' EXTRA_CA='$EXTRA_CA' in_chroot root /root/lymphscope 'npm test'" 2>&1 |
   perl -MPOSIX -pe '$|=1; print strftime("%H:%M:%S ", gmtime)' >>"$LOG" || rc=${PIPESTATUS[0]}
 note "4. [root, Debian] npm test: exit $rc after $(secs "$t" "$(now)") s"
 grep -E '\[system deps\]|Setting up (chromium|python3-torch|clang|lld) |lymphscope@[^ ]+ (pretest|check|fixtures|test:unit|test:py|test:browser)$|Test Files |Tests  | passed| failed' "$LOG" |

@@ -102,7 +102,7 @@ for dest in home/dev/lymphscope root/lymphscope; do
   git -C "$ROOTFS/$dest" checkout -q "$REV"
 done
 chroot "$ROOTFS" chown -R dev:dev /home/dev/lymphscope
-note "node $("$ROOTFS/usr/local/bin/node" --version), npm $(chroot "$ROOTFS" /usr/bin/env -i /usr/local/bin/npm --version); sudo: $(chroot "$ROOTFS" sh -c 'command -v sudo || echo none')"
+note "node $("$ROOTFS/usr/local/bin/node" --version), npm $(chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin npm --version); sudo: $(chroot "$ROOTFS" sh -c 'command -v sudo || echo none')"
 
 # in_chroot USER DIR COMMAND: a login-like environment with nothing inherited from this shell.
 in_chroot() {

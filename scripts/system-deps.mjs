@@ -261,7 +261,8 @@ export function installPlan(missing, platform, access) {
     } else {
       // A virtual environment outside the repository, so nothing of it is linted or committed.
       commands.push('python3 -m venv ~/.venvs/lymphscope');
-      commands.push(shellJoin(['~/.venvs/lymphscope/bin/python', '-m', 'pip', 'install', ...pipNames]).replace("'~", '~'));
+      // `~` stays unquoted so that the shell expands it.
+      commands.push(`~/.venvs/lymphscope/bin/python ${shellJoin(['-m', 'pip', 'install', ...pipNames])}`);
       notes.push('export PYTHON=~/.venvs/lymphscope/bin/python');
     }
   }

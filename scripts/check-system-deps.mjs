@@ -12,7 +12,7 @@
  *   platform and exits 1 within seconds.
  *
  * Needs Node alone (no npm package), so it also runs before `npm ci`. The decisions are pure
- * functions in system-deps.mjs, unit-tested in tests/unit/system-deps.test.ts.
+ * functions in system-deps.mjs, unit-tested in tests/unit/scripts/system-deps.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';

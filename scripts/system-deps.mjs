@@ -1,7 +1,7 @@
 /**
  * What `npm test` needs from the machine beyond Node and node_modules, and how to get it on each
  * platform. Pure functions only: scripts/check-system-deps.mjs gathers the facts (files, PATH,
- * Python modules, os-release, root/sudo) and acts on the answers; tests/unit/system-deps.test.ts
+ * Python modules, os-release, root/sudo) and acts on the answers; tests/unit/scripts/system-deps.test.ts
  * checks the answers for machines this repository never runs on. Types: system-deps.d.mts.
  */
 

@@ -17,9 +17,9 @@ import {
   whyNotAutomatic,
   type Access,
   type Facts,
-} from '../../scripts/system-deps.mjs';
+} from '../../../scripts/system-deps.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ALL_MODULES = PYTHON_MODULES.map((m) => m.module);
 
 /** A machine with everything; each test takes away what it is about. */

@@ -146,6 +146,8 @@ export const en = {
       'not-found': 'That case is no longer in the history.',
       corrupt: 'A stored case is damaged and could not be read.',
       failed: 'The history could not be updated; nothing was changed.',
+      'weak-passphrase':
+        'This passphrase is too easy to guess. Use at least 12 characters with at least 5 different ones, for example four unrelated words. Nothing was changed.',
     },
     importErrors: {
       'too-large': 'The file is too large to be a LymphScope export.',

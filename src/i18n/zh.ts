@@ -141,6 +141,7 @@ export const zh: Messages = {
       'not-found': '该病例已不在历史记录中。',
       corrupt: '某个已存储的病例已损坏，无法读取。',
       failed: '无法更新历史记录；未做任何更改。',
+      'weak-passphrase': '此口令太容易被猜到。请至少使用 12 个字符，其中至少 5 个不同字符，例如四个互不相关的词。未做任何更改。',
     },
     importErrors: {
       'too-large': '文件太大，不可能是 LymphScope 导出文件。',

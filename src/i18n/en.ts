@@ -157,6 +157,7 @@ export const en = {
       'no-cases': 'The file holds no cases.',
       'invalid-case': 'The file holds an invalid case and was not imported:',
     },
+    passphraseRule: 'At least 12 characters, at least 5 of them different — for example four unrelated words.',
   },
   privacy: {
     title: 'Privacy',

@@ -151,6 +151,7 @@ export const zh: Messages = {
       'no-cases': '该文件不包含任何病例。',
       'invalid-case': '该文件包含无效病例，未导入：',
     },
+    passphraseRule: '至少 12 个字符，其中至少 5 个不同字符 — 例如四个互不相关的词。',
   },
   privacy: {
     title: '隐私',

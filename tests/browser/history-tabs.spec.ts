@@ -135,15 +135,20 @@ test('three tabs importing while one sets the passphrase: nothing lost, nothing 
   const [a, b, c] = [await context.newPage(), await context.newPage(), await context.newPage()];
   for (const p of [a, b, c]) await openHistory(p);
   const tally: Record<string, number> = {};
-  const ROUNDS = 5;
+  const OFFSETS_MS = [-300, -150, -60, 0, 100, 250];
+  const ROUNDS = OFFSETS_MS.length;
   const idsOf = (f: Buffer) => (JSON.parse(f.toString()) as { cases: { id: string }[] }).cases.map((x) => x.id);
   for (let round = 0; round < ROUNDS; round++) {
     const fb = exportFile(15, `B${round}`);
     const fc = exportFile(15, `C${round}`);
-    // The imports start later each round (PBKDF2 with 600,000 iterations takes a few hundred ms), so
-    // they land before, during and after the passphrase's rewrite of the history.
-    await setPassphrase(a);
-    const outcomes = await Promise.all([tryImport(b, fb, round * 150), tryImport(c, fc, round * 150 + 20)]);
+    // Each round shifts the imports against the click on "Protect" (PBKDF2 with 600,000 iterations
+    // takes a few hundred ms after it), so they land before, during and after the rewrite.
+    const offset = OFFSETS_MS[round]!;
+    const outcomes = await Promise.all([
+      tryImport(b, fb, Math.max(0, offset)),
+      tryImport(c, fc, Math.max(0, offset) + 20),
+      new Promise((r) => setTimeout(r, Math.max(0, -offset))).then(() => setPassphrase(a)),
+    ]).then(([ob, oc]) => [ob, oc]);
     await expect(a.getByTestId('history-lock')).toBeVisible({ timeout: 60_000 });
     for (const o of outcomes) {
       expect(['imported', 'locked', 'not offered']).toContain(o);
@@ -193,7 +198,7 @@ test('storage quota exhausted during a save and an import: nothing half-written'
   await page.getByTestId('history-save').click();
   await expect(page.getByTestId('history-error')).toContainText('no room left');
   expect(await rawHistory(page)).toEqual(before);
-  const big = exportFile(20, 'too big', true); // crops and full images of 20 cases
+  const big = exportFile(150, 'too big', true); // 300 puts, about 1 MB stored: far over the quota
   await importInto(page, big);
   await expect(page.getByTestId('history-error')).toContainText('no room left');
   expect(await rawHistory(page)).toEqual(before);

@@ -56,3 +56,24 @@ export function caseToJson(r: CaseRecord): Record<string, unknown> {
 export function caseFromJson(v: unknown, path = 'case'): CaseRecord {
   return validateCase(v, path, base64Reader);
 }
+
+/**
+ * JSON text of any stored value, typed arrays as base64: how a damaged row is kept (encrypted, still
+ * unreadable, still deletable) when a passphrase is set, instead of being left in clear. IndexedDB
+ * can hold values JSON cannot (cycles); those become a marker, since they were unreadable anyway.
+ */
+export function opaqueJson(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, x: unknown) =>
+      ArrayBuffer.isView(x)
+        ? { bytes: bytesToBase64(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)) }
+        : x instanceof ArrayBuffer
+          ? { bytes: bytesToBase64(new Uint8Array(x)) }
+          : typeof x === 'bigint'
+            ? String(x)
+            : x,
+    );
+  } catch {
+    return JSON.stringify({ unserialisable: true });
+  }
+}

@@ -104,3 +104,31 @@ export function isLockInfo(v: unknown): v is LockInfo {
     isSealedBytes(o.check)
   );
 }
+
+const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** True when `a` and `b` are the same passphrase record (or both absent): its salt and check value are unique to it. */
+export function sameLock(a: LockInfo | null, b: LockInfo | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.iterations === b.iterations &&
+    bytesEqual(a.salt, b.salt) &&
+    bytesEqual(a.check.iv, b.check.iv) &&
+    bytesEqual(a.check.ct, b.check.ct)
+  );
+}
+
+/** Shortest passphrase accepted, in characters (code points, surrounding spaces not counted). */
+export const MIN_PASSPHRASE_CHARS = 12;
+/** Fewest different characters: "aaaaaaaaaaaa" or "121212121212" is not a passphrase. */
+export const MIN_PASSPHRASE_DISTINCT = 5;
+
+/**
+ * The strength rule for a new passphrase: at least 12 characters, at least 5 of them different.
+ * A PBKDF2-hashed passphrase that short still falls to an offline guesser with the stored salt and
+ * check value; four unrelated words pass the rule and are far out of reach.
+ */
+export function isStrongPassphrase(passphrase: string): boolean {
+  const chars = [...passphrase.trim()];
+  return chars.length >= MIN_PASSPHRASE_CHARS && new Set(chars).size >= MIN_PASSPHRASE_DISTINCT;
+}

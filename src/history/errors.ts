@@ -10,6 +10,7 @@ export type HistoryErrorCode =
   | 'version' // the database was written by a newer version of the app
   | 'locked' // protected by a passphrase that has not been entered
   | 'wrong-passphrase'
+  | 'weak-passphrase' // a new passphrase shorter than the strength rule allows
   | 'not-found'
   | 'corrupt' // a stored record failed validation or decryption
   | 'failed';

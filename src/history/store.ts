@@ -4,45 +4,59 @@
  * every case and its list entry are AES-GCM encrypted; without the passphrase nothing can be read,
  * and a wrong passphrase changes nothing.
  *
+ * Several tabs share one database. Every write transaction first reads the passphrase record and a
+ * write counter and aborts when the passphrase is not the one this tab sealed its rows for (another
+ * tab set, changed or removed it): a clear row never lands in a protected history, and no row a
+ * protected history holds in clear is ever accepted as a case. A BroadcastChannel tells other tabs at
+ * once; the check inside the transaction is what guarantees it.
+ *
  * Schema (DB_VERSION 2):
  *   summaries  { id, sealed }  — the list entry (label, note, date, model, fused result)
  *   details    { id, sealed }  — the whole case (crops, probabilities, Grad-CAM maps)
  *   meta       'lock' → LockInfo (present only when a passphrase is set)
+ *              'gen'  → number of writes so far (a rewrite of every row retries if it moved)
  * `sealed` is { kind: 'plain', data } or { kind: 'aes-gcm', iv, ct }.
  *
- * Version 1 kept whole plaintext cases in one `cases` store; `migrate` moves them.
+ * Version 1 kept whole plaintext cases in one `cases` store; `migrate` (rows.ts) moves them.
  */
 
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { caseFromJson, caseToJson } from './codec';
 import {
   createLock,
   DEFAULT_ITERATIONS,
-  isLockInfo,
-  isSealedBytes,
-  openJson,
-  sealJson,
+  isStrongPassphrase,
+  MIN_PASSPHRASE_CHARS,
+  MIN_PASSPHRASE_DISTINCT,
+  sameLock,
   tryUnlock,
   type LockInfo,
 } from './crypto';
 import { HistoryError, toHistoryError } from './errors';
 import { buildExportFile, parseExportFile } from './export-file';
-import { matchesQuery, summarize, type CaseRecord, type CaseSummary } from './types';
+import {
+  decodeRows,
+  genOf,
+  isClear,
+  MAX_ATTEMPTS,
+  migrate,
+  parseLock,
+  quiet,
+  readCase,
+  sealOpaque,
+  sealRecord,
+  StaleState,
+  unseal,
+  type AnyTx,
+  type DataStore,
+  type Envelope,
+  type Expect,
+  type RawRow,
+} from './rows';
+import { matchesQuery, type CaseRecord, type CaseSummary } from './types';
 import { validateCase, validateSummary } from './validate';
-
-/** Request promises of a transaction: their failure is the transaction's failure, handled once. */
-const quiet = (p: Promise<unknown>): void => void p.catch(() => {});
 
 export const DB_NAME = 'lymphscope-history';
 export const DB_VERSION = 2;
-
-type Envelope = { kind: 'plain'; data: unknown } | { kind: 'aes-gcm'; iv: Uint8Array; ct: Uint8Array };
-interface Row {
-  id: string;
-  sealed: Envelope;
-}
-type StoreName = 'summaries' | 'details' | 'meta';
-type AnyTx = IDBPTransaction<unknown, StoreName[], 'readwrite'>;
 
 export interface HistoryStoreOptions {
   name?: string;
@@ -58,60 +72,38 @@ export interface ListResult {
   unreadable: string[];
 }
 
-/** Schema migrations, one per version step; each runs inside the upgrade transaction. */
-async function migrate(
-  db: IDBPDatabase,
-  oldVersion: number,
-  tx: IDBPTransaction<unknown, string[], 'versionchange'>,
-): Promise<void> {
-  if (oldVersion < 1) {
-    db.createObjectStore('cases', { keyPath: 'id' });
-  }
-  if (oldVersion < 2) {
-    db.createObjectStore('summaries', { keyPath: 'id' });
-    db.createObjectStore('details', { keyPath: 'id' });
-    db.createObjectStore('meta');
-    const old = tx.objectStore('cases');
-    const summaries = tx.objectStore('summaries');
-    const details = tx.objectStore('details');
-    let cursor = await old.openCursor();
-    while (cursor) {
-      const v = cursor.value as { id?: unknown };
-      if (typeof v?.id === 'string') {
-        let summary: unknown;
-        try {
-          summary = summarize(validateCase(v));
-        } catch {
-          // kept, listed as unreadable, deletable: a migration never throws data away
-          summary = { id: v.id };
-        }
-        quiet(summaries.put({ id: v.id, sealed: { kind: 'plain', data: summary } }));
-        quiet(details.put({ id: v.id, sealed: { kind: 'plain', data: v } }));
-      }
-      cursor = await cursor.continue();
-    }
-    db.deleteObjectStore('cases');
-  }
-}
-
 export class HistoryStore {
   private key: CryptoKey | null = null;
   private closed = false;
+  private readonly channel: BroadcastChannel | null;
+  private readonly listeners = new Set<() => void>();
 
   private constructor(
     private readonly db: IDBPDatabase,
     private lockInfo: LockInfo | null,
     private readonly iterations: number,
-  ) {}
+    name: string,
+  ) {
+    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${name}:changed`) : null;
+    if (this.channel)
+      this.channel.onmessage = () => {
+        if (!this.closed)
+          void this.syncState().then(
+            () => this.notify(),
+            () => this.notify(),
+          );
+      };
+  }
 
   static async open(opts: HistoryStoreOptions = {}): Promise<HistoryStore> {
     if (typeof indexedDB === 'undefined' || indexedDB === null)
       throw new HistoryError('unavailable', 'This browser provides no IndexedDB storage.');
+    const name = opts.name ?? DB_NAME;
     let store: HistoryStore | null = null;
     let rejectBlocked: (e: HistoryError) => void = () => {};
     const blocked = new Promise<never>((_, reject) => (rejectBlocked = reject));
     let gaveUp = false;
-    const opening = openDB(opts.name ?? DB_NAME, DB_VERSION, {
+    const opening = openDB(name, DB_VERSION, {
       upgrade: (db, oldVersion, _newVersion, tx) => {
         void migrate(db, oldVersion, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch(() =>
           tx.abort(),
@@ -140,10 +132,8 @@ export class HistoryStore {
       throw toHistoryError(e, 'Opening the case history');
     }
     try {
-      const lock = await db.get('meta', 'lock');
-      if (lock !== undefined && !isLockInfo(lock))
-        throw new HistoryError('corrupt', 'The passphrase record of the history is damaged.');
-      store = new HistoryStore(db, lock ?? null, opts.iterations ?? DEFAULT_ITERATIONS);
+      const lock = parseLock(await db.get('meta', 'lock'));
+      store = new HistoryStore(db, lock, opts.iterations ?? DEFAULT_ITERATIONS, name);
       return store;
     } catch (e) {
       db.close();
@@ -153,11 +143,22 @@ export class HistoryStore {
 
   private markClosed(): void {
     this.closed = true;
+    this.channel?.close();
     this.db.close();
   }
 
   close(): void {
     this.markClosed();
+  }
+
+  /** Calls `listener` when another tab changed the history (cases, passphrase); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
   }
 
   /** True when a passphrase protects the history. */
@@ -179,13 +180,33 @@ export class HistoryStore {
     return this.key;
   }
 
+  /** Takes over the passphrase record found in the database; a different one makes the key useless. */
+  private adopt(lock: LockInfo | null): void {
+    if (sameLock(this.lockInfo, lock)) return;
+    this.lockInfo = lock;
+    this.key = null;
+    this.notify();
+  }
+
+  private async syncState(): Promise<void> {
+    this.check();
+    let raw: unknown;
+    try {
+      raw = await this.db.get('meta', 'lock');
+    } catch (e) {
+      throw toHistoryError(e, 'Reading the case history');
+    }
+    this.adopt(parseLock(raw));
+  }
+
   /** Checks the passphrase; throws `wrong-passphrase` (and changes nothing) when it is wrong. */
   async unlock(passphrase: string): Promise<void> {
-    this.check();
+    await this.syncState();
     if (!this.lockInfo) return;
-    const key = await tryUnlock(passphrase, this.lockInfo);
+    const lock = this.lockInfo;
+    const key = await tryUnlock(passphrase, lock);
     if (!key) throw new HistoryError('wrong-passphrase', 'The passphrase is wrong.');
-    this.key = key;
+    if (sameLock(this.lockInfo, lock)) this.key = key;
   }
 
   /** Forgets the key; the history stays encrypted and needs the passphrase again. */
@@ -193,57 +214,61 @@ export class HistoryStore {
     if (this.lockInfo) this.key = null;
   }
 
-  private sealCase(r: CaseRecord, key: CryptoKey | null): Promise<Envelope> {
-    return key
-      ? sealJson(key, caseToJson(r), `case:${r.id}`).then((s) => ({ kind: 'aes-gcm', ...s }))
-      : Promise.resolve({ kind: 'plain', data: r });
-  }
-
-  private sealSummary(s: CaseSummary, key: CryptoKey | null): Promise<Envelope> {
-    return key
-      ? sealJson(key, s, `summary:${s.id}`).then((x) => ({ kind: 'aes-gcm', ...x }))
-      : Promise.resolve({ kind: 'plain', data: s });
-  }
-
-  private async unseal(row: unknown, what: 'case' | 'summary', key = this.key): Promise<unknown> {
-    const r = row as Partial<Row> | undefined;
-    const env = r?.sealed as Partial<Envelope> | undefined;
-    if (!r || typeof r.id !== 'string' || !env) throw new HistoryError('corrupt', 'A stored entry is damaged.');
-    if (env.kind === 'plain') return env.data;
-    if (env.kind === 'aes-gcm' && isSealedBytes(env)) {
-      if (!key) throw new HistoryError('locked', 'The case history is locked; enter the passphrase.');
-      try {
-        return await openJson(key, env, `${what}:${r.id}`);
-      } catch {
-        throw new HistoryError('corrupt', 'A stored entry could not be decrypted.');
-      }
-    }
-    throw new HistoryError('corrupt', 'A stored entry is damaged.');
-  }
-
-  private async readCase(row: unknown, key = this.key): Promise<CaseRecord> {
-    const env = (row as Partial<Row> | undefined)?.sealed;
-    const data = await this.unseal(row, 'case', key);
+  /**
+   * Reads the passphrase record, the write counter and the rows of `stores` (all, or the one with
+   * key `id`) in one transaction, and takes over the passphrase record found.
+   */
+  private async readRows(
+    stores: DataStore[],
+    context: string,
+    id?: string,
+  ): Promise<{ expect: Expect; rows: Record<DataStore, RawRow[]> }> {
+    this.check();
+    let lockRaw: unknown, genRaw: unknown;
+    const rows: Record<DataStore, RawRow[]> = { summaries: [], details: [] };
     try {
-      return env?.kind === 'plain' ? validateCase(data) : caseFromJson(data);
+      const tx = this.db.transaction([...stores, 'meta'], 'readonly');
+      const meta = tx.objectStore('meta');
+      const reads = stores.map(async (name) => {
+        const os = tx.objectStore(name);
+        const [keys, values] =
+          id === undefined
+            ? await Promise.all([os.getAllKeys(), os.getAll()])
+            : await os.get(id).then((v): [IDBValidKey[], unknown[]] => (v === undefined ? [[], []] : [[id], [v]]));
+        rows[name] = keys.map((key, i) => ({ key, id: typeof key === 'string' ? key : String(key), row: values[i] }));
+      });
+      [lockRaw, genRaw] = await Promise.all([meta.get('lock'), meta.get('gen'), ...reads]);
     } catch (e) {
-      throw new HistoryError('corrupt', 'A stored case is damaged.', (e as Error).message);
+      throw toHistoryError(e, context);
     }
+    const lock = parseLock(lockRaw);
+    this.adopt(lock);
+    return { expect: { lock, gen: genOf(genRaw) }, rows };
   }
 
-  /** Runs `fn` in one readwrite transaction; on any error the transaction is aborted, nothing changes. */
-  private async write(stores: StoreName[], context: string, fn: (tx: AnyTx) => void): Promise<void> {
+  /**
+   * Runs `fn` in one readwrite transaction over every store, after checking that the database still
+   * holds what `expect` says (null: no check); on any error the transaction is aborted, nothing changes.
+   */
+  private async write(context: string, expect: Expect | null, fn: (tx: AnyTx) => void | Promise<void>): Promise<void> {
     this.check();
     let tx: AnyTx;
     try {
-      tx = this.db.transaction(stores, 'readwrite') as unknown as AnyTx;
+      tx = this.db.transaction(['summaries', 'details', 'meta'], 'readwrite') as unknown as AnyTx;
     } catch (e) {
       throw toHistoryError(e, context);
     }
     const done = tx.done;
     done.catch(() => {});
     try {
-      fn(tx);
+      const meta = tx.objectStore('meta');
+      const [lockRaw, genRaw] = await Promise.all([meta.get('lock'), meta.get('gen')]);
+      if (expect) {
+        const lock = parseLock(lockRaw);
+        if (!sameLock(lock, expect.lock) || (expect.gen !== null && genOf(genRaw) !== expect.gen)) throw new StaleState(lock);
+      }
+      await fn(tx);
+      quiet(meta.put(genOf(genRaw) + 1, 'gen'));
       await done;
     } catch (e) {
       try {
@@ -251,20 +276,53 @@ export class HistoryStore {
       } catch {
         // already finished or aborted
       }
+      if (e instanceof StaleState) {
+        this.adopt(e.lock);
+        throw e;
+      }
       const err = (tx as unknown as { error?: unknown }).error ?? e;
       throw toHistoryError(err && (err as { name?: string }).name !== 'AbortError' ? err : e, context);
     }
+    this.channel?.postMessage('changed');
+  }
+
+  /** Runs `op` again when another tab changed the history under it, as long as this tab may still write. */
+  private async attempt<T>(op: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!(e instanceof StaleState)) throw e;
+        if (this.locked) throw new HistoryError('locked', 'Another tab set a passphrase; enter it first.');
+        if (i >= MAX_ATTEMPTS) throw new HistoryError('failed', 'The history kept changing in another tab.');
+      }
+    }
+  }
+
+  /** Seals rows for the passphrase this tab holds, then stores them if that passphrase is still the one in force. */
+  private putRecords(records: CaseRecord[], context: string, skipExisting: boolean): Promise<number> {
+    return this.attempt(async () => {
+      const key = this.requireKey();
+      const lock = this.lockInfo;
+      const sealed = await Promise.all(records.map((r) => sealRecord(r, key)));
+      let added = 0;
+      await this.write(context, { lock, gen: null }, async (tx) => {
+        // Read inside the transaction, so two tabs importing the same file count each case once.
+        const existing = new Set(skipExisting ? await tx.objectStore('details').getAllKeys() : []);
+        for (const [id, s, d] of sealed) {
+          if (existing.has(id)) continue;
+          quiet(tx.objectStore('summaries').put({ id, sealed: s }));
+          quiet(tx.objectStore('details').put({ id, sealed: d }));
+          added++;
+        }
+      });
+      return added;
+    });
   }
 
   async save(record: CaseRecord): Promise<void> {
     this.check();
-    const r = validateCase(record);
-    const key = this.requireKey();
-    const [s, d] = await Promise.all([this.sealSummary(summarize(r), key), this.sealCase(r, key)]);
-    await this.write(['summaries', 'details'], 'Saving the case', (tx) => {
-      quiet(tx.objectStore('summaries').put({ id: r.id, sealed: s }));
-      quiet(tx.objectStore('details').put({ id: r.id, sealed: d }));
-    });
+    await this.putRecords([validateCase(record)], 'Saving the case', false);
   }
 
   /** Updates label and note of a saved case. */
@@ -274,43 +332,26 @@ export class HistoryStore {
   }
 
   async list(query = ''): Promise<ListResult> {
-    this.check();
-    this.requireKey();
-    let rows: unknown[];
-    try {
-      rows = await this.db.getAll('summaries');
-    } catch (e) {
-      throw toHistoryError(e, 'Reading the case history');
-    }
-    const cases: CaseSummary[] = [];
-    const unreadable: string[] = [];
-    for (const row of rows) {
-      try {
-        cases.push(validateSummary(await this.unseal(row, 'summary')));
-      } catch {
-        const id = (row as Partial<Row>)?.id;
-        if (typeof id === 'string') unreadable.push(id);
-      }
-    }
+    const { rows } = await this.readRows(['summaries'], 'Reading the case history');
+    const key = this.requireKey();
+    const lock = this.lockInfo;
+    const { values: cases, unreadable } = await decodeRows(rows.summaries, async (row) =>
+      validateSummary(await unseal(row, 'summary', key, lock)),
+    );
     cases.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
     return { cases: cases.filter((c) => matchesQuery(c, query)), unreadable };
   }
 
   async get(id: string): Promise<CaseRecord> {
-    this.check();
+    const { rows } = await this.readRows(['details'], 'Reading the case', id);
     this.requireKey();
-    let row: unknown;
-    try {
-      row = await this.db.get('details', id);
-    } catch (e) {
-      throw toHistoryError(e, 'Reading the case');
-    }
+    const row = rows.details[0];
     if (row === undefined) throw new HistoryError('not-found', 'The case is no longer in the history.');
-    return this.readCase(row);
+    return readCase(row.row, this.key, this.lockInfo);
   }
 
   async delete(id: string): Promise<void> {
-    await this.write(['summaries', 'details'], 'Deleting the case', (tx) => {
+    await this.write('Deleting the case', null, (tx) => {
       quiet(tx.objectStore('summaries').delete(id));
       quiet(tx.objectStore('details').delete(id));
     });
@@ -318,66 +359,65 @@ export class HistoryStore {
 
   /** Deletes every case and the passphrase (also possible while locked: the way out of a forgotten passphrase). */
   async deleteAll(): Promise<void> {
-    await this.write(['summaries', 'details', 'meta'], 'Deleting all cases', (tx) => {
+    await this.write('Deleting all cases', null, (tx) => {
       quiet(tx.objectStore('summaries').clear());
       quiet(tx.objectStore('details').clear());
-      quiet(tx.objectStore('meta').clear());
+      // the write counter stays: a rewrite in another tab must notice the history emptied under it
+      quiet(tx.objectStore('meta').delete('lock'));
     });
     this.lockInfo = null;
     this.key = null;
   }
 
-  private async readAll(): Promise<{ records: CaseRecord[]; unreadable: string[] }> {
-    this.check();
-    let rows: unknown[];
-    try {
-      rows = await this.db.getAll('details');
-    } catch (e) {
-      throw toHistoryError(e, 'Reading the case history');
-    }
-    const records: CaseRecord[] = [];
-    const unreadable: string[] = [];
-    for (const row of rows) {
-      try {
-        records.push(await this.readCase(row));
-      } catch {
-        unreadable.push(String((row as Partial<Row>)?.id));
-      }
-    }
-    return { records, unreadable };
-  }
-
-  /** Rewrites every readable case under `key` (null: plaintext) and sets `lock`, all in one transaction. */
+  /**
+   * Rewrites every row under `key` (null: plaintext) and sets `lock`, in one transaction that
+   * commits only if no tab wrote in between. Readable cases are sealed afresh; when encrypting,
+   * a row that cannot be read but sits in clear is encrypted as it is (still unreadable, deletable).
+   */
   private async rewriteAll(key: CryptoKey | null, lock: LockInfo | null, context: string): Promise<void> {
-    const { records } = await this.readAll();
-    const sealed = await Promise.all(
-      records.map(async (r) => [r.id, await this.sealSummary(summarize(r), key), await this.sealCase(r, key)] as const),
-    );
-    await this.write(['summaries', 'details', 'meta'], context, (tx) => {
+    const { expect, rows } = await this.readRows(['summaries', 'details'], context);
+    const oldKey = this.requireKey();
+    const { values: records } = await decodeRows(rows.details, (row) => readCase(row, oldKey, expect.lock));
+    const readable = new Set(records.map((r) => r.id));
+    const sealed = await Promise.all(records.map((r) => sealRecord(r, key)));
+    const opaque: { store: DataStore; row: { id: IDBValidKey; sealed: Envelope } }[] = [];
+    for (const store of ['summaries', 'details'] as const)
+      for (const { key: k, id, row } of rows[store])
+        if (key && !readable.has(id) && isClear(row)) {
+          opaque.push({ store, row: { id: k, sealed: await sealOpaque(key, row, `damaged:${store}:${id}`) } });
+        }
+    await this.write(context, expect, (tx) => {
       for (const [id, s, d] of sealed) {
         quiet(tx.objectStore('summaries').put({ id, sealed: s }));
         quiet(tx.objectStore('details').put({ id, sealed: d }));
       }
+      for (const { store, row } of opaque) quiet(tx.objectStore(store).put(row));
       if (lock) quiet(tx.objectStore('meta').put(lock, 'lock'));
       else quiet(tx.objectStore('meta').delete('lock'));
     });
   }
 
-  /** Protects the history with a passphrase, encrypting every stored case. */
+  /** Protects the history with a passphrase (see `isStrongPassphrase`), encrypting every stored case. */
   async setPassphrase(passphrase: string): Promise<void> {
-    if (passphrase.length === 0) throw new HistoryError('wrong-passphrase', 'The passphrase is empty.');
+    if (!isStrongPassphrase(passphrase))
+      throw new HistoryError(
+        'weak-passphrase',
+        `A passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters, ${MIN_PASSPHRASE_DISTINCT} of them different.`,
+      );
+    await this.syncState();
     this.requireKey();
     const { key, lock } = await createLock(passphrase, this.iterations);
-    await this.rewriteAll(key, lock, 'Encrypting the case history');
+    await this.attempt(() => this.rewriteAll(key, lock, 'Encrypting the case history'));
     this.lockInfo = lock;
     this.key = key;
   }
 
   /** Removes the passphrase (history must be unlocked), storing the cases unencrypted again. */
   async removePassphrase(): Promise<void> {
+    await this.syncState();
     if (!this.lockInfo) return;
     this.requireKey();
-    await this.rewriteAll(null, null, 'Decrypting the case history');
+    await this.attempt(() => this.rewriteAll(null, null, 'Decrypting the case history'));
     this.lockInfo = null;
     this.key = null;
   }
@@ -395,24 +435,9 @@ export class HistoryStore {
    */
   async importCases(text: string): Promise<{ added: number; skipped: number }> {
     this.check();
-    const key = this.requireKey();
+    this.requireKey();
     const records = parseExportFile(text);
-    let existing: Set<string>;
-    try {
-      existing = new Set((await this.db.getAllKeys('details')) as string[]);
-    } catch (e) {
-      throw toHistoryError(e, 'Importing cases');
-    }
-    const fresh = records.filter((r) => !existing.has(r.id));
-    const sealed = await Promise.all(
-      fresh.map(async (r) => [r.id, await this.sealSummary(summarize(r), key), await this.sealCase(r, key)] as const),
-    );
-    await this.write(['summaries', 'details'], 'Importing cases', (tx) => {
-      for (const [id, s, d] of sealed) {
-        quiet(tx.objectStore('summaries').put({ id, sealed: s }));
-        quiet(tx.objectStore('details').put({ id, sealed: d }));
-      }
-    });
-    return { added: fresh.length, skipped: records.length - fresh.length };
+    const added = await this.putRecords(records, 'Importing cases', true);
+    return { added, skipped: records.length - added };
   }
 }

@@ -71,6 +71,10 @@ export const en = {
     'dicom-damaged': (f: string, what?: string) => `"${f}" is a damaged DICOM file${what ? ` (${what})` : ''}. Export it again.`,
     'dicom-no-image': (f: string) => `"${f}" is a DICOM file without an image (perhaps a report or structured data).`,
     'decode-timeout': (f: string) => `"${f}" took too long to decode and was abandoned. The file may be damaged.`,
+    'no-size': (f: string) =>
+      `"${f}" does not state its image size where it must, so it cannot be opened safely. The file is damaged; export it again.`,
+    'over-budget': (f: string, what?: string) =>
+      `"${f}" is too large to decode safely in the browser${what ? ` (${what})` : ''}. Export a smaller image (up to about 11,000 × 11,000 pixels).`,
     'grayscale-in-colour-slot':
       'This image looks grayscale. Colour Doppler and elastography images are colour-coded — is it in the right slot?',
     'colour-in-bmode-slot': 'This image contains a lot of colour. A 2D B-mode image is grayscale — is it in the right slot?',
@@ -156,6 +160,8 @@ export const en = {
       'not-found': 'That case is no longer in the history.',
       corrupt: 'A stored case is damaged and could not be read.',
       failed: 'The history could not be updated; nothing was changed.',
+      'weak-passphrase':
+        'This passphrase is too easy to guess. Use at least 12 characters with at least 5 different ones, for example four unrelated words. Nothing was changed.',
     },
     importErrors: {
       'too-large': 'The file is too large to be a LymphScope export.',
@@ -165,6 +171,7 @@ export const en = {
       'no-cases': 'The file holds no cases.',
       'invalid-case': 'The file holds an invalid case and was not imported:',
     },
+    passphraseRule: 'At least 12 characters, at least 5 of them different — for example four unrelated words.',
   },
   privacy: {
     title: 'Privacy',

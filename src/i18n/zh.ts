@@ -65,6 +65,9 @@ export const zh: Messages = {
     'dicom-damaged': (f: string, what?: string) => `“${f}”是已损坏的 DICOM 文件${what ? `（${what}）` : ''}。请重新导出。`,
     'dicom-no-image': (f: string) => `“${f}”是不含图像的 DICOM 文件（可能是报告或结构化数据）。`,
     'decode-timeout': (f: string) => `“${f}”解码时间过长，已中止。文件可能已损坏。`,
+    'no-size': (f: string) => `“${f}”未在应有位置注明图像尺寸，无法安全打开。文件已损坏，请重新导出。`,
+    'over-budget': (f: string, what?: string) =>
+      `“${f}”太大，无法在浏览器中安全解码${what ? `（${what}）` : ''}。请导出较小的图像（不超过约 11,000 × 11,000 像素）。`,
     'grayscale-in-colour-slot': '该图像看起来是灰阶图像。彩色多普勒和弹性成像图像应带有彩色编码——是否放错了位置？',
     'colour-in-bmode-slot': '该图像含有大量彩色。二维灰阶超声图像应为灰阶——是否放错了位置？',
     'pack-invalid': '模型包格式错误，未加载。',
@@ -145,6 +148,7 @@ export const zh: Messages = {
       'not-found': '该病例已不在历史记录中。',
       corrupt: '某个已存储的病例已损坏，无法读取。',
       failed: '无法更新历史记录；未做任何更改。',
+      'weak-passphrase': '此口令太容易被猜到。请至少使用 12 个字符，其中至少 5 个不同字符，例如四个互不相关的词。未做任何更改。',
     },
     importErrors: {
       'too-large': '文件太大，不可能是 LymphScope 导出文件。',
@@ -154,6 +158,7 @@ export const zh: Messages = {
       'no-cases': '该文件不包含任何病例。',
       'invalid-case': '该文件包含无效病例，未导入：',
     },
+    passphraseRule: '至少 12 个字符，其中至少 5 个不同字符 — 例如四个互不相关的词。',
   },
   privacy: {
     title: '隐私',

@@ -21,12 +21,34 @@ import {
 import { ImageInputError, type ImageErrorCode } from './errors';
 import type { RgbaImage } from './resize';
 import type { Rect } from './roi';
-import { sniffImage } from './sniff';
+import { jpegSize, sniffImage } from './sniff';
 
 /** Longest side kept after decoding: far above the 224-pixel model input, small enough for any GPU. */
 export const MAX_DECODED_SIDE = 2048;
-/** Images beyond this are refused outright: decoding them could exhaust memory. */
-export const MAX_SOURCE_PIXELS = 20_000 * 20_000;
+/**
+ * Memory budget of one decode: the full-size RGBA pixels (width × height × 4 bytes) must fit in
+ * 512 MiB. The browser decodes PNG, BMP and WebP at full size even when asked for a smaller bitmap,
+ * and nothing guarantees a reduced-size JPEG decode, so the budget is counted at full size for every
+ * format; within it, images are still downscaled while decoding. 512 MiB is about 11,585 × 11,585
+ * pixels, far above any ultrasound frame, and leaves room for the canvas copy in a worker on a
+ * 4 GB machine.
+ */
+export const MAX_DECODE_BYTES = 512 * 1024 * 1024;
+/** The pixel count the budget allows (kept under its old name for callers). */
+export const MAX_SOURCE_PIXELS = MAX_DECODE_BYTES / 4;
+
+/** Refuses, before any decode, an image whose full-size pixels would not fit in the memory budget. */
+export function checkDecodeBudget(width: number, height: number, name: string): void {
+  const bytes = width * height * 4;
+  if (bytes > MAX_DECODE_BYTES) {
+    const mb = (n: number) => Math.round(n / (1024 * 1024));
+    throw new ImageInputError(
+      'over-budget',
+      name,
+      `${width}×${height} pixels need ${mb(bytes)} MB; the limit is ${mb(MAX_DECODE_BYTES)} MB`,
+    );
+  }
+}
 export const MIN_SIDE = 16;
 /** A decode that takes longer than this is abandoned (the worker is terminated). */
 export const DECODE_TIMEOUT_MS = 20_000;
@@ -86,17 +108,18 @@ async function decodeEncoded(
   bytes: Uint8Array,
   mime: string,
   name: string,
-  hw: number | null,
-  hh: number | null,
+  hw: number,
+  hh: number,
 ): Promise<{ pixels: RgbaImage; downscaled: boolean; width: number; height: number }> {
+  checkDecodeBudget(hw, hh, name);
   const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime });
-  const resize = hw !== null && hh !== null ? targetSize(hw, hh) : null;
+  const resize = targetSize(hw, hh);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(
       blob,
       resize
-        ? hw! >= hh!
+        ? hw >= hh
           ? { ...BITMAP_BASE, resizeWidth: resize.width, resizeQuality: 'high' }
           : { ...BITMAP_BASE, resizeHeight: resize.height, resizeQuality: 'high' }
         : BITMAP_BASE,
@@ -121,8 +144,8 @@ async function decodeEncoded(
     return {
       pixels: readPixels(bitmap),
       downscaled: resize !== null || again !== null,
-      width: hw ?? bitmap.width,
-      height: hh ?? bitmap.height,
+      width: hw,
+      height: hh,
     };
   } finally {
     bitmap.close();
@@ -150,14 +173,19 @@ async function decodeDicom(bytes: Uint8Array, name: string, opts: DecodeOptions)
   const inflated = await inflateDeflatedDicom(bytes, name);
   const img = readDicom(bytes, name, { keepIdentifying: opts.keepIdentifying === true, inflated });
   if (img.columns < MIN_SIDE || img.rows < MIN_SIDE) throw new ImageInputError('too-small', name, `${img.columns}×${img.rows}`);
+  checkDecodeBudget(img.columns, img.rows, name);
   const frame = opts.frame ?? 0;
   let pixels: RgbaImage;
   let downscaled: boolean;
   if (img.compression === 'rle') {
     ({ pixels, downscaled } = await shrinkPixels(decodeRleFrame(img, frame, name)));
   } else if (img.compression === 'jpeg') {
+    // The JPEG stream states its own size, which the decoder obeys: that size, not Rows/Columns, is budgeted.
     const jpeg = encapsulatedFrame(img, frame, name);
-    ({ pixels, downscaled } = await decodeEncoded(jpeg, 'image/jpeg', name, img.columns, img.rows));
+    const inner = jpegSize(jpeg);
+    if (inner === null || inner === 'damaged')
+      throw new ImageInputError('dicom-damaged', name, 'JPEG frame without a frame header');
+    ({ pixels, downscaled } = await decodeEncoded(jpeg, 'image/jpeg', name, inner.width, inner.height));
   } else {
     ({ pixels, downscaled } = await shrinkPixels(decodeNativeFrame(img, frame, name)));
   }
@@ -186,10 +214,8 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string, opts: De
     const sniff = sniffImage(bytes);
     if (!sniff.ok) throw new ImageInputError(sniff.problem, name, sniff.detail);
     const { width: hw, height: hh } = sniff;
-    if (hw !== null && hh !== null) {
-      if (hw * hh > MAX_SOURCE_PIXELS) throw new ImageInputError('too-large', name, `${hw}×${hh}`);
-      if (hw < MIN_SIDE || hh < MIN_SIDE) throw new ImageInputError('too-small', name, `${hw}×${hh}`);
-    }
+    checkDecodeBudget(hw, hh, name);
+    if (hw < MIN_SIDE || hh < MIN_SIDE) throw new ImageInputError('too-small', name, `${hw}×${hh}`);
     const r = await decodeEncoded(bytes, `image/${sniff.kind}`, name, hw, hh);
     return { pixels: r.pixels, sourceWidth: r.width, sourceHeight: r.height, downscaled: r.downscaled, kind: sniff.kind };
   } catch (e) {

@@ -14,6 +14,8 @@ export type ImageErrorCode =
   | 'decode-failed'
   | 'decode-timeout'
   | 'too-large'
+  | 'no-size' // the container does not state the image size where it must: refused before any decode
+  | 'over-budget' // decoding at full size would need more memory than MAX_DECODE_BYTES
   | 'too-small';
 
 export class ImageInputError extends Error {

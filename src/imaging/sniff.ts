@@ -1,16 +1,17 @@
 /**
- * Identifies an image file by its bytes, not its name, and reads its pixel size from the header
+ * Identifies an image file by its bytes, not its name, and reads its pixel size from the container
  * without decoding — so a renamed PDF, an empty file or a truncated upload gets a precise message,
- * and a huge image can be downscaled during decode instead of after.
+ * a huge image can be downscaled during decode instead of after, and a decompression bomb is refused
+ * before the browser allocates anything. A file whose size cannot be read is refused ('no-size'):
+ * the decoder would find the size where this parser did not, and then allocate whatever it says.
  */
 
 export type ImageKind = 'png' | 'jpeg' | 'bmp' | 'webp';
 
-export type SniffProblem = 'empty' | 'pdf' | 'text' | 'unsupported' | 'truncated';
+export type SniffProblem = 'empty' | 'pdf' | 'text' | 'unsupported' | 'truncated' | 'no-size';
 
 export type SniffResult =
-  | { ok: true; kind: ImageKind; width: number | null; height: number | null }
-  | { ok: false; problem: SniffProblem; detail?: string };
+  { ok: true; kind: ImageKind; width: number; height: number } | { ok: false; problem: SniffProblem; detail?: string };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -47,28 +48,44 @@ function sniffPng(b: Uint8Array): SniffResult {
   return { ok: true, kind: 'png', width: u32be(b, 16), height: u32be(b, 20) };
 }
 
-/** JPEG: walk the marker segments to a SOF for the size; require an end-of-image marker. */
-function sniffJpeg(b: Uint8Array): SniffResult {
-  let width: number | null = null;
-  let height: number | null = null;
+/** Markers that carry the frame size: SOF0–SOF15 (not DHT C4, JPG C8, DAC CC) and DHP (hierarchical). */
+const isSizeMarker = (m: number) => (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) || m === 0xde;
+/** Markers without a length field. */
+const isStandalone = (m: number) => m === 0x01 || m === 0xd8 || (m >= 0xd0 && m <= 0xd7);
+
+/**
+ * JPEG: walk the marker segments up to the start of scan, as libjpeg does — bytes that are not a
+ * marker are skipped over to the next 0xFF, not taken as the end of the headers (that was the bomb:
+ * one junk byte hid the frame header from this parser but not from the decoder). Every frame
+ * header before the scan counts; the largest size wins. Null: no frame header (refused).
+ */
+export function jpegSize(b: Uint8Array): { width: number; height: number } | 'damaged' | null {
+  let width = 0;
+  let height = 0;
   let i = 2;
-  while (i + 4 <= b.length) {
-    if (b[i] !== 0xff) break;
-    const marker = b[i + 1]!;
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0xff) {
-      i += marker === 0xff ? 1 : 2;
-      continue;
+  for (;;) {
+    while (i < b.length && b[i] !== 0xff) i++; // junk between segments
+    while (i < b.length && b[i] === 0xff) i++; // fill bytes
+    if (i >= b.length) break;
+    const marker = b[i++]!;
+    if (marker === 0x00 || isStandalone(marker)) continue;
+    if (marker === 0xd9 || marker === 0xda) break; // end of image, or start of scan: headers are over
+    if (i + 2 > b.length) break;
+    const len = u16be(b, i);
+    if (len < 2) return 'damaged';
+    if (isSizeMarker(marker)) {
+      if (i + 7 > b.length) break;
+      height = Math.max(height, u16be(b, i + 3));
+      width = Math.max(width, u16be(b, i + 5));
     }
-    const len = u16be(b, i + 2);
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof && i + 9 <= b.length) {
-      height = u16be(b, i + 5);
-      width = u16be(b, i + 7);
-      break;
-    }
-    if (marker === 0xda) break; // start of scan: entropy-coded data follows
-    i += 2 + len;
+    i += len;
   }
+  // A height of 0 defers it to a DNL marker after the scan, which browsers' decoders do not support.
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
+function sniffJpeg(b: Uint8Array): SniffResult {
+  const size = jpegSize(b);
   // Some encoders append bytes after EOI, so look for it near the end rather than at the very end.
   const tail = b.subarray(Math.max(0, b.length - 4096));
   let hasEoi = false;
@@ -79,18 +96,23 @@ function sniffJpeg(b: Uint8Array): SniffResult {
     }
   }
   if (!hasEoi) return { ok: false, problem: 'truncated', detail: 'JPEG has no end-of-image marker' };
-  return { ok: true, kind: 'jpeg', width, height };
+  if (size === 'damaged') return { ok: false, problem: 'no-size', detail: 'JPEG segment length is damaged' };
+  if (!size) return { ok: false, problem: 'no-size', detail: 'JPEG has no frame header' };
+  return { ok: true, kind: 'jpeg', ...size };
 }
 
+/** BMP: the core header (OS/2 1.x, 12 bytes) has 16-bit sizes; every later header 32-bit signed ones. */
 function sniffBmp(b: Uint8Array): SniffResult {
   if (b.length < 26) return { ok: false, problem: 'truncated', detail: 'BMP header incomplete' };
   const declared = u32le(b, 2);
   if (declared > b.length) return { ok: false, problem: 'truncated', detail: 'BMP shorter than its header says' };
   const headerSize = u32le(b, 14);
   if (headerSize === 12) return { ok: true, kind: 'bmp', width: u16le(b, 18), height: u16le(b, 20) };
+  if (headerSize < 16) return { ok: false, problem: 'no-size', detail: 'BMP header size unknown' };
   return { ok: true, kind: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
 }
 
+/** WebP: the size is in the first chunk — VP8X (canvas), VP8 (key frame header) or VP8L (lossless header). */
 function sniffWebp(b: Uint8Array): SniffResult {
   const declared = u32le(b, 4);
   if (declared + 8 > b.length) return { ok: false, problem: 'truncated', detail: 'WebP shorter than its header says' };
@@ -100,13 +122,15 @@ function sniffWebp(b: Uint8Array): SniffResult {
     const h = 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16));
     return { ok: true, kind: 'webp', width: w, height: h };
   }
-  if (chunk === 'VP8 ' && b.length >= 30)
+  // VP8: 3-byte frame tag, then the key frame start code 9D 01 2A, then 14-bit width and height.
+  if (chunk === 'VP8 ' && b.length >= 30 && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a)
     return { ok: true, kind: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
-  if (chunk === 'VP8L' && b.length >= 25) {
+  // VP8L: signature byte 0x2F, then 14-bit width − 1 and height − 1.
+  if (chunk === 'VP8L' && b.length >= 25 && b[20] === 0x2f) {
     const bits = u32le(b, 21);
     return { ok: true, kind: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
   }
-  return { ok: true, kind: 'webp', width: null, height: null };
+  return { ok: false, problem: 'no-size', detail: `WebP without a readable ${chunk.trim() || 'image'} header` };
 }
 
 function looksLikeText(b: Uint8Array): boolean {

@@ -56,14 +56,14 @@ describe('history store', () => {
 
   it('a locked history refuses reads, writes and imports until unlocked', async () => {
     const s1 = await open();
-    await s1.setPassphrase('pw');
+    await s1.setPassphrase('pale moon river');
     s1.close();
     const s2 = await open();
     const a = makeCase();
     expect(await code(s2.save(a))).toBe('locked');
     expect(await code(s2.importCases('{}'))).toBe('locked');
     expect(await code(s2.exportCases([a.id], '0'))).toBe('locked');
-    await s2.unlock('pw');
+    await s2.unlock('pale moon river');
     await s2.save(a);
     expect((await s2.list()).cases).toHaveLength(1);
   });
@@ -120,7 +120,7 @@ describe('history store', () => {
     const a = makeCase('Patient-like label', 3);
     await store.save(a);
     const t0 = performance.now();
-    await store.setPassphrase('correct horse');
+    await store.setPassphrase('correct horse battery');
     const b = makeCase('second', 4);
     await store.save(b);
     // nothing readable in the raw database
@@ -136,14 +136,14 @@ describe('history store', () => {
     expect(await code(s2.list())).toBe('locked');
     expect(await code(s2.unlock('wrong horse'))).toBe('wrong-passphrase');
     expect(s2.locked).toBe(true);
-    await s2.unlock('correct horse');
+    await s2.unlock('correct horse battery');
     expect((await s2.list()).cases).toHaveLength(2);
     expect(await s2.get(a.id)).toEqual(a);
     expect(await s2.get(b.id)).toEqual(b);
     console.log(`encryption round trip: ${(performance.now() - t0).toFixed(0)} ms`);
     s2.lock();
     expect(await code(s2.get(a.id))).toBe('locked');
-    await s2.unlock('correct horse');
+    await s2.unlock('correct horse battery');
     await s2.removePassphrase();
     s2.close();
     const s3 = await open();
@@ -153,7 +153,7 @@ describe('history store', () => {
 
   it('detects a tampered ciphertext', async () => {
     const store = await open();
-    await store.setPassphrase('pw');
+    await store.setPassphrase('pale moon river');
     const a = makeCase();
     await store.save(a);
     const raw = await openDB(DB_NAME);
@@ -194,7 +194,7 @@ describe('history store', () => {
     const text = await s1.exportCases([b.id], '0.1.0');
     globalThis.indexedDB = new IDBFactory();
     const s2 = await open();
-    await s2.setPassphrase('pw');
+    await s2.setPassphrase('pale moon river');
     expect(await s2.importCases(text)).toEqual({ added: 1, skipped: 0 });
     expect(await s2.importCases(text)).toEqual({ added: 0, skipped: 1 });
     expect(await s2.get(b.id)).toEqual(b);

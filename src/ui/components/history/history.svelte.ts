@@ -35,6 +35,8 @@ export class HistoryState {
     this.status = 'opening';
     try {
       this.store = await HistoryStore.open(this.iterations ? { iterations: this.iterations } : {});
+      // Another tab saved, deleted, or set or removed the passphrase: show what is stored now.
+      this.store.onChange(() => void this.refresh().catch((e: unknown) => (this.error = historyErrorText(e))));
       await this.refresh();
     } catch (e) {
       this.status = 'unavailable';

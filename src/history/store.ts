@@ -20,7 +20,7 @@
  * Version 1 kept whole plaintext cases in one `cases` store; `migrate` (rows.ts) moves them.
  */
 
-import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { openDB, type IDBPDatabase } from 'idb';
 import {
   createLock,
   DEFAULT_ITERATIONS,
@@ -72,6 +72,13 @@ export interface ListResult {
   unreadable: string[];
 }
 
+/** A row's key as text, for listing it (a key that is not text marks a row this app did not write). */
+function keyText(key: IDBValidKey): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || key instanceof Date) return String(key);
+  return JSON.stringify(key) ?? '';
+}
+
 export class HistoryStore {
   private key: CryptoKey | null = null;
   private closed = false;
@@ -105,9 +112,7 @@ export class HistoryStore {
     let gaveUp = false;
     const opening = openDB(name, DB_VERSION, {
       upgrade: (db, oldVersion, _newVersion, tx) => {
-        void migrate(db, oldVersion, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch(() =>
-          tx.abort(),
-        );
+        void migrate(db, oldVersion, tx).catch(() => tx.abort());
       },
       blocked: () => {
         setTimeout(
@@ -235,9 +240,9 @@ export class HistoryStore {
           id === undefined
             ? await Promise.all([os.getAllKeys(), os.getAll()])
             : await os.get(id).then((v): [IDBValidKey[], unknown[]] => (v === undefined ? [[], []] : [[id], [v]]));
-        rows[name] = keys.map((key, i) => ({ key, id: typeof key === 'string' ? key : String(key), row: values[i] }));
+        rows[name] = keys.map((key, i) => ({ key, id: keyText(key), row: values[i] as unknown }));
       });
-      [lockRaw, genRaw] = await Promise.all([meta.get('lock'), meta.get('gen'), ...reads]);
+      [lockRaw, genRaw] = (await Promise.all([meta.get('lock'), meta.get('gen'), ...reads])) as unknown[];
     } catch (e) {
       throw toHistoryError(e, context);
     }
@@ -262,7 +267,7 @@ export class HistoryStore {
     done.catch(() => {});
     try {
       const meta = tx.objectStore('meta');
-      const [lockRaw, genRaw] = await Promise.all([meta.get('lock'), meta.get('gen')]);
+      const [lockRaw, genRaw] = (await Promise.all([meta.get('lock'), meta.get('gen')])) as unknown[];
       if (expect) {
         const lock = parseLock(lockRaw);
         if (!sameLock(lock, expect.lock) || (expect.gen !== null && genOf(genRaw) !== expect.gen)) throw new StaleState(lock);

@@ -215,7 +215,7 @@ export function validateCase(v: unknown, path = 'case', bin: BinaryReader = type
     label: str(o.label, `${path}.label`, LIMITS.label),
     note: str(o.note, `${path}.note`, LIMITS.note),
     appVersion: str(o.appVersion, `${path}.appVersion`, 40),
-    backend: oneOf(o.backend, CASE_BACKENDS, `${path}.backend`) as CaseBackend,
+    backend: oneOf<CaseBackend>(o.backend, CASE_BACKENDS, `${path}.backend`),
     model,
     results,
     fused: nullable(o.fused, (f) => probabilities(f, `${path}.fused`, n)),
@@ -234,7 +234,7 @@ export function validateSummary(v: unknown, path = 'summary'): CaseSummary {
     note: str(o.note, `${path}.note`, LIMITS.note),
     modelId: str(o.modelId, `${path}.modelId`, 100),
     modelVersion: str(o.modelVersion, `${path}.modelVersion`, 40),
-    backend: oneOf(o.backend, CASE_BACKENDS, `${path}.backend`) as CaseBackend,
+    backend: oneOf<CaseBackend>(o.backend, CASE_BACKENDS, `${path}.backend`),
     modalities: arr(o.modalities, `${path}.modalities`, 1, CASE_MODALITIES.length).map((x, i) =>
       oneOf(x, CASE_MODALITIES, `${path}.modalities[${i}]`),
     ),

@@ -286,7 +286,10 @@ function dispatch(id: number, p: Pending): void {
   const w = imagingWorker();
   if (!w) {
     pending.delete(id);
-    decodeImageBytes(new Uint8Array(p.req.bytes), p.req.name, p.req.opts).then(p.resolve, p.reject);
+    decodeImageBytes(new Uint8Array(p.req.bytes), p.req.name, p.req.opts).then(
+      (image) => p.resolve(image),
+      (e: unknown) => p.reject(e instanceof Error ? e : new Error(String(e))),
+    );
     return;
   }
   p.timer = setTimeout(() => onTimeout(id), p.timeoutMs);

@@ -9,8 +9,7 @@ import { ImageInputError } from '../errors';
 import { TS } from './uids';
 
 type DicomParserModule = typeof dicomParserNs;
-const dicomParser: DicomParserModule =
-  (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? (dicomParserNs as DicomParserModule);
+const dicomParser: DicomParserModule = (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? dicomParserNs;
 
 /** Largest inflated data set accepted. */
 export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;

@@ -12,8 +12,7 @@ import { BROWSER_JPEG_SYNTAXES, NATIVE_SYNTAXES, TS, transferSyntaxLabel } from 
 
 // dicom-parser ships as UMD: Node's ESM loader exposes it as `default`, bundlers as named exports.
 type DicomParserModule = typeof dicomParserNs;
-const dicomParser: DicomParserModule =
-  (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? (dicomParserNs as DicomParserModule);
+const dicomParser: DicomParserModule = (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? dicomParserNs;
 
 /** DICOM files carry "DICM" after a 128-byte preamble, whatever their name. */
 export function isDicom(bytes: Uint8Array): boolean {
@@ -162,7 +161,8 @@ function readLut(dataSet: DataSet, descTag: string, dataTag: string, name: strin
   const data = dataSet.elements[dataTag];
   if (!desc || !data || desc.length < 6) fail(name, 'palette colour image without a complete lookup table');
   const p = dataSet.byteArrayParser;
-  const b = dataSet.byteArray;
+  // dicom-parser types its bytes as `Uint8Array | Buffer`; in the browser they are a Uint8Array.
+  const b = dataSet.byteArray as Uint8Array;
   let count = p.readUint16(b, desc.dataOffset);
   if (count === 0) count = 65536;
   const firstRaw = p.readUint16(b, desc.dataOffset + 2);
@@ -229,7 +229,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
     dataSet = dicomParser.parseDicom(bytes, inflated ? { inflater: () => inflated } : undefined);
   } catch (e) {
     // dicom-parser throws Errors, strings, or { exception, dataSet } when it gives up part-way.
-    const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
+    const inner = e && typeof e === 'object' && 'exception' in e ? e.exception : e;
     const msg = printable(
       inner instanceof Error ? inner.message : typeof inner === 'string' ? inner : 'unreadable DICOM structure',
     );

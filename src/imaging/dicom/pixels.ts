@@ -9,8 +9,7 @@ import type { RgbaImage } from '../resize';
 import type { DicomImage } from './parse';
 
 type DicomParserModule = typeof dicomParserNs;
-const dicomParser: DicomParserModule =
-  (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? (dicomParserNs as DicomParserModule);
+const dicomParser: DicomParserModule = (dicomParserNs as unknown as { default?: DicomParserModule }).default ?? dicomParserNs;
 
 function clamp8(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);

@@ -44,7 +44,7 @@ export default defineConfig({
     format: 'es',
     // Whitespace-only minification for the workers: tfjs's threaded wasm backend starts its pthread
     // workers from the stringified emscripten factory, which renamed identifiers would break
-    // (src/runtime/backends.ts enables wasm threads on cross-origin-isolated pages).
+    // (src/runtime/backends/wasm.ts enables wasm threads on cross-origin-isolated pages).
     rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
   },
   build: {

@@ -8,7 +8,7 @@
  * stay off until the case is analysed again.
  */
 
-import { fuse } from '../../analysis';
+import { fuse, FusionError } from '../../analysis';
 import { MODALITY_IDS, type ModalityId } from '../../domain';
 import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
@@ -67,7 +67,13 @@ export class SessionState {
     const probs: Partial<Record<ModalityId, number[]>> = {};
     for (const [mod, r] of Object.entries(this.results) as [ModalityId, AnalysedModality][])
       probs[mod] = r.analysis.probabilities;
-    return fuse(m.fusion, probs);
+    try {
+      return fuse(m.fusion, probs);
+    } catch (e) {
+      // A pack may give some modalities no weight in fusion: analysed alone, they have no fused result.
+      if (e instanceof FusionError) return null;
+      throw e;
+    }
   }
 
   /** The results on screen are the ones saved in the history. */

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../../../src/model-pack';
 import { decoded, startApp, until } from './harness';
 
 beforeAll(async () => {
@@ -42,6 +43,19 @@ describe('session: stale results', () => {
     expect(s.stale).toBe(false);
     expect(s.results.bmode!.roi).toEqual(moved);
     expect(s.canSave).toBe(true);
+  });
+
+  it('has no fused result when the pack gives the analysed modalities no fusion weight', async () => {
+    const { app } = await startApp();
+    const s = app.session;
+    s.slots.bmode.loadPixels(decoded(9), 'b.png', region);
+    await s.analyze();
+    expect(s.fused).not.toBeNull();
+    // The same results judged by a pack that fuses only elastography.
+    const internals = s as unknown as { analysedWith: Manifest };
+    internals.analysedWith = { ...internals.analysedWith, fusion: { method: 'weighted-mean', weights: { elastography: 1 } } };
+    expect(s.fused).toBeNull();
+    expect(s.results.bmode).toBeDefined();
   });
 
   it('marks every result and the fused one stale when another slot changes after the analysis', async () => {

@@ -260,7 +260,7 @@ function settle(msg: DecodeResponse): void {
 
 function imagingWorker(): Worker | null {
   if (worker) return worker;
-  if (typeof Worker === 'undefined' || !('document' in globalThis)) return null;
+  if (typeof Worker === 'undefined' || !('window' in globalThis)) return null;
   try {
     worker = new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-imaging' });
   } catch {

@@ -11,7 +11,7 @@
  * A request path it cannot decode (a malformed % escape) is answered 400; the server carries on.
  */
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
@@ -30,36 +30,12 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-// The app's policies, as src/pwa/csp.ts states and explains them (tests/unit/pwa/csp.test.ts keeps
-// the copies equal): the page gets DOCUMENT_CSP (Trusted Types, no blob: script), each worker script
-// WORKER_CSP (blob: for tfjs's WebAssembly threads; connect-src 'self').
-export const DOCUMENT_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self' blob: data:",
-  "img-src 'self' blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-  "require-trusted-types-for 'script'",
-  'trusted-types default svelte-trusted-html',
-  "frame-ancestors 'none'",
-].join('; ');
-
-export const WORKER_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval' blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "img-src 'self' blob: data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// The app's policies (src/pwa/csp.json, explained in src/pwa/csp.ts): the page gets DOCUMENT_CSP
+// (Trusted Types, no blob: script), each worker script WORKER_CSP (blob: for tfjs's WebAssembly
+// threads; connect-src 'self').
+const policies = JSON.parse(readFileSync(new URL('../src/pwa/csp.json', import.meta.url), 'utf8'));
+export const DOCUMENT_CSP = policies.document.join('; ');
+export const WORKER_CSP = policies.worker.join('; ');
 
 function parseArgs(argv) {
   const opts = { port: Number(process.env.PORT ?? 4173), host: '127.0.0.1', root: 'dist', mounts: [] };

@@ -1,6 +1,6 @@
 /**
- * The Content-Security-Policies of the app, in one place. scripts/serve.mjs sends the same text as
- * headers (tests/unit/pwa/csp.test.ts keeps the two and index.html's <meta> in step), and the
+ * The Content-Security-Policies of the app, in one place (csp.json, which scripts/serve.mjs reads too
+ * and sends as headers; tests/unit/pwa/csp.test.ts keeps index.html's <meta> in step), and the
  * service worker adds them to every response it serves, for static hosts that cannot send headers.
  *
  * Two policies, because a worker's policy comes from its own script's response, not from the page:
@@ -19,33 +19,11 @@
  *   a worker cannot reach another origin even if it were handed another origin's address.
  */
 
-export const DOCUMENT_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self' blob: data:",
-  "img-src 'self' blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-  "require-trusted-types-for 'script'",
-  'trusted-types default svelte-trusted-html',
-  "frame-ancestors 'none'",
-].join('; ');
+import policies from './csp.json';
 
-export const WORKER_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval' blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "img-src 'self' blob: data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const DOCUMENT_CSP = policies.document.join('; ');
+
+export const WORKER_CSP = policies.worker.join('; ');
 
 /** The policy for a response: scripts may start a worker, everything else is treated as a page. */
 export function cspFor(contentType: string | null): string {

@@ -1,3 +1,4 @@
+import type { HistoryError } from '../../../src/history';
 import type { Manifest } from '../../../src/model-pack/manifest';
 import { buildCaseRecord, type CaseRecord } from '../../../src/history';
 
@@ -58,4 +59,14 @@ export function makeCase(
       },
     },
   });
+}
+
+/** The history error code a promise rejects with, or 'no error'. */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as HistoryError).code;
+  }
+  return 'no error';
 }

@@ -7,8 +7,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_NAME, HistoryStore, buildExportFile, type HistoryError } from '../../../src/history';
-import { makeCase } from './fixtures';
+import { DB_NAME, HistoryStore, buildExportFile } from '../../../src/history';
+import { makeCase, errorCode as code } from './fixtures';
 
 const ITER = 1000;
 const PASS = 'pale moon river';
@@ -32,15 +32,6 @@ beforeEach(() => {
 afterEach(() => {
   proto.put = realPut;
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as HistoryError).code;
-  }
-  return 'no error';
-}
 
 /** Everything stored, as stored (rows and meta), to compare before and after a failed write. */
 async function dump(): Promise<string> {

@@ -4,7 +4,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DB_NAME, HistoryError, HistoryStore, ImportError, caseToJson, EXPORT_FORMAT } from '../../../src/history';
-import { makeCase } from './fixtures';
+import { makeCase, errorCode as code } from './fixtures';
 
 const ITER = 1000;
 const open = () => HistoryStore.open({ iterations: ITER });
@@ -12,15 +12,6 @@ const open = () => HistoryStore.open({ iterations: ITER });
 beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as HistoryError).code;
-  }
-  return 'no error';
-}
 
 describe('history store', () => {
   it('saves, lists, searches, reopens and deletes cases', async () => {

@@ -8,9 +8,9 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_NAME, HistoryStore, type HistoryError } from '../../../src/history';
+import { DB_NAME, HistoryStore } from '../../../src/history';
 import { isStrongPassphrase } from '../../../src/history/crypto';
-import { makeCase } from './fixtures';
+import { makeCase, errorCode as code } from './fixtures';
 
 const ITER = 1000;
 const PASS = 'pale moon river';
@@ -27,15 +27,6 @@ beforeEach(() => {
 afterEach(() => {
   for (const s of opened.splice(0)) s.close();
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as HistoryError).code;
-  }
-  return 'no error';
-}
 
 /** Every row as stored, read past the app: what someone with access to the disk would see. */
 async function rawRows(): Promise<{ store: string; id: unknown; kind: unknown }[]> {

@@ -5,7 +5,7 @@
  * so the rest of the code never branches on a modality id. Pure data and helpers: no DOM, no tfjs.
  */
 
-import registryJson from './modalities.json';
+import registryJson from './modalities.json' with { type: 'json' };
 import type { ModalityId } from './ids';
 
 /** Which panel of a dual view (B-mode beside a colour-coded view) fits the slot. */

@@ -19,7 +19,7 @@
  *   a worker cannot reach another origin even if it were handed another origin's address.
  */
 
-import policies from './csp.json';
+import policies from './csp.json' with { type: 'json' };
 
 export const DOCUMENT_CSP = policies.document.join('; ');
 

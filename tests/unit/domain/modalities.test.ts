@@ -16,7 +16,7 @@ import {
   parseModalityRegistry,
   type ModalityId,
 } from '../../../src/domain';
-import registryJson from '../../../src/domain/modalities.json';
+import registryJson from '../../../src/domain/modalities.json' with { type: 'json' };
 
 const SRC = join(__dirname, '../../../src');
 

@@ -19,6 +19,7 @@ import { isBackendId, type BackendId } from '../src/domain';
 import {
   analyseDemoCase,
   judgeFlatness,
+  pageModalities,
   SoakProbe,
   type FlatnessLimits,
   type FlatnessVerdict,
@@ -181,13 +182,15 @@ async function soakBackend(browser: Browser, url: string, backend: BackendId, a:
       `${backend}: ready in ${startS.toFixed(1)} s (${pack}); ${planned} analyses${budget ? `, at most ${budget} s` : ''}`,
     );
 
+    const modalities = await pageModalities(page);
+    if (modalities.length !== 3) throw new Error(`expected three modality slots, the page has ${modalities.join(', ')}`);
     const samples: SoakSample[] = [await probe.sample(0)];
     const times: number[] = [];
     const loopStart = Date.now();
     let stoppedBy: 'count' | 'budget' = 'count';
     for (let i = 1; i <= planned; i++) {
       const begun = Date.now();
-      await analyseDemoCase(page);
+      await analyseDemoCase(page, modalities);
       times.push(Date.now() - begun);
       if (i % every === 0 || i === planned) {
         const s = await probe.sample(i);

@@ -165,8 +165,10 @@ export function summarise(
     (a, b) => order(a.modality) - order(b.modality) || naturalCompare(a.classLabel, b.classLabel),
   );
   const out: LayoutProblem[] = [];
-  if (images.length === 0) out.push(skipped.length === 0 ? { code: 'no-files' } : { code: 'no-images', skipped: skipped.length });
-  else if (labels.length === 1) out.push({ code: 'one-class', classLabel: labels[0]! });
+  // A blocking problem already given (a broken CSV) is the reason there are no images; not repeated.
+  if (images.length === 0 && !problems.some(isBlocking)) {
+    out.push(skipped.length === 0 ? { code: 'no-files' } : { code: 'no-images', skipped: skipped.length });
+  } else if (labels.length === 1) out.push({ code: 'one-class', classLabel: labels[0]! });
   if (skipped.length > 0 && images.length > 0) out.push({ code: 'skipped-files', count: skipped.length });
   return { layout, root, images, classLabels: labels, counts, skipped, problems: [...out, ...problems] };
 }

@@ -54,6 +54,7 @@ export type LayoutProblem =
   | { code: 'no-files' }
   | { code: 'no-images'; skipped: number }
   | { code: 'single-modality' }
+  | { code: 'one-modality'; modality: ModalityId }
   | { code: 'one-class'; classLabel: string }
   | { code: 'skipped-files'; count: number }
   | { code: 'nested-folders'; folders: string[] }
@@ -169,6 +170,12 @@ export function summarise(
   if (images.length === 0 && !problems.some(isBlocking)) {
     out.push(skipped.length === 0 ? { code: 'no-files' } : { code: 'no-images', skipped: skipped.length });
   } else if (labels.length === 1) out.push({ code: 'one-class', classLabel: labels[0]! });
+  const modalities = new Set(images.map((i) => i.modality));
+  const only = [...modalities][0];
+  // Fused results then equal that modality's; worth saying when the user expected several.
+  if (layout !== 'single-modality' && modalities.size === 1 && only !== undefined && only !== null) {
+    out.push({ code: 'one-modality', modality: only });
+  }
   if (skipped.length > 0 && images.length > 0) out.push({ code: 'skipped-files', count: skipped.length });
   return { layout, root, images, classLabels: labels, counts, skipped, problems: [...out, ...problems] };
 }
@@ -191,7 +198,13 @@ export function discoverFolders(entries: readonly FileEntry[]): Discovery {
     else candidates.push({ parts, size: e.size });
   }
   if (entries.length === 0) return summarise('modality-folders', '', [], [], []);
-  const modalityIndex = (parts: string[]) => parts.slice(0, -1).findIndex((p) => folderModality(p) !== null);
+  // `<modality>/<class>/<image>` at the end of the path wins; otherwise the first modality folder
+  // (the class folder then holds nested folders). So a wrapper folder that happens to be called
+  // `cdfi` above `2d/0/a.jpg` is not taken for the modality.
+  const modalityIndex = (parts: string[]) =>
+    parts.length >= 3 && folderModality(parts[parts.length - 3]!) !== null
+      ? parts.length - 3
+      : parts.slice(0, -1).findIndex((p) => folderModality(p) !== null);
   const anyModality = candidates.some((c) => modalityIndex(c.parts) >= 0);
   return anyModality ? readModalityFolders(candidates, skipped, modalityIndex) : readSingleModality(candidates, skipped);
 }

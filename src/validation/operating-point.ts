@@ -8,6 +8,7 @@
  */
 
 import { isModalityId, type ClassId, type ModalityId } from '../domain';
+import { MANIFEST_LIMITS } from '../model-pack';
 import { bootstrap, type BootstrapOptions, type Interval } from './bootstrap';
 import { binaryRates, scoreOrder, type BinaryCounts, type BinaryRates, type Value } from './metrics';
 
@@ -219,7 +220,9 @@ export class OperatingPointError extends Error {
 
 type Obj = Record<string, unknown>;
 const SHA256 = /^[0-9a-f]{64}$/;
-const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+// The manifest's rules for pack and class ids (src/model-pack/manifest.ts).
+const PACK_ID = /^[a-z0-9][a-z0-9-]*$/;
+const CLASS_ID = /^[a-z][a-z0-9-]*$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 function obj(v: unknown, field: string): Obj {
@@ -237,8 +240,10 @@ function count(v: unknown, field: string): number {
     throw new OperatingPointError(field, 'must be a whole number ≥ 0');
   return v;
 }
-function text(v: unknown, field: string, pattern: RegExp): string {
-  if (typeof v !== 'string' || !pattern.test(v)) throw new OperatingPointError(field, `must match ${String(pattern)}`);
+function text(v: unknown, field: string, pattern: RegExp, maxLength = 100): string {
+  if (typeof v !== 'string' || v.length > maxLength || !pattern.test(v)) {
+    throw new OperatingPointError(field, `must match ${String(pattern)}, at most ${maxLength} characters`);
+  }
   return v;
 }
 const rate = (v: unknown, field: string) => (v === null ? null : finite(v, field, 0, 1));
@@ -246,7 +251,8 @@ const rate = (v: unknown, field: string) => (v === null ? null : finite(v, field
 function parseQuestion(v: unknown): BinaryQuestion {
   const o = obj(v, 'question');
   if (o.kind === 'malignant-vs-benign') return { kind: 'malignant-vs-benign' };
-  if (o.kind === 'one-vs-rest') return { kind: 'one-vs-rest', classId: text(o.classId, 'question.classId', /^[a-z][a-z0-9-]*$/) };
+  if (o.kind === 'one-vs-rest')
+    return { kind: 'one-vs-rest', classId: text(o.classId, 'question.classId', CLASS_ID, MANIFEST_LIMITS.classId) };
   throw new OperatingPointError('question.kind', 'must be "malignant-vs-benign" or "one-vs-rest"');
 }
 
@@ -284,7 +290,7 @@ export function parseOperatingPoint(json: unknown): OperatingPoint {
   return {
     format: OPERATING_POINT_FORMAT,
     version: OPERATING_POINT_VERSION,
-    pack: { id: text(pack.id, 'pack.id', ID), sha256: text(pack.sha256, 'pack.sha256', SHA256) },
+    pack: { id: text(pack.id, 'pack.id', PACK_ID, MANIFEST_LIMITS.id), sha256: text(pack.sha256, 'pack.sha256', SHA256) },
     modality: o.modality,
     question: parseQuestion(o.question),
     rule: parseRule(o.rule),

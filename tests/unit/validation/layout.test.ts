@@ -103,9 +103,24 @@ describe('folder layout', () => {
   });
 
   it('refuses two data sets picked together', () => {
-    const d = discoverFolders(files('siteA/2d/0/a.jpg', 'siteB/2d/1/b.jpg'));
-    expect(d.problems[0]).toEqual({ code: 'several-roots', roots: ['siteA', 'siteB'] });
+    const d = discoverFolders(files('siteA/2d/0/a.jpg', 'siteB/cdfi/1/b.jpg'));
+    expect(d.problems).toEqual([{ code: 'several-roots', roots: ['siteA', 'siteB'] }]);
     expect(isBlocking(d.problems[0]!)).toBe(true);
+  });
+
+  it('says when the modality folders hold one modality only', () => {
+    const d = discoverFolders(files('2d/0/a.jpg', '2d/1/b.jpg'));
+    expect(d.problems).toEqual([{ code: 'one-modality', modality: 'bmode' }]);
+    expect(isBlocking(d.problems[0]!)).toBe(false);
+  });
+
+  it('does not take a wrapper folder named like a modality for the modality', () => {
+    const d = discoverFolders(files('cdfi/2d/0/a.jpg', 'cdfi/elastic/1/b.jpg'));
+    expect(d.root).toBe('cdfi');
+    expect(d.images.map((i) => [i.modality, i.classLabel])).toEqual([
+      ['bmode', '0'],
+      ['elastography', '1'],
+    ]);
   });
 
   it('takes a folder without modality folders as one modality, which the user then names', () => {

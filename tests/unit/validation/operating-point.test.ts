@@ -132,6 +132,8 @@ describe('operating point file', () => {
     ['version', { ...op, version: 2 }, 'version'],
     ['extra field', { ...op, note: 'x' }, 'note'],
     ['pack sha', { ...op, pack: { id: 'p', sha256: 'xyz' } }, 'pack.sha256'],
+    ['pack id', { ...op, pack: { id: 'Seed Pack', sha256: 'ab'.repeat(32) } }, 'pack.id'],
+    ['long class id', { ...op, question: { kind: 'one-vs-rest', classId: 'a'.repeat(65) } }, 'question.classId'],
     ['modality', { ...op, modality: 'ct' }, 'modality'],
     ['question', { ...op, question: { kind: 'one-vs-rest' } }, 'question.classId'],
     ['rule', { ...op, rule: { kind: 'sensitivity', target: 2 } }, 'rule.target'],

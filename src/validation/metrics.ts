@@ -96,20 +96,29 @@ export function weightedAuc(
   score: ArrayLike<number>,
   weight?: ArrayLike<number>,
 ): Value {
-  const { tps, fps } = cumulative(order, positive, score, weight);
-  const p = tps[tps.length - 1] ?? 0;
-  const n = fps[fps.length - 1] ?? 0;
-  if (p === 0 && n === 0) return { value: null, reason: 'no-cases' };
-  if (p === 0) return { value: null, reason: 'no-positives' };
-  if (n === 0) return { value: null, reason: 'no-negatives' };
+  // One pass, no allocation (it runs for every class of every bootstrap resample): the area in
+  // counts (false positives × true positives), scaled to the unit square at the end.
   let area = 0;
+  let tp = 0;
+  let fp = 0;
   let prevT = 0;
   let prevF = 0;
-  for (let i = 0; i < tps.length; i++) {
-    area += ((fps[i]! - prevF) / n) * ((tps[i]! + prevT) / p / 2);
-    prevT = tps[i]!;
-    prevF = fps[i]!;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const w = weight === undefined ? 1 : weight[i]!;
+    if (positive[i]) tp += w;
+    else fp += w;
+    const next = order[k + 1];
+    if (next === undefined || score[next] !== score[i]) {
+      area += ((fp - prevF) * (tp + prevT)) / 2;
+      prevT = tp;
+      prevF = fp;
+    }
   }
+  if (tp === 0 && fp === 0) return { value: null, reason: 'no-cases' };
+  if (tp === 0) return { value: null, reason: 'no-positives' };
+  if (fp === 0) return { value: null, reason: 'no-negatives' };
+  area /= tp * fp;
   return { value: area };
 }
 

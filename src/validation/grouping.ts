@@ -76,7 +76,7 @@ export function previewPattern(regex: RegExp, paths: readonly string[], n = 5): 
     if (id === null) unmatched.push(fileName(p));
     else matched.push({ fileName: fileName(p), patientId: id });
   }
-  const step = matched.length <= n ? 1 : (matched.length - 1) / (n - 1);
+  const step = (matched.length - 1) / Math.max(1, n - 1);
   const examples = matched.length <= n ? matched : Array.from({ length: n }, (_, i) => matched[Math.round(i * step)]!);
   return {
     examples,

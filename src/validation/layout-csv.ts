@@ -79,6 +79,7 @@ export function discoverCsv(csvText: string, csvPath: string, entries: readonly 
 
   const images: DiscoveredImage[] = [];
   const skipped: SkippedFile[] = [];
+  let bySuffix = 0;
   const used = new Set<string>([csvNorm]);
   for (const { line, cells } of rows) {
     const cell = (i: number | undefined) => (i === undefined ? '' : (cells[i] ?? '').trim());
@@ -95,8 +96,9 @@ export function discoverCsv(csvText: string, csvPath: string, entries: readonly 
       problems.push({ code: 'csv-unknown-modality', line, value: modalityText });
       continue;
     }
-    const rel = normalisePath(raw);
-    const path = rel === null ? null : byPath.has(base + rel) ? base + rel : byPath.has(rel) ? rel : null;
+    const found = locate(raw, base, byPath);
+    if (found !== null && found.bySuffix) bySuffix++;
+    const path = found?.path ?? null;
     const entry = path === null ? undefined : byPath.get(path);
     if (path === null || entry === undefined) {
       problems.push({ code: 'csv-file-missing', line, path: raw });
@@ -120,5 +122,29 @@ export function discoverCsv(csvText: string, csvPath: string, entries: readonly 
     const reason = fileSkipReason(e);
     skipped.push({ path, reason: reason ?? 'not-in-csv' });
   }
+  if (bySuffix > 0) problems.push({ code: 'csv-paths-by-suffix', rows: bySuffix });
   return summarise('csv', base.replace(/\/$/, ''), images, skipped, problems);
+}
+
+/**
+ * The picked file a CSV path names: relative to the CSV's folder, then to the picked folder, then
+ * (paths written on another machine: `C:\data\study\2d\0\a.jpg`, `/home/…`) the longest tail of
+ * the path that names a picked file.
+ */
+function locate(raw: string, base: string, byPath: ReadonlyMap<string, FileEntry>): { path: string; bySuffix: boolean } | null {
+  const rel = normalisePath(raw);
+  if (rel !== null) {
+    if (byPath.has(base + rel)) return { path: base + rel, bySuffix: false };
+    if (byPath.has(rel)) return { path: rel, bySuffix: false };
+  }
+  // `..` segments are dropped with the head of the path, never followed.
+  const parts = raw.split(/[\\/]+/).filter((x) => x !== '' && x !== '.');
+  for (let i = 1; i < parts.length; i++) {
+    const tail = parts.slice(i);
+    if (tail.includes('..')) continue;
+    const t = tail.join('/');
+    if (byPath.has(base + t)) return { path: base + t, bySuffix: true };
+    if (byPath.has(t)) return { path: t, bySuffix: true };
+  }
+  return null;
 }

@@ -67,7 +67,9 @@ export type LayoutProblem =
   | { code: 'csv-missing-value'; line: number; column: 'path' | 'modality' | 'class' }
   | { code: 'csv-unknown-modality'; line: number; value: string }
   | { code: 'csv-file-missing'; line: number; path: string }
-  | { code: 'csv-repeated-row'; line: number; path: string };
+  | { code: 'csv-repeated-row'; line: number; path: string }
+  /** Rows whose path was written on another machine, matched by the longest tail that names a picked file. */
+  | { code: 'csv-paths-by-suffix'; rows: number };
 
 /** Problems after which no validation can run; the rest are told and the run may go on. */
 export function isBlocking(p: LayoutProblem): boolean {

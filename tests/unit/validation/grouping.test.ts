@@ -79,6 +79,7 @@ describe('file-name patterns', () => {
       { fileName: '109-2.jpg', patientId: '109' },
     ]);
     expect(p).toMatchObject({ unmatched: ['scan.jpg'], unmatchedCount: 1, patients: 10 });
+    expect(previewPattern(regexOf('{patient}-*'), paths, 1).examples).toEqual([{ fileName: '100-1.jpg', patientId: '100' }]);
   });
 });
 

@@ -189,6 +189,13 @@ describe('CSV layout', () => {
     ]);
   });
 
+  it('matches paths written on another machine by their longest tail that names a picked file', () => {
+    const csv = 'path,modality,class\nC:\\data\\set\\img\\171-1.jpg,2d,0\n/home/u/img/172-1.jpg,2d,1\n../../img/171-2.jpg,2d,1\n';
+    const d = discoverCsv(csv, 'set/labels.csv', entries);
+    expect(d.images.map((i) => i.path)).toEqual(['set/img/171-1.jpg', 'set/img/172-1.jpg', 'set/img/171-2.jpg']);
+    expect(d.problems).toContainEqual({ code: 'csv-paths-by-suffix', rows: 3 });
+  });
+
   it('reads a CSV without header positionally and says so', () => {
     const d = discoverCsv('set/img/171-1.jpg,2d,0,171\n', 'labels.csv', entries);
     expect(d.problems).toContainEqual({ code: 'csv-positional-columns' });

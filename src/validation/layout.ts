@@ -2,7 +2,7 @@
  * What a labelled folder holds, from its file list alone (paths and sizes, as a directory picker or
  * a zip gives them; no bytes are read here). Two layouts are understood: the seed study's
  * `<modality folder>/<class folder>/<image>` (modality folders named as the registry's data set
- * folders, `2d`, `cdfi`, `elastic`, or by the app's own ids) and a CSV that lists the images
+ * folders such as 2d or elastic, or by the app's own ids) and a CSV that lists the images
  * (layout-csv.ts). Class folders and CSV class values are only listed: which class each one means is
  * the user's answer (class-map.ts), never a guess here. Every problem is a code plus data, so the UI
  * can say it in the user's language.
@@ -202,7 +202,7 @@ export function discoverFolders(entries: readonly FileEntry[]): Discovery {
   if (entries.length === 0) return summarise('modality-folders', '', [], [], []);
   // `<modality>/<class>/<image>` at the end of the path wins; otherwise the first modality folder
   // (the class folder then holds nested folders). So a wrapper folder that happens to be called
-  // `cdfi` above `2d/0/a.jpg` is not taken for the modality.
+  // like a modality (a folder CDFI above 2d/0/a.jpg) is not taken for the modality.
   const modalityIndex = (parts: string[]) =>
     parts.length >= 3 && folderModality(parts[parts.length - 3]!) !== null
       ? parts.length - 3

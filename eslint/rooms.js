@@ -20,6 +20,7 @@ export const MAY_IMPORT = {
   report: ['domain', 'model-pack', 'history', 'analysis'],
   pwa: ['domain', 'model-pack'],
   runtime: ['domain', 'model-pack', 'imaging', 'explain', 'analysis'],
+  validation: ['domain', 'model-pack', 'analysis'],
   ui: ['*'],
 };
 

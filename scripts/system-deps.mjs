@@ -14,6 +14,8 @@ export const PYTHON_MODULES = [
   { module: 'PIL', apt: 'python3-pil', pip: 'pillow' },
   { module: 'tqdm', apt: 'python3-tqdm', pip: 'tqdm' },
   { module: 'jsonschema', apt: 'python3-jsonschema', pip: 'jsonschema' },
+  // The parity test of the validation metrics recomputes them with an independent implementation.
+  { module: 'sklearn', apt: 'python3-sklearn', pip: 'scikit-learn' },
   // The Debian packages named after the tools also bring their command-line entry points.
   { module: 'flake8', apt: 'flake8', pip: 'flake8' },
   { module: 'mypy', apt: 'mypy', pip: 'mypy' },
@@ -44,7 +46,7 @@ export const REQUIREMENTS = [
   {
     id: 'python',
     what: 'Python 3',
-    why: 'the training tests (training/tests) and their lint, type and schema checks run on Python, with torch, torchvision, pytest, numpy, PIL, tqdm, jsonschema, flake8 and mypy',
+    why: 'the training tests (training/tests) and their lint, type and schema checks run on Python, with torch, torchvision, pytest, numpy, PIL, tqdm, jsonschema, scikit-learn, flake8 and mypy',
     apt: 'python3',
   },
   {

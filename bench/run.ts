@@ -410,7 +410,8 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
   writeFileSync(inputFile, preprocess(benchImage(), spec.input));
 
   const mounts = {
-    '/pack/': dirname(manifestPath),
+    // Under a `models` folder: the pack address rule (src/model-pack/pack-url.ts) holds for the bench too.
+    '/models/pack/': dirname(manifestPath),
     '/onnx/': dirname(onnx),
     '/ort/': join(REPO, 'node_modules/onnxruntime-web/dist'),
   };
@@ -429,7 +430,7 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
   try {
     browserVersion = browser.version();
     gpu = await probeGpu(browser, isolatedServer);
-    const extra = { manifest: 'pack/manifest.json', onnx: `onnx/${modality}.onnx`, modality };
+    const extra = { manifest: 'models/pack/manifest.json', onnx: `onnx/${modality}.onnx`, modality };
     const chosen = [...SCENARIOS, ...ABLATIONS].filter((s) =>
       ABLATIONS.includes(s) ? a.ablations || !!a.only?.includes(s.id) : !a.only || a.only.includes(s.id),
     );

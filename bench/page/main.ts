@@ -29,7 +29,7 @@ function params(): PageParams {
   return {
     engine: (q.get('engine') ?? 'app') as PageParams['engine'],
     backend: (q.get('backend') ?? 'wasm') as PageParams['backend'],
-    manifest: q.get('manifest') ?? 'pack/manifest.json',
+    manifest: q.get('manifest') ?? 'models/pack/manifest.json',
     onnx: q.get('onnx') ?? 'onnx/bmode.onnx',
     runs: num('runs', 30),
     leakRuns: num('leak', 100),

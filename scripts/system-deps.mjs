@@ -19,6 +19,11 @@ export const PYTHON_MODULES = [
   // The Debian packages named after the tools also bring their command-line entry points.
   { module: 'flake8', apt: 'flake8', pip: 'flake8' },
   { module: 'mypy', apt: 'mypy', pip: 'mypy' },
+  // mypy type-checks training/ against these libraries' stubs; Debian ships them all in one
+  // package that apt would only bring as a recommendation of mypy.
+  { module: 'PIL-stubs', apt: 'python3-typeshed', pip: 'types-Pillow' },
+  { module: 'tqdm-stubs', apt: 'python3-typeshed', pip: 'types-tqdm' },
+  { module: 'jsonschema-stubs', apt: 'python3-typeshed', pip: 'types-jsonschema' },
 ];
 
 /** The interpreter the Python tests use unless PYTHON names another (scripts/test-python.sh). */
@@ -202,6 +207,8 @@ export function installPlan(missing, platform, access) {
       .map((r) => r.apt);
     if (!modulesViaPip)
       packages.push(...PYTHON_MODULES.filter((m) => missing.pythonModules.includes(m.module)).map((m) => m.apt));
+    // One package may serve several needs (python3-typeshed: every library's stubs).
+    packages.splice(0, packages.length, ...new Set(packages));
     if (packages.length > 0) {
       steps.push([...sudo, 'apt-get', 'update']);
       steps.push([

@@ -8,7 +8,7 @@ PY="${PYTHON:-/usr/bin/python3}"
 if ! "$PY" -c 'import torch, torchvision, pytest, jsonschema, sklearn, flake8, mypy' >/dev/null 2>&1; then
   echo "error: $PY cannot import torch, torchvision, pytest, jsonschema, sklearn, flake8 and mypy." >&2
   echo "Install them, e.g. on Debian/Ubuntu: sudo apt-get install python3-torch python3-torchvision python3-pytest" \
-    "python3-jsonschema python3-sklearn flake8 mypy" >&2
+    "python3-jsonschema python3-sklearn flake8 mypy python3-typeshed" >&2
   echo "(or set PYTHON to an interpreter that has them)." >&2
   exit 1
 fi

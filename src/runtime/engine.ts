@@ -10,12 +10,21 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../domain';
 import { preprocess, type RgbaImage } from '../imaging';
 import type { LoadedPack, Modality } from '../model-pack';
+import {
+  arrangeAuto,
+  rememberChoice,
+  type Arrangement,
+  type ChoiceContext,
+  type ChoiceMemory,
+  type Measure,
+} from './backends/choice';
 import { BackendSupervisor, type ModelLoader } from './backends/supervisor';
+import { timeSmallInference } from './backends/timing';
 import type { BackendHost, BackendStrategy, WasmPaths } from './backends/strategy';
 import type { ConvolutionSource } from './conv/convolution';
 import { RuntimeError } from './errors';
 import { ModelSet } from './model-set';
-import type { BackendChoice, ModalityAnalysis, SkippedBackend, WasmKernels } from './protocol';
+import type { BackendChoice, BackendDecision, ModalityAnalysis, SkippedBackend, WasmKernels } from './protocol';
 import { RequestQueue, runWhenIdle } from './request-queue';
 import type { RuntimeTuning } from './tuning';
 import { WasmKernelInstaller } from './wasm-kernels';
@@ -28,6 +37,10 @@ export interface EngineOptions {
   convolution?: ConvolutionSource;
   /** Called when the active backend failed and another one took over (results keep coming). */
   onBackendChanged?: (backend: BackendId, reason: string) => void;
+  /** Where automatic choice remembers its decision per browser and pack (none: decided every time). */
+  choiceMemory?: ChoiceMemory | null;
+  /** How automatic choice times a backend it cannot classify (default: timing.ts). Tests pass stand-ins. */
+  measure?: Measure;
   /** Called as init moves through its stages (and when a fallback picks a backend). */
   onStage?: (stage: 'backend' | 'warmup') => void;
 }
@@ -43,6 +56,8 @@ export interface EngineReady {
   wasmThreads?: number;
   /** wasm backend only: which kernels run its convolutions. */
   wasmKernels?: WasmKernels;
+  /** `auto` only: how the backend was chosen. */
+  decision?: BackendDecision;
 }
 
 export interface EngineStats {
@@ -57,6 +72,9 @@ export interface EngineStats {
 export type PackSource = LoadedPack | Promise<LoadedPack> | (() => Promise<LoadedPack>);
 
 const now = () => performance.now();
+
+/** The browser's user agent: a new one (an update) makes a remembered backend choice stale. */
+const userAgent = () => (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? 'unknown';
 
 export class InferenceEngine {
   private readonly queue = new RequestQueue();
@@ -88,9 +106,10 @@ export class InferenceEngine {
    * Picks a backend (`auto`: webgpu → webgl → wasm → cpu, each smoke-tested), builds every model of
    * the pack on it and warms it up. A pack still downloading is fine: the backend is chosen (wasm
    * compiled, smoke-tested) while the files arrive, and the models are built once they have. A
-   * download error rejects init. Whatever was loaded before is freed first.
+   * download error rejects init. Whatever was loaded before is freed first. `packKey` (the pack's
+   * id@version, called once the download has started) lets `auto` remember its decision.
    */
-  init(source: PackSource, choice: BackendChoice): Promise<EngineReady> {
+  init(source: PackSource, choice: BackendChoice, packKey?: () => Promise<string>): Promise<EngineReady> {
     return this.queue.request(async () => {
       this.unloadModels();
       this.pack = null;
@@ -100,29 +119,44 @@ export class InferenceEngine {
       let packArrived = false;
       let buildMs = 0;
       let warmupMs = 0;
-      const { backend, skipped } = await this.supervisor.start(choice, {
-        ...this.loader(false),
-        selecting: () => {
-          if (packArrived) this.options.onStage?.('backend');
+      let context: ChoiceContext | undefined;
+      let arrangement: Arrangement | undefined;
+      const arrange = async (candidates: BackendStrategy[]) => {
+        const key = packKey ? await packKey() : null;
+        context = { userAgent: userAgent(), packKey: key ?? '', memory: key ? (this.options.choiceMemory ?? null) : null };
+        arrangement = await arrangeAuto(candidates, this.host, context, this.options.measure ?? timeSmallInference);
+        return arrangement.order;
+      };
+      const { backend, skipped } = await this.supervisor.start(
+        choice,
+        {
+          ...this.loader(false),
+          selecting: () => {
+            if (packArrived) this.options.onStage?.('backend');
+          },
+          selected: async () => {
+            if (packArrived) return;
+            this.pack = await packReady;
+            packArrived = true;
+            this.options.onStage?.('backend');
+          },
+          load: async (strategy) => {
+            const buildStart = now();
+            await this.buildOn(strategy);
+            buildMs = now() - buildStart;
+            this.options.onStage?.('warmup');
+            const warmStart = now();
+            await this.models.warmUp(strategy.compileOnlyFlag);
+            warmupMs = now() - warmStart;
+          },
         },
-        selected: async () => {
-          if (packArrived) return;
-          this.pack = await packReady;
-          packArrived = true;
-          this.options.onStage?.('backend');
-        },
-        load: async (strategy) => {
-          const buildStart = now();
-          await this.buildOn(strategy);
-          buildMs = now() - buildStart;
-          this.options.onStage?.('warmup');
-          const warmStart = now();
-          await this.models.warmUp(strategy.compileOnlyFlag);
-          warmupMs = now() - warmStart;
-        },
-      });
+        arrange,
+      );
+      // Not awaited: storing the decision must not delay `ready`.
+      if (context && arrangement) void rememberChoice(context, backend, arrangement);
       this.scheduleBackgroundWarmUp();
-      return { backend, skipped, buildMs, warmupMs, ...this.backend?.details?.(this.host) };
+      const decision = arrangement?.decision;
+      return { backend, skipped, buildMs, warmupMs, ...this.backend?.details?.(this.host), ...(decision ? { decision } : {}) };
     });
   }
 

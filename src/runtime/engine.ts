@@ -13,6 +13,7 @@ import type { LoadedPack, Modality } from '../model-pack';
 import {
   arrangeAuto,
   rememberChoice,
+  rememberFallback,
   type Arrangement,
   type ChoiceContext,
   type ChoiceMemory,
@@ -88,6 +89,8 @@ export class InferenceEngine {
   private backend: BackendStrategy | null = null;
   /** The backend last used, still reported by `stats()` after `dispose()`. */
   private lastBackend: BackendId | null = null;
+  /** The last `auto` init's browser and pack, for remembering a fallback; null after a forced one. */
+  private choiceContext: ChoiceContext | null = null;
   /** Bumped whenever the models are freed, so a scheduled background warm-up can tell. */
   private generation = 0;
 
@@ -95,7 +98,11 @@ export class InferenceEngine {
     this.tuning = options.tuning ?? {};
     this.kernels = new WasmKernelInstaller(options.convolution, this.tuning.convKernels !== false, this.tuning.wasmThreads);
     this.host = { wasmPaths: options.wasmPaths, wasmThreads: this.tuning.wasmThreads, kernels: this.kernels };
-    this.supervisor = new BackendSupervisor(this.host, options.onBackendChanged);
+    this.supervisor = new BackendSupervisor(this.host, (backend, reason) => {
+      options.onBackendChanged?.(backend, reason);
+      // A backend that failed mid-session must not be the one the next visit starts on.
+      if (this.choiceContext) void rememberFallback(this.choiceContext, backend, reason);
+    });
     this.models = new ModelSet(this.tuning, {
       built: (model) => this.kernels.prepare(model),
       disposing: (model) => this.kernels.release(model),
@@ -119,6 +126,7 @@ export class InferenceEngine {
       let packArrived = false;
       let buildMs = 0;
       let warmupMs = 0;
+      this.choiceContext = null;
       let context: ChoiceContext | undefined;
       let arrangement: Arrangement | undefined;
       const arrange = async (candidates: BackendStrategy[]) => {
@@ -154,6 +162,7 @@ export class InferenceEngine {
       );
       // Not awaited: storing the decision must not delay `ready`.
       if (context && arrangement) void rememberChoice(context, backend, arrangement);
+      this.choiceContext = context ?? null;
       this.scheduleBackgroundWarmUp();
       const decision = arrangement?.decision;
       return { backend, skipped, buildMs, warmupMs, ...this.backend?.details?.(this.host), ...(decision ? { decision } : {}) };

@@ -141,3 +141,12 @@ export async function rememberChoice(ctx: ChoiceContext, backend: BackendId, arr
     // not remembered: the next visit decides again
   }
 }
+
+/** Remembers the backend a fallback moved to during the session (the decided one failed). */
+export async function rememberFallback(ctx: ChoiceContext, backend: BackendId, reason: string): Promise<void> {
+  try {
+    await ctx.memory?.save(ctx.packKey, { userAgent: ctx.userAgent, backend, notes: [`moved to ${backend}: ${reason}`] });
+  } catch {
+    // not remembered: the next visit decides again
+  }
+}

@@ -9,6 +9,7 @@ import type { BackendId } from '../../../src/domain';
 import {
   arrangeAuto,
   rememberChoice,
+  rememberFallback,
   type ChoiceContext,
   type ChoiceMemory,
   type Measure,
@@ -180,6 +181,20 @@ describe('automatic backend choice', () => {
     expect(store.get(PACK)?.notes).toEqual([]); // unchanged: it came up again
     await rememberChoice(ctx(m), 'wasm', arrangement);
     expect(store.get(PACK)?.backend).toBe('wasm');
+  });
+
+  it('remembers the backend a mid-session fallback moved to, and a failing store changes nothing', async () => {
+    const { m, store } = memory({ [PACK]: { userAgent: UA, backend: 'webgpu', notes: [] } });
+    await rememberFallback(ctx(m), 'wasm', 'webgpu failed: device lost');
+    expect(store.get(PACK)).toEqual({ userAgent: UA, backend: 'wasm', notes: ['moved to wasm: webgpu failed: device lost'] });
+    const broken: ChoiceMemory = {
+      load: () => Promise.reject(new Error('no store')),
+      save: () => Promise.reject(new Error('full')),
+    };
+    await expect(rememberFallback(ctx(broken), 'wasm', 'x')).resolves.toBeUndefined();
+    // An unreadable store: decided afresh, as if nothing were remembered.
+    const { decision } = await arrangeAuto(strategies({ webgpu: hardware('nvidia') }), host, ctx(broken), timings({ wasm: 1 }));
+    expect(decision.basis).toBe('measured'); // webgl has no probe here: timed
   });
 
   it('recognises software rasterisers by name', () => {

@@ -18,6 +18,8 @@ import {
 import type { BackendHost, BackendProbe, BackendStrategy } from '../../../src/runtime/backends/strategy';
 import { BackendSupervisor, type ModelLoader } from '../../../src/runtime/backends/supervisor';
 import { namesSoftwareDevice } from '../../../src/runtime/backends/strategy';
+import { cpuStrategy } from '../../../src/runtime/backends/cpu';
+import { timeSmallInference } from '../../../src/runtime/backends/timing';
 
 const host = { kernels: {} } as BackendHost;
 const UA = 'Browser/1.0';
@@ -240,5 +242,20 @@ describe('the supervisor with automatic choice', () => {
     const arrange = async (c: BackendStrategy[]) => ((consulted = true), c.slice().reverse());
     expect((await sup.start('webgl', loader([]), arrange)).backend).toBe('webgl');
     expect(consulted).toBe(false);
+  });
+});
+
+describe('the timed inference', () => {
+  it('runs on a real backend (tfjs cpu) and gives a time', async () => {
+    const t = await timeSmallInference(cpuStrategy, host);
+    expect(typeof t).toBe('number');
+    expect(t).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reports why a backend could not be timed instead of a time', async () => {
+    const refusing: BackendStrategy = { ...cpuStrategy, smokeTest: async () => 'smoke test: wrong result' };
+    expect(await timeSmallInference(refusing, host)).toBe('smoke test: wrong result');
+    const throwing: BackendStrategy = { ...cpuStrategy, configure: () => Promise.reject(new Error('context lost')) };
+    expect(await timeSmallInference(throwing, host)).toBe('exception: context lost');
   });
 });

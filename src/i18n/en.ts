@@ -47,6 +47,12 @@ export const en = {
   wasmKernels: (own: boolean, threads: number) =>
     `${own ? 'LymphScope convolution kernels' : 'tfjs XNNPACK kernels'}, ${threads} thread${threads === 1 ? '' : 's'}`,
   skipped: 'Not used',
+  backendDecision: {
+    remembered: 'Automatic choice: remembered from an earlier visit',
+    probed: 'Automatic choice: software graphics recognised',
+    measured: 'Automatic choice: the fastest when timed',
+    order: 'Automatic choice: the first that works',
+  },
   model: 'Model',
   fixtureWarning: 'Test fixture with random weights — not a model. Its outputs mean nothing.',
   loadingModel: 'Loading and verifying the model…',

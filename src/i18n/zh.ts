@@ -41,6 +41,12 @@ export const zh: Messages = {
   backendAuto: '自动（最佳可用）',
   wasmKernels: (own: boolean, threads: number) => `${own ? 'LymphScope 卷积内核' : 'tfjs XNNPACK 内核'}，${threads} 个线程`,
   skipped: '未使用',
+  backendDecision: {
+    remembered: '自动选择：沿用之前访问时的选择',
+    probed: '自动选择：识别出软件渲染的图形设备',
+    measured: '自动选择：计时测得最快',
+    order: '自动选择：第一个可用的后端',
+  },
   model: '模型',
   fixtureWarning: '这是随机权重的测试夹具，并非真正的模型，其输出没有任何意义。',
   loadingModel: '正在加载并校验模型…',

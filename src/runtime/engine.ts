@@ -10,12 +10,22 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../domain';
 import { preprocess, type RgbaImage } from '../imaging';
 import type { LoadedPack, Modality } from '../model-pack';
+import {
+  arrangeAuto,
+  rememberChoice,
+  rememberFallback,
+  type Arrangement,
+  type ChoiceContext,
+  type ChoiceMemory,
+  type Measure,
+} from './backends/choice';
 import { BackendSupervisor, type ModelLoader } from './backends/supervisor';
+import { timeSmallInference } from './backends/timing';
 import type { BackendHost, BackendStrategy, WasmPaths } from './backends/strategy';
 import type { ConvolutionSource } from './conv/convolution';
 import { RuntimeError } from './errors';
 import { ModelSet } from './model-set';
-import type { BackendChoice, ModalityAnalysis, SkippedBackend, WasmKernels } from './protocol';
+import type { BackendChoice, BackendDecision, ModalityAnalysis, SkippedBackend, WasmKernels } from './protocol';
 import { RequestQueue, runWhenIdle } from './request-queue';
 import type { RuntimeTuning } from './tuning';
 import { WasmKernelInstaller } from './wasm-kernels';
@@ -28,6 +38,10 @@ export interface EngineOptions {
   convolution?: ConvolutionSource;
   /** Called when the active backend failed and another one took over (results keep coming). */
   onBackendChanged?: (backend: BackendId, reason: string) => void;
+  /** Where automatic choice remembers its decision per browser and pack (none: decided every time). */
+  choiceMemory?: ChoiceMemory | null;
+  /** How automatic choice times a backend it cannot classify (default: timing.ts). Tests pass stand-ins. */
+  measure?: Measure;
   /** Called as init moves through its stages (and when a fallback picks a backend). */
   onStage?: (stage: 'backend' | 'warmup') => void;
 }
@@ -43,6 +57,8 @@ export interface EngineReady {
   wasmThreads?: number;
   /** wasm backend only: which kernels run its convolutions. */
   wasmKernels?: WasmKernels;
+  /** `auto` only: how the backend was chosen. */
+  decision?: BackendDecision;
 }
 
 export interface EngineStats {
@@ -58,6 +74,9 @@ export type PackSource = LoadedPack | Promise<LoadedPack> | (() => Promise<Loade
 
 const now = () => performance.now();
 
+/** The browser's user agent: a new one (an update) makes a remembered backend choice stale. */
+const userAgent = () => (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? 'unknown';
+
 export class InferenceEngine {
   private readonly queue = new RequestQueue();
   private readonly kernels: WasmKernelInstaller;
@@ -70,6 +89,8 @@ export class InferenceEngine {
   private backend: BackendStrategy | null = null;
   /** The backend last used, still reported by `stats()` after `dispose()`. */
   private lastBackend: BackendId | null = null;
+  /** The last `auto` init's browser and pack, for remembering a fallback; null after a forced one. */
+  private choiceContext: ChoiceContext | null = null;
   /** Bumped whenever the models are freed, so a scheduled background warm-up can tell. */
   private generation = 0;
 
@@ -77,7 +98,11 @@ export class InferenceEngine {
     this.tuning = options.tuning ?? {};
     this.kernels = new WasmKernelInstaller(options.convolution, this.tuning.convKernels !== false, this.tuning.wasmThreads);
     this.host = { wasmPaths: options.wasmPaths, wasmThreads: this.tuning.wasmThreads, kernels: this.kernels };
-    this.supervisor = new BackendSupervisor(this.host, options.onBackendChanged);
+    this.supervisor = new BackendSupervisor(this.host, (backend, reason) => {
+      options.onBackendChanged?.(backend, reason);
+      // A backend that failed mid-session must not be the one the next visit starts on.
+      if (this.choiceContext) void rememberFallback(this.choiceContext, backend, reason);
+    });
     this.models = new ModelSet(this.tuning, {
       built: (model) => this.kernels.prepare(model),
       disposing: (model) => this.kernels.release(model),
@@ -88,9 +113,10 @@ export class InferenceEngine {
    * Picks a backend (`auto`: webgpu → webgl → wasm → cpu, each smoke-tested), builds every model of
    * the pack on it and warms it up. A pack still downloading is fine: the backend is chosen (wasm
    * compiled, smoke-tested) while the files arrive, and the models are built once they have. A
-   * download error rejects init. Whatever was loaded before is freed first.
+   * download error rejects init. Whatever was loaded before is freed first. `packKey` (the pack's
+   * id@version, called once the download has started) lets `auto` remember its decision.
    */
-  init(source: PackSource, choice: BackendChoice): Promise<EngineReady> {
+  init(source: PackSource, choice: BackendChoice, packKey?: () => Promise<string>): Promise<EngineReady> {
     return this.queue.request(async () => {
       this.unloadModels();
       this.pack = null;
@@ -100,29 +126,46 @@ export class InferenceEngine {
       let packArrived = false;
       let buildMs = 0;
       let warmupMs = 0;
-      const { backend, skipped } = await this.supervisor.start(choice, {
-        ...this.loader(false),
-        selecting: () => {
-          if (packArrived) this.options.onStage?.('backend');
+      this.choiceContext = null;
+      let context: ChoiceContext | undefined;
+      let arrangement: Arrangement | undefined;
+      const arrange = async (candidates: BackendStrategy[]) => {
+        const key = packKey ? await packKey() : null;
+        context = { userAgent: userAgent(), packKey: key ?? '', memory: key ? (this.options.choiceMemory ?? null) : null };
+        arrangement = await arrangeAuto(candidates, this.host, context, this.options.measure ?? timeSmallInference);
+        return arrangement.order;
+      };
+      const { backend, skipped } = await this.supervisor.start(
+        choice,
+        {
+          ...this.loader(false),
+          selecting: () => {
+            if (packArrived) this.options.onStage?.('backend');
+          },
+          selected: async () => {
+            if (packArrived) return;
+            this.pack = await packReady;
+            packArrived = true;
+            this.options.onStage?.('backend');
+          },
+          load: async (strategy) => {
+            const buildStart = now();
+            await this.buildOn(strategy);
+            buildMs = now() - buildStart;
+            this.options.onStage?.('warmup');
+            const warmStart = now();
+            await this.models.warmUp(strategy.compileOnlyFlag);
+            warmupMs = now() - warmStart;
+          },
         },
-        selected: async () => {
-          if (packArrived) return;
-          this.pack = await packReady;
-          packArrived = true;
-          this.options.onStage?.('backend');
-        },
-        load: async (strategy) => {
-          const buildStart = now();
-          await this.buildOn(strategy);
-          buildMs = now() - buildStart;
-          this.options.onStage?.('warmup');
-          const warmStart = now();
-          await this.models.warmUp(strategy.compileOnlyFlag);
-          warmupMs = now() - warmStart;
-        },
-      });
+        arrange,
+      );
+      // Not awaited: storing the decision must not delay `ready`.
+      if (context && arrangement) void rememberChoice(context, backend, arrangement);
+      this.choiceContext = context ?? null;
       this.scheduleBackgroundWarmUp();
-      return { backend, skipped, buildMs, warmupMs, ...this.backend?.details?.(this.host) };
+      const decision = arrangement?.decision;
+      return { backend, skipped, buildMs, warmupMs, ...this.backend?.details?.(this.host), ...(decision ? { decision } : {}) };
     });
   }
 

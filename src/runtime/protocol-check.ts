@@ -97,6 +97,13 @@ function checkReady(o: Fields): void {
   optionalNum(o, 'downloadMs', 0);
   optionalNum(o, 'buildMs', 0);
   optionalNum(o, 'wasmThreads', 1, true);
+  if (o.decision !== undefined) {
+    const d = o.decision;
+    if (!isRecord(d)) return fail('decision', `expected an object, ${describe(d)}`);
+    oneOf(d, 'basis', ['remembered', 'probed', 'measured', 'order']);
+    if (!Array.isArray(d.notes) || !d.notes.every((n) => typeof n === 'string'))
+      fail('decision.notes', 'expected a list of strings');
+  }
   if (o.wasmKernels !== undefined) {
     const k = o.wasmKernels;
     if (!isRecord(k)) return fail('wasmKernels', `expected an object, ${describe(k)}`);

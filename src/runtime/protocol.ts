@@ -30,6 +30,14 @@ export interface SkippedBackend {
   reason: string;
 }
 
+/** How automatic choice ordered the backends (backends/choice.ts); absent for a forced backend. */
+export interface BackendDecision {
+  /** remembered: from an earlier visit; probed: software GPUs recognised; measured: timed; order: the registry's order. */
+  basis: 'remembered' | 'probed' | 'measured' | 'order';
+  /** Why, one line each: devices recognised, times measured (ms per candidate). */
+  notes: string[];
+}
+
 export interface WasmKernels {
   /** `lymphscope`: the app's own kernels (runtime/conv); `xnnpack`: tfjs's. */
   convolutions: 'lymphscope' | 'xnnpack';
@@ -50,6 +58,8 @@ export interface ReadyMessage {
   wasmThreads?: number;
   /** wasm backend only: which kernels run its convolutions, on how many threads. */
   wasmKernels?: WasmKernels;
+  /** `auto` only: how the backend was chosen. */
+  decision?: BackendDecision;
   /** Where init's time went: fetching + verifying the pack, building the models (ms). */
   downloadMs?: number;
   buildMs?: number;

@@ -4,7 +4,16 @@
  * response with a code and a message a clinician can act on.
  */
 
-import { loadManifest, loadPack, type FetchLike, type LoadedPack, packModalities, type Modality } from '../model-pack';
+import {
+  loadManifest,
+  loadPack,
+  type FetchLike,
+  type LoadedPack,
+  type Manifest,
+  packModalities,
+  type Modality,
+} from '../model-pack';
+import type { ChoiceMemory } from './backends/choice';
 import { isModalityId, MODALITY_IDS } from '../domain';
 import type { WasmPaths } from './backends/strategy';
 import { InferenceEngine, type EngineOptions } from './engine';
@@ -23,6 +32,8 @@ export interface HandlerOptions {
   convolution?: EngineOptions['convolution'];
   /** Speed switches (tuning.ts): the app's worker passes APP_TUNING, the benchmark's worker others. */
   tuning?: RuntimeTuning;
+  /** Where automatic backend choice remembers its decision (the app's worker: IndexedDB). */
+  choiceMemory?: ChoiceMemory | null;
 }
 
 /** A fetch that remembers whether any request failed, to tell "unreachable" from "malformed". */
@@ -50,8 +61,9 @@ async function loadModalitiesInParallel(
   manifestUrl: string,
   fetchFn: FetchLike,
   onProgress: (loaded: number, total: number) => void,
+  manifestReady: Promise<Manifest>,
 ): Promise<LoadedPack> {
-  const manifest = await loadManifest(manifestUrl, fetchFn);
+  const manifest = await manifestReady;
   const modalities = packModalities(manifest);
   const loaded = new Map<Modality, number>();
   const parts = await Promise.all(
@@ -95,6 +107,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     wasmPaths: options.wasmPaths,
     convolution: options.convolution,
     tuning: options.tuning,
+    choiceMemory: options.choiceMemory,
     onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
     onBackendChanged: (backend, reason) => post({ type: 'backend-changed', id: -1, backend, reason }),
   });
@@ -107,6 +120,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       post({ type: 'progress', id: req.id, stage: 'download', loaded, total });
     let downloadMs = 0;
     let packReady: Promise<LoadedPack> | undefined;
+    let manifestReady: Promise<Manifest> | undefined;
     // The engine's queue runs requests one at a time, in arrival order: an analysis sent during init
     // waits for it. When init's turn comes, the engine frees what was loaded (if this init fails,
     // nothing stays loaded) and starts the download, which runs while it picks and starts its backend.
@@ -114,17 +128,25 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       stageRequestId = req.id;
       const url = absoluteUrl(req.manifestUrl);
       const start = performance.now();
+      // The manifest alone (small) names the pack for automatic backend choice's memory, long
+      // before the models have arrived. Its failure is the download's failure, reported there.
+      manifestReady = loadManifest(url, fetchFn);
+      manifestReady.catch(() => undefined);
       packReady = (
         options.tuning?.parallelPackLoad === false
           ? loadPack(url, { fetchFn, onProgress })
-          : loadModalitiesInParallel(url, fetchFn, onProgress)
+          : loadModalitiesInParallel(url, fetchFn, onProgress, manifestReady)
       ).then((p) => {
         downloadMs = performance.now() - start;
         return p;
       });
       return packReady;
     };
-    const ready = await engine.init(download, req.backend);
+    const packKey = async () => {
+      const m = await manifestReady!;
+      return `${m.id}@${m.version}`;
+    };
+    const ready = await engine.init(download, req.backend, packKey);
     const pack = await packReady!;
     post({
       type: 'ready',
@@ -137,6 +159,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       warmupMs: ready.warmupMs,
       ...(ready.wasmThreads ? { wasmThreads: ready.wasmThreads } : {}),
       ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
+      ...(ready.decision ? { decision: ready.decision } : {}),
       downloadMs,
       buildMs: ready.buildMs,
     });

@@ -51,9 +51,13 @@ interface WorkerScope {
 export const workerScope = self as unknown as WorkerScope;
 
 /** The request handler of this worker, posting its responses back to the page. */
-export function createWorkerHandler(tuning: RuntimeTuning): (data: unknown) => Promise<void> {
+export function createWorkerHandler(
+  tuning: RuntimeTuning,
+  choiceMemory?: HandlerOptions['choiceMemory'],
+): (data: unknown) => Promise<void> {
   return createRequestHandler((message, transfer) => workerScope.postMessage(message, transfer ?? []), {
     ...hostOptions,
     tuning,
+    choiceMemory,
   });
 }

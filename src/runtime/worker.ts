@@ -4,8 +4,10 @@
  * bundles this file as a module worker).
  */
 
+import { indexedDbChoiceMemory } from './backends/choice-memory';
 import { APP_TUNING } from './tuning';
 import { createWorkerHandler, workerScope } from './worker-host';
 
-const handle = createWorkerHandler(APP_TUNING);
+// The app remembers its automatic backend choice between visits; the benchmark's worker does not.
+const handle = createWorkerHandler(APP_TUNING, indexedDbChoiceMemory());
 workerScope.addEventListener('message', (event: MessageEvent<unknown>) => void handle(event.data));

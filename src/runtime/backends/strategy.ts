@@ -48,8 +48,23 @@ export interface BackendDetails {
   wasmKernels?: WasmKernels;
 }
 
+/** What a cheap look at a GPU backend's device says, before anything runs on it (choice.ts). */
+export interface BackendProbe {
+  /** true: a software rasteriser (SwiftShader, llvmpipe…); false: a real GPU; null: cannot tell. */
+  software: boolean | null;
+  /** What the answer is based on (adapter info, renderer string), for the decision's notes. */
+  detail: string;
+}
+
 export interface BackendStrategy {
   readonly id: BackendId;
+  /**
+   * True for a backend that runs on a GPU: automatic choice checks these for a software device
+   * (`probe`) and, when unsure, times them against the first CPU backend (choice.ts).
+   */
+  readonly gpu?: boolean;
+  /** Looks at the device behind the backend without making it tfjs's backend; never throws. */
+  probe?(): Promise<BackendProbe>;
   /** Why the backend cannot work in this context, found without starting it (cheap, no side effects); null if it may. */
   precondition(): string | null;
   /**
@@ -87,3 +102,15 @@ export function unregistered(id: BackendId): string | null {
 
 /** No device to lose (the backend runs on the CPU, or the loss is seen as a failing analysis). */
 export function noLossSignal(): void {}
+
+/**
+ * Device names of software rasterisers: SwiftShader (Chrome without a usable GPU), llvmpipe,
+ * softpipe and lavapipe (Mesa), Microsoft Basic Render Driver / WARP (Windows without a driver,
+ * typical of a virtual desktop).
+ */
+const SOFTWARE_DEVICE = /swiftshader|llvmpipe|softpipe|lavapipe|basic render|\bwarp\b/i;
+
+/** True when a device name says software rasteriser. */
+export function namesSoftwareDevice(name: string): boolean {
+  return SOFTWARE_DEVICE.test(name);
+}

@@ -40,12 +40,16 @@ export class BackendSupervisor {
   private lostReason: string | null = null;
   /** Backends that failed during this session, with why: never chosen again automatically. */
   private readonly failed = new Map<BackendId, string>();
+  /** The order of the last `start` (automatic choice may change the registry's). */
+  private order: readonly BackendStrategy[];
 
   constructor(
     private readonly host: BackendHost,
     private readonly onBackendChanged: (backend: BackendId, reason: string) => void = () => undefined,
     private readonly strategies: readonly BackendStrategy[] = STRATEGIES,
-  ) {}
+  ) {
+    this.order = strategies;
+  }
 
   /** The backend the models are loaded on; null before `start` and after `stop`. */
   get active(): BackendStrategy | null {
@@ -62,11 +66,18 @@ export class BackendSupervisor {
    * else only the forced one) and loads the models on it. In `auto`, a backend that passes its
    * smoke test but fails to load is recorded in `skipped` and the next one is tried.
    */
-  async start(choice: BackendChoice, loader: ModelLoader): Promise<{ backend: BackendId; skipped: SkippedBackend[] }> {
+  async start(
+    choice: BackendChoice,
+    loader: ModelLoader,
+    arrange?: (candidates: BackendStrategy[]) => Promise<BackendStrategy[]>,
+  ): Promise<{ backend: BackendId; skipped: SkippedBackend[] }> {
     this.stop();
     this.choice = choice;
     const skipped: SkippedBackend[] = [];
-    const candidates = choice === 'auto' ? this.usable(this.strategies, skipped) : this.strategies.filter((s) => s.id === choice);
+    let candidates = choice === 'auto' ? this.usable(this.strategies, skipped) : this.strategies.filter((s) => s.id === choice);
+    // Automatic choice may reorder (choice.ts); a fallback then follows the same order.
+    if (choice === 'auto' && arrange) candidates = await arrange(candidates);
+    this.order = [...candidates, ...this.strategies.filter((s) => !candidates.includes(s))];
     const backend = await this.activate(candidates, skipped, loader);
     return { backend, skipped };
   }
@@ -199,7 +210,7 @@ export class BackendSupervisor {
 
   /** The strategies after `strategy` in the preferred order: where to go when it fails. */
   private after(strategy: BackendStrategy): BackendStrategy[] {
-    return this.strategies.slice(this.strategies.indexOf(strategy) + 1);
+    return this.order.slice(this.order.indexOf(strategy) + 1);
   }
 }
 

@@ -10,6 +10,7 @@ import { manifestUrlFor, parsePackIndex, type Manifest, type PackIndex } from '.
 import {
   createRuntimeClient,
   type BackendChoice,
+  type BackendDecision,
   type BackendName,
   type ClientErrorCode,
   type RuntimeClient,
@@ -57,6 +58,8 @@ export class RuntimeState {
   skipped = $state.raw<SkippedBackend[]>([]);
   /** wasm only: which kernels run the convolutions, on how many threads. */
   wasmKernels = $state.raw<WasmKernels | null>(null);
+  /** How automatic choice picked the backend (null when the user forced one). */
+  decision = $state.raw<BackendDecision | null>(null);
   backendChoice = $state<BackendChoice>(storedBackend());
   backendNote = $state<string | null>(null);
   error = $state<AppError | null>(null);
@@ -110,6 +113,7 @@ export class RuntimeState {
       this.backend = ready.backend;
       this.skipped = ready.skipped;
       this.wasmKernels = ready.wasmKernels ?? null;
+      this.decision = ready.decision ?? null;
       this.phase = 'ready';
       this.error = null;
     } catch (e) {

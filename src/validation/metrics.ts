@@ -35,11 +35,18 @@ export function scoreOrder(score: ArrayLike<number>): Int32Array {
   return order.sort((a, b) => score[b]! - score[a]! || a - b);
 }
 
-/** Weighted cumulative true/false positives at each distinct score (ties collapsed), highest first. */
-function cumulative(order: Int32Array, positive: ArrayLike<boolean>, score: ArrayLike<number>, weight?: ArrayLike<number>) {
-  const tps: number[] = [];
-  const fps: number[] = [];
-  const thresholds: number[] = [];
+/**
+ * Walks the cases from the highest score down and calls `at` with the weighted cumulative true and
+ * false positives at each distinct score (ties collapsed into one step). No allocation: the
+ * bootstrap runs it for every class of every resample.
+ */
+function eachThreshold(
+  order: Int32Array,
+  positive: ArrayLike<boolean>,
+  score: ArrayLike<number>,
+  weight: ArrayLike<number> | undefined,
+  at: (tp: number, fp: number, threshold: number) => void,
+): void {
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < order.length; k++) {
@@ -48,12 +55,20 @@ function cumulative(order: Int32Array, positive: ArrayLike<boolean>, score: Arra
     if (positive[i]) tp += w;
     else fp += w;
     const next = order[k + 1];
-    if (next === undefined || score[next] !== score[i]) {
-      tps.push(tp);
-      fps.push(fp);
-      thresholds.push(score[i]!);
-    }
+    if (next === undefined || score[next] !== score[i]) at(tp, fp, score[i]!);
   }
+}
+
+/** Cumulative true/false positives at each distinct score, highest first. */
+function cumulative(order: Int32Array, positive: ArrayLike<boolean>, score: ArrayLike<number>) {
+  const tps: number[] = [];
+  const fps: number[] = [];
+  const thresholds: number[] = [];
+  eachThreshold(order, positive, score, undefined, (tp, fp, threshold) => {
+    tps.push(tp);
+    fps.push(fp);
+    thresholds.push(threshold);
+  });
   return { tps, fps, thresholds };
 }
 
@@ -96,25 +111,15 @@ export function weightedAuc(
   score: ArrayLike<number>,
   weight?: ArrayLike<number>,
 ): Value {
-  // One pass, no allocation (it runs for every class of every bootstrap resample): the area in
-  // counts (false positives × true positives), scaled to the unit square at the end.
+  // The area in counts (false positives × true positives), scaled to the unit square at the end.
   let area = 0;
   let tp = 0;
   let fp = 0;
-  let prevT = 0;
-  let prevF = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    const w = weight === undefined ? 1 : weight[i]!;
-    if (positive[i]) tp += w;
-    else fp += w;
-    const next = order[k + 1];
-    if (next === undefined || score[next] !== score[i]) {
-      area += ((fp - prevF) * (tp + prevT)) / 2;
-      prevT = tp;
-      prevF = fp;
-    }
-  }
+  eachThreshold(order, positive, score, weight, (t, f) => {
+    area += ((f - fp) * (t + tp)) / 2;
+    tp = t;
+    fp = f;
+  });
   if (tp === 0 && fp === 0) return { value: null, reason: 'no-cases' };
   if (tp === 0) return { value: null, reason: 'no-positives' };
   if (fp === 0) return { value: null, reason: 'no-negatives' };

@@ -169,6 +169,87 @@ test('an update waits for the user and keeps the case on screen until Reload', a
 // With a bundled model pack (public/models/ at build time): it is part of the offline copy itself.
 const bundled = existsSync('dist/models/index.json');
 
+test('storage full during an update: the new version is refused whole, the offline copy stays intact and works offline', async ({
+  page,
+  context,
+}) => {
+  test.skip(!bundled, 'no model pack in public/models/ at build time');
+  const sw = resolve('dist/sw.js');
+  const html = resolve('dist/index.html');
+  const originalSw = readFileSync(sw, 'utf8');
+  const originalHtml = readFileSync(html, 'utf8');
+  const MiB = 1024 * 1024;
+  const estimate = () =>
+    page.evaluate(async () => {
+      const e = await navigator.storage.estimate();
+      return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+    });
+  try {
+    await openApp(page, { models: 'models/index.json' });
+    await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready', { timeout: 120_000 });
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload(); // a returning user: the page is served by the offline copy
+    await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+    const installed = await estimate();
+
+    // The device's storage is nearly full: 2 MiB left, far less than the new version needs.
+    const origin = new URL(page.url()).origin;
+    const cdp = await context.newCDPSession(page);
+    const quotaSize = installed.usage + 2 * MiB;
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
+
+    // A new version on the server: every precached file has a new revision (as with a new model
+    // pack), and the page itself carries a marker, so a half-installed new version would show.
+    writeFileSync(sw, originalSw.replaceAll('"revision":"', '"revision":"next-'));
+    writeFileSync(html, originalHtml.replace('<head>', '<head><meta name="lymphscope-test-version" content="next">'));
+    const outcome = await page.evaluate(async () => {
+      const reg = (await navigator.serviceWorker.getRegistration())!;
+      await reg.update();
+      const next = reg.installing;
+      if (!next) return { state: 'no update found', waiting: !!reg.waiting };
+      await new Promise<void>((done) => {
+        const settled = () => next.state === 'redundant' || next.state === 'installed' || next.state === 'activated';
+        if (settled()) done();
+        next.addEventListener('statechange', () => settled() && done());
+      });
+      return { state: next.state, waiting: !!reg.waiting };
+    });
+    expect(outcome).toEqual({ state: 'redundant', waiting: false });
+    const after = await estimate();
+    // What the failed install left in Cache Storage under the new revisions (whole entries: a
+    // Cache Storage write is all or nothing), which the running version never serves.
+    const leftover = await page.evaluate(async () => {
+      let entries = 0;
+      for (const name of await caches.keys())
+        for (const req of await (await caches.open(name)).keys()) if (req.url.includes('next-')) entries++;
+      return entries;
+    });
+    console.log(
+      `quota full during update: installed ${(installed.usage / MiB).toFixed(1)} MiB, quota set to ${(quotaSize / MiB).toFixed(1)} MiB, ` +
+        `after the failed update ${(after.usage / MiB).toFixed(1)} MiB, ${leftover} new-revision entries left, new worker ${outcome.state}`,
+    );
+    expect(after.usage).toBeLessThanOrEqual(quotaSize);
+    await expect(page.getByTestId('pwa-update')).toHaveCount(0);
+    await expect(page.getByTestId('pwa')).toHaveAttribute('data-status', 'offline-ready');
+
+    // The old offline copy is whole: offline, reloaded, it serves the old page (no marker), every
+    // model file verifies against its manifest, and a full analysis runs.
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 120_000 });
+    await expect(page.locator('meta[name="lymphscope-test-version"]')).toHaveCount(0);
+    await expect(page.getByTestId('pwa-offline')).toBeVisible();
+    await uploadAll(page);
+    await analyze(page);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    for (const key of [...MODALITIES, 'fused'])
+      expect((await probabilities(page, key)).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+  } finally {
+    writeFileSync(sw, originalSw);
+    writeFileSync(html, originalHtml);
+  }
+});
+
 test('bundled model pack: precached and verified at install, analysis offline without any prior use', async ({
   page,
   context,

@@ -104,6 +104,8 @@ export const en = {
     updateAvailable: 'Update available — reload to use it.',
     updateKeepsCase:
       'A case is open. The update waits until you reload: save the case to the history first, then reload (the images on screen are cleared).',
+    updateFailed:
+      'An update could not be stored on this device (its storage may be full). This version stays in place and keeps working offline.',
     reload: 'Reload',
     dismiss: 'Dismiss',
     offline: 'Offline — everything still works on this device.',

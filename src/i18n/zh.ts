@@ -95,6 +95,7 @@ export const zh: Messages = {
     offlineReady: '已可离线使用：应用及其模型已保存在本设备上。',
     updateAvailable: '有可用更新——重新加载即可使用。',
     updateKeepsCase: '当前有打开的病例。更新将在重新加载后生效：请先将病例保存到历史记录，再重新加载（屏幕上的图像会被清除）。',
+    updateFailed: '更新未能保存到本设备（存储空间可能已满）。当前版本保持不变，仍可离线使用。',
     reload: '重新加载',
     dismiss: '关闭提示',
     offline: '离线——所有功能仍可在本设备上使用。',

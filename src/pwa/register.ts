@@ -1,12 +1,13 @@
 /**
  * Registers the service worker and reports its state: "ready to work offline" after the first
- * install, "update available" when a verified new version is waiting. The new version only takes
- * over when `applyUpdate()` is called (the user pressed Reload).
+ * install, "update available" when a verified new version is waiting, "update failed" when a new
+ * version could not be stored (the running one stays). The new version only takes over when
+ * `applyUpdate()` is called (the user pressed Reload).
  */
 
 import { Workbox } from 'workbox-window';
 
-export type PwaStatus = 'unsupported' | 'installing' | 'offline-ready' | 'update-available' | 'error';
+export type PwaStatus = 'unsupported' | 'installing' | 'offline-ready' | 'update-available' | 'update-failed' | 'error';
 
 export interface PwaController {
   applyUpdate(): void;
@@ -39,8 +40,26 @@ export function registerServiceWorker(onStatus: (s: PwaStatus, detail?: string) 
   wb.addEventListener('redundant', () => {
     if (!navigator.serviceWorker.controller) onStatus('error', 'the offline copy could not be completed');
   });
+  // An update whose install fails (storage full, the network cut mid-download, a file not matching
+  // its manifest) leaves the running version and its offline copy untouched; say so, since the user
+  // would otherwise never learn that the update did not arrive. A version that becomes redundant
+  // after it had installed was replaced by a newer one, which is not a failure.
+  const watchUpdate = (reg: ServiceWorkerRegistration) =>
+    reg.addEventListener('updatefound', () => {
+      const next = reg.installing;
+      if (!next || !navigator.serviceWorker.controller) return;
+      next.addEventListener('statechange', function failed() {
+        if (next.state === 'installed' || next.state === 'activating' || next.state === 'activated') {
+          next.removeEventListener('statechange', failed);
+        } else if (next.state === 'redundant' && !reg.waiting) {
+          // (A verified update already waiting keeps its Reload prompt.)
+          onStatus('update-failed');
+        }
+      });
+    });
   wb.register()
     .then((reg) => {
+      if (reg) watchUpdate(reg);
       // e.g. after a hard reload, which bypasses the service worker: the offline copy is still there.
       if (reg?.active && !reg.installing && !reg.waiting) onStatus('offline-ready');
     })

@@ -3,40 +3,16 @@
  * clear message before the imaging worker decodes anything, and the slot stays usable.
  */
 import { expect, test } from '@playwright/test';
+import { jpegFile, pngFile } from '../fixtures/image-headers';
 import { modalityImage, openApp, upload } from './helpers';
-
-const be16 = (n: number) => [(n >> 8) & 255, n & 255];
-const be32 = (n: number) => [(n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];
 
 /** JPEG headers declaring w×h, with one junk byte before the frame header (the old parser stopped there). */
 function junkJpeg(w: number, h: number): Buffer {
-  const app0 = [0xff, 0xe0, ...be16(16), 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-  const sof = [0xff, 0xc0, ...be16(17), 8, ...be16(h), ...be16(w), 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
-  const sos = [0xff, 0xda, ...be16(12), 3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0];
   // ~2 MB of scan data, like the reported file: the size on disk says nothing about the size decoded.
-  return Buffer.concat([
-    Buffer.from([0xff, 0xd8, ...app0, 0x00, ...sof, ...sos]),
-    Buffer.alloc(2_000_000, 0x55),
-    Buffer.from([0xff, 0xd9]),
-  ]);
+  return Buffer.from(jpegFile(w, h, { junkAfterApp0: [0x00], scan: new Uint8Array(2_000_000).fill(0x55) }));
 }
 
-function pngHeader(w: number, h: number): Buffer {
-  const chunk = (type: string, data: number[]) => [...be32(data.length), ...Buffer.from(type), ...data, 0, 0, 0, 0];
-  return Buffer.from([
-    0x89,
-    0x50,
-    0x4e,
-    0x47,
-    0x0d,
-    0x0a,
-    0x1a,
-    0x0a,
-    ...chunk('IHDR', [...be32(w), ...be32(h), 8, 2, 0, 0, 0]),
-    ...chunk('IDAT', [0x78, 0x9c, 3, 0, 0, 0, 0, 1]),
-    ...chunk('IEND', []),
-  ]);
-}
+const pngHeader = (w: number, h: number): Buffer => Buffer.from(pngFile(w, h));
 
 test('a 23000×23000 JPEG behind a junk byte and a 20000×20000 PNG are refused before decoding', async ({ page }) => {
   await openApp(page, { backend: 'none' });

@@ -12,6 +12,7 @@ import { checkDecodeBudget, decodeImageBytes, MAX_DECODE_BYTES } from '../../../
 import { dicomFrame, readDicom } from '../../../src/imaging/dicom';
 import { ImageInputError } from '../../../src/imaging/errors';
 import { jpegSize, sniffImage } from '../../../src/imaging/sniff';
+import { be16, jpegFile, le32, pngFile, webpFile } from '../../fixtures/image-headers';
 
 async function codeOf(bytes: Uint8Array, name = 'crafted'): Promise<string> {
   try {
@@ -21,71 +22,6 @@ async function codeOf(bytes: Uint8Array, name = 'crafted'): Promise<string> {
     return (e as ImageInputError).code;
   }
   return 'decoded';
-}
-
-const be16 = (n: number) => [(n >> 8) & 255, n & 255];
-const le32 = (n: number) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
-const be32 = (n: number) => [(n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];
-const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
-
-/** A JPEG whose headers are well formed up to the scan; the scan is a few junk bytes (never decoded here). */
-function jpegFile(w: number, h: number, opts: { junkAfterApp0?: number[]; sof?: boolean; extraSof?: [number, number] } = {}) {
-  const app0 = [0xff, 0xe0, ...be16(16), ...ascii('JFIF'), 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-  const sof = (ww: number, hh: number) => [
-    0xff,
-    0xc0,
-    ...be16(17),
-    8,
-    ...be16(hh),
-    ...be16(ww),
-    3,
-    1,
-    0x22,
-    0,
-    2,
-    0x11,
-    1,
-    3,
-    0x11,
-    1,
-  ];
-  const sos = [0xff, 0xda, ...be16(12), 3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0];
-  return new Uint8Array([
-    0xff,
-    0xd8,
-    ...app0,
-    ...(opts.junkAfterApp0 ?? []),
-    ...(opts.sof === false ? [] : sof(w, h)),
-    ...(opts.extraSof ? sof(...opts.extraSof) : []),
-    ...sos,
-    1,
-    2,
-    3,
-    0xff,
-    0xd9,
-  ]);
-}
-
-function pngFile(w: number, h: number): Uint8Array {
-  const chunk = (type: string, data: number[]) => [...be32(data.length), ...ascii(type), ...data, 0, 0, 0, 0];
-  return new Uint8Array([
-    0x89,
-    0x50,
-    0x4e,
-    0x47,
-    0x0d,
-    0x0a,
-    0x1a,
-    0x0a,
-    ...chunk('IHDR', [...be32(w), ...be32(h), 8, 2, 0, 0, 0]),
-    ...chunk('IDAT', [0x78, 0x9c, 3, 0, 0, 0, 0, 1]),
-    ...chunk('IEND', []),
-  ]);
-}
-
-function webpFile(chunk: string, payload: number[]): Uint8Array {
-  const body = [...ascii('WEBP'), ...ascii(chunk), ...le32(payload.length), ...payload];
-  return new Uint8Array([...ascii('RIFF'), ...le32(body.length), ...body]);
 }
 
 function bmpFile(w: number, h: number, headerSize = 40): Uint8Array {

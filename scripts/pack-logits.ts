@@ -4,7 +4,7 @@
  * logits as JSON. Used by the Python parity tests, the `import` command's verification and the
  * model-pack unit test.
  *
- *   npx tsx scripts/pack-logits.ts <pack>/manifest.json [--modality bmode] [image.png ...]
+ *   npx tsx scripts/pack-logits.ts <pack>/manifest.json [--modality bmode] [image.png|image.jpg ...]
  *   npx tsx scripts/pack-logits.ts <pack>/manifest.json --golden   # check golden.json, exit 1 on mismatch
  */
 
@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { loadPack, loadPackFile, type FetchLike, type LoadedPack } from '../src/model-pack/loader';
 import { packModalities, type Modality } from '../src/model-pack/manifest';
@@ -64,10 +65,30 @@ export function decodePng(bytes: ArrayBuffer | Uint8Array): { width: number; hei
   return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
 }
 
-/** Logits for one PNG, preprocessed as the modality's `input` spec says. */
-export function logitsFor(pack: LoadedPack, modality: Modality, model: tf.LayersModel, png: ArrayBuffer | Uint8Array): number[] {
+/**
+ * RGBA pixels of a PNG or JPEG, told apart by their signature (not the file name). Packs store golden
+ * inputs as PNG (the training exporter converts every format), so JPEG here serves ad-hoc images; a
+ * JPEG's pixels depend on the decoder (jpeg-js here, the browser's in the app) by a few levels.
+ */
+export function decodeImage(bytes: ArrayBuffer | Uint8Array): { width: number; height: number; data: Uint8Array } {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return decodePng(b);
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    const img = jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    return { width: img.width, height: img.height, data: img.data };
+  }
+  throw new Error('unsupported image format: this checker reads PNG and JPEG (convert BMP or WebP to PNG)');
+}
+
+/** Logits for one PNG or JPEG, preprocessed as the modality's `input` spec says. */
+export function logitsFor(
+  pack: LoadedPack,
+  modality: Modality,
+  model: tf.LayersModel,
+  image: ArrayBuffer | Uint8Array,
+): number[] {
   const spec = pack.manifest.modalities[modality]!.input;
-  const x = preprocess(decodePng(png), spec);
+  const x = preprocess(decodeImage(image), spec);
   return tf.tidy(() => {
     const out = model.predict(tf.tensor4d(x, [1, spec.height, spec.width, 3])) as tf.Tensor;
     return Array.from(out.dataSync());

@@ -1,21 +1,38 @@
 """Command line: `/usr/bin/python3 -m training <command> ...` (see training/README.md).
 
+  validate-data         check a training folder or CSV and name every problem (no training)
   stage1                pre-train a backbone on BUSI + DDTI (public ultrasound)
   train-pack            fine-tune one model per modality on your data and write a model pack
   import                convert a torchvision ResNet-18/34/50 checkpoint into a pack modality
   rebuild-default-pack  rebuild the bundled demonstration pack end to end
+
+`<command> --help` lists its options with their defaults and examples.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-from .cli_common import CACHE, DEFAULT_SEED, REPO, RESULTS, RUNS, SHARED_DATA
+from .cli_common import CACHE, DEFAULT_SEED, REPO, RESULTS, RUNS, SHARED_DATA, UserError
 from .modalities import MODALITY_IDS
 
 MODALITY_CHOICES = MODALITY_IDS
+PY = "/usr/bin/python3 -m training"
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default (where it has one and the help does not already say it) and keeps
+    the examples' line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if d not in (None, False, argparse.SUPPRESS) and "default" not in text and action.option_strings:
+            text += f" (default: {d})"
+        return text.strip()
 
 
 def _classes(a: argparse.Namespace, data_root: Path | None) -> list[str]:
@@ -27,64 +44,98 @@ def _classes(a: argparse.Namespace, data_root: Path | None) -> list[str]:
         return read_classes_file(a.classes_file)
     if data_root is not None and (data_root / "classes.txt").exists():
         return read_classes_file(data_root / "classes.txt")
-    raise SystemExit("give the class order: --classes a,b,c or --classes-file FILE "
-                     "(or put classes.txt in the data root)")
+    raise UserError("give the class order: --classes a,b,c or --classes-file FILE "
+                    "(or put classes.txt in the data root)")
+
+
+def _rule(a: argparse.Namespace):
+    from .dedup import NearDuplicateRule
+
+    return NearDuplicateRule(phash=a.hash_threshold, dhash=a.dhash_threshold)
+
+
+def _validated(a: argparse.Namespace, log=print):
+    """Data root, classes, samples per modality and a description of the grouping, after the
+    up-front check (validate.py); raises ValidationFailed listing every problem."""
+    from .grouping import compile_pattern
+    from .validate import validate_csv, validate_folder
+
+    if getattr(a, "csv", None):
+        if a.patient_pattern:
+            raise UserError("--patient-pattern applies to the folder layout; a CSV gives patients in its group column")
+        root = Path(a.csv).resolve().parent
+        classes = _classes(a, None)
+        if a.modality and len(a.modality) > 1:
+            raise UserError("with --csv give at most one --modality (or a modality column in the CSV)")
+        report = validate_csv(a.csv, classes, a.modality[0] if a.modality else None)
+        grouping = "patient id (CSV group column; else case id)"
+    else:
+        root = Path(a.data).resolve()
+        classes = _classes(a, root)
+        rx = compile_pattern(a.patient_pattern) if a.patient_pattern else None
+        report = validate_folder(root, classes, rx, a.modality)
+        grouping = (f"patient id read from file names by pattern {a.patient_pattern!r}" if rx is not None
+                    else "case id (file stem, shared across modalities)")
+    log(report.text())
+    report.raise_if_failed()
+    return root, classes, report.samples, grouping
+
+
+def cmd_validate(a: argparse.Namespace) -> None:
+    _validated(a)
 
 
 def cmd_stage1(a: argparse.Namespace) -> None:
     from .distributed import setup_runtime, teardown
     from .stage1 import run_stage1
 
+    for name, path in (("--busi", a.busi), ("--ddti", a.ddti)):
+        if not (Path(path) / "labels.csv").is_file():
+            raise UserError(f"{name} {path}: no labels.csv there (see ../shared/data/README.md for the layout)")
     rt = setup_runtime()
-    run_stage1(a.busi, a.ddti, Path(a.out), rt, a.epochs, a.image_size, a.seed, a.arch, a.hash_threshold, CACHE)
+    run_stage1(a.busi, a.ddti, Path(a.out), rt, a.epochs, a.image_size, a.seed, a.arch, _rule(a), CACHE)
     teardown(rt)
+
+
+def _backbone(a: argparse.Namespace) -> Path | None:
+    if not a.backbone:
+        return None
+    if not Path(a.backbone).is_file():
+        raise UserError(f"--backbone {a.backbone}: no such file (run the stage1 command first, or omit it)")
+    return Path(a.backbone)
 
 
 def cmd_stage2(a: argparse.Namespace) -> None:
     from .distributed import setup_runtime, teardown
-    from .stage2 import available_modalities, load_lymph_folder, run_stage2
+    from .stage2 import run_stage2
 
+    root, classes, samples, grouping = _validated(a)
     rt = setup_runtime()
-    root = Path(a.data).resolve()
-    samples = load_lymph_folder(root, a.modality or available_modalities(root))
-    run_stage2(root, samples, _classes(a, root), Path(a.backbone) if a.backbone else None, Path(a.out), rt,
-               a.epochs, a.seed, a.arch, a.hash_threshold, Path(a.split) if a.split else None, CACHE)
+    run_stage2(root, samples, classes, _backbone(a), Path(a.out), rt, a.epochs, a.seed, a.arch, _rule(a),
+               Path(a.split) if a.split else None, CACHE, grouping=grouping)
     teardown(rt)
 
 
 def cmd_train_pack(a: argparse.Namespace) -> None:
-    from .data import load_csv
     from .distributed import setup_runtime, teardown
-    from .export.build_pack import PackText, export_trained_pack, update_index
-    from .stage2 import available_modalities, load_lymph_folder, run_stage2
+    from .export.build_pack import export_trained_pack, trained_pack_text, update_index
+    from .stage2 import run_stage2
 
+    root, classes, samples, grouping = _validated(a)
+    backbone = _backbone(a)
     rt = setup_runtime()
-    if a.csv:
-        if len(a.modality or []) != 1:
-            raise SystemExit("with --csv give exactly one --modality")
-        root = Path(a.csv).resolve().parent
-        classes = _classes(a, None)
-        samples = {a.modality[0]: load_csv(a.csv, classes)}
-    else:
-        root = Path(a.data).resolve()
-        classes = _classes(a, root)
-        samples = load_lymph_folder(root, a.modality or available_modalities(root))
     run_dir = Path(a.run_dir or RUNS / a.pack_id)
     t0 = time.time()
-    results, fused = run_stage2(root, samples, classes, Path(a.backbone) if a.backbone else None, run_dir, rt,
-                                a.epochs, a.seed, a.arch, a.hash_threshold, cache_dir=CACHE)
+    results, fused = run_stage2(root, samples, classes, backbone, run_dir, rt, a.epochs, a.seed, a.arch, _rule(a),
+                                cache_dir=CACHE, grouping=grouping)
     if rt.is_main:
-        text = PackText(
-            id=a.pack_id, title=a.title, disclaimer=a.disclaimer, intended_use=a.intended_use, license=a.license,
-            dataset=f"{root.name}, held-out test split", data_text=f"Fine-tuned on {root} ({a.epochs} epochs).",
-            split_text=f"70/15/15 grouped stratified, seed {a.seed}; see {run_dir / 'split.json'}",
-            training={"summary": f"Fine-tuned on {root.name}" + (" from a stage-1 backbone" if a.backbone else ""),
-                      "seed": a.seed, "epochs": a.epochs},
-        )
+        text = trained_pack_text(a, root, run_dir, results, backbone, grouping, _rule(a).describe())
         out = Path(a.out)
-        minutes = f"{(time.time() - t0) / 60:.1f} min"
+        timings = {"training + evaluation": f"{(time.time() - t0) / 60:.1f} min"}
+        for r in results:
+            timings[f"stage 2 {r.modality} training"] = f"{r.seconds / 60:.1f} min"
         export_trained_pack(out / a.pack_id, text, [{"id": c, "label": c.capitalize()} for c in classes], results,
-                            fused, RESULTS / a.pack_id, timings={"training + evaluation": minutes}, arch=a.arch)
+                            fused, RESULTS / a.pack_id, timings=timings, arch=a.arch)
         update_index(out, a.pack_id, a.title, make_default=a.make_default)
     teardown(rt)
 
@@ -99,7 +150,8 @@ def cmd_import(a: argparse.Namespace) -> None:
         from .export.build_pack import update_index
 
         update_index(Path(a.out), a.pack_id, a.title, make_default=False)
-    print(f"wrote {Path(a.out) / a.pack_id / 'manifest.json'} ({a.modality}) and verified it with TF.js")
+    checked = "verified it with TF.js" if not a.no_verify else "did NOT verify it (--no-verify)"
+    print(f"wrote {Path(a.out) / a.pack_id / 'manifest.json'} ({a.modality}) and {checked}")
 
 
 def cmd_rebuild(a: argparse.Namespace) -> None:
@@ -122,75 +174,133 @@ def cmd_attach_ablation(a: argparse.Namespace) -> None:
     print(f"ablation from {a.run} attached to {pack}; pack re-verified")
 
 
+EXAMPLES = {
+    "validate-data": f"""examples:
+  {PY} validate-data --data mydata                      # classes from mydata/classes.txt
+  {PY} validate-data --data mydata --patient-pattern '{{patient}}-*'   # 171-3.jpg -> patient 171
+  {PY} validate-data --csv list.csv --classes metastatic,lymphoma,benign
+
+Exit status: 0 data OK, 2 data refused (every problem is listed with its file).""",
+    "stage1": f"""examples:
+  {PY} stage1                                   # BUSI + DDTI from ../shared/data
+  {PY} stage1 --epochs 2 --image-size 128 --out /tmp/stage1-quick""",
+    "stage2": f"""examples:
+  {PY} stage2 --data mydata --out training/runs/mydata-s2 --backbone training/runs/stage1/backbone.pt""",
+    "train-pack": f"""examples:
+  {PY} train-pack --data mydata --pack-id myhospital-r18 --title "My hospital ResNet-18" \\
+      --backbone training/runs/stage1/backbone.pt --patient-pattern '{{patient}}-*'
+  {PY} train-pack --csv list.csv --classes metastatic,lymphoma,benign --pack-id h-r18 --title "H"
+
+The data are checked first (as validate-data does); training starts only when they pass.""",
+    "import": f"""examples:
+  {PY} import --checkpoint bmode_resnet18.pth --modality bmode \\
+      --classes metastatic,lymphoma,benign --pack-id cv4ln-r18 --title "CV4LymphNode ResNet-18" --add-to-index
+  {PY} import ... --golden crop1.jpg crop2.png       # golden logits for your own crops
+
+The pack is written to a temporary folder, verified with TF.js (needs the Node dependencies:
+`npm ci` once), then moved into place; on any failure the existing pack is left as it was.""",
+    "rebuild-default-pack": f"""examples:
+  {PY} rebuild-default-pack                     # about 80 min on 2 CPU cores
+  {PY} rebuild-default-pack --ablation --ablation-modality bmode""",
+    "attach-ablation": f"""examples:
+  {PY} attach-ablation                          # the default pack and run folders""",
+}
+
+
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__, formatter_class=_HelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--seed", type=int, default=DEFAULT_SEED)
-        sp.add_argument("--arch", default="resnet18", choices=("resnet18", "resnet34", "resnet50"))
-        sp.add_argument("--hash-threshold", type=int, default=8, help="pHash Hamming distance for near-duplicates")
+    def parser(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, epilog=EXAMPLES[name], formatter_class=_HelpFormatter)
 
-    s1 = sub.add_parser("stage1", help="pre-train a backbone on BUSI + DDTI")
-    s1.add_argument("--busi", default=str(SHARED_DATA / "busi"))
-    s1.add_argument("--ddti", default=str(SHARED_DATA / "ddti"))
-    s1.add_argument("--out", default=str(RUNS / "stage1"))
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and training seed")
+        sp.add_argument("--arch", default="resnet18", choices=("resnet18", "resnet34", "resnet50"))
+        near_duplicates(sp)
+
+    def near_duplicates(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--hash-threshold", type=int, default=12,
+                        help="near-duplicates: max pHash-64 Hamming distance (see training/dedup.py)")
+        sp.add_argument("--dhash-threshold", type=int, default=9,
+                        help="near-duplicates: max dHash-64 Hamming distance (-1: pHash only)")
+
+    def data_source(sp: argparse.ArgumentParser, csv: bool = True) -> None:
+        src = sp.add_mutually_exclusive_group(required=True) if csv else sp
+        src.add_argument("--data", required=not csv,
+                         help="folder <root>/<2d|bmode|cdfi|elastic|elastography>/<class index>/<image> "
+                              "(the seed study's layout; PNG, JPEG, BMP or WebP)")
+        if csv:
+            src.add_argument("--csv", help="CSV with columns path,label[,group][,modality][,case]; group = patient id")
+        sp.add_argument("--modality", action="append", choices=MODALITY_CHOICES,
+                        help="use only this modality (repeatable; default: every modality folder found)")
+        sp.add_argument("--classes", help="class ids in logit order, comma-separated (default: <data>/classes.txt)")
+        sp.add_argument("--classes-file", help="file with one class id per line, in logit order")
+        sp.add_argument("--patient-pattern",
+                        help="read the patient id from each file name: '{patient}-*' reads 171-3.jpg as 171; "
+                             "'#' = digits, '*' = anything; or a regex with one capture group; or "
+                             "before-last-dash / before-last-underscore. Check it with validate-data first "
+                             "(default: each file name is its own patient)")
+
+    vd = parser("validate-data", "check a training folder or CSV and name every problem with its file")
+    data_source(vd)
+    vd.set_defaults(fn=cmd_validate)
+
+    s1 = parser("stage1", "pre-train a backbone on BUSI + DDTI (public ultrasound)")
+    s1.add_argument("--busi", default=str(SHARED_DATA / "busi"), help="BUSI folder with labels.csv")
+    s1.add_argument("--ddti", default=str(SHARED_DATA / "ddti"), help="DDTI folder with labels.csv")
+    s1.add_argument("--out", default=str(RUNS / "stage1"), help="run folder (resumes from its checkpoint)")
     s1.add_argument("--epochs", type=int, default=12)
-    s1.add_argument("--image-size", type=int, default=160)
+    s1.add_argument("--image-size", type=int, default=160, help="training resolution in pixels")
     common(s1)
     s1.set_defaults(fn=cmd_stage1)
 
-    s2 = sub.add_parser("stage2", help="fine-tune and evaluate per modality, without writing a pack")
-    s2.add_argument("--data", required=True)
-    s2.add_argument("--modality", action="append", choices=MODALITY_CHOICES)
-    s2.add_argument("--classes")
-    s2.add_argument("--classes-file")
+    s2 = parser("stage2", "fine-tune and evaluate per modality, without writing a pack")
+    data_source(s2, csv=False)
     s2.add_argument("--backbone", help="stage-1 backbone.pt (omit: from scratch, as in the ablation)")
     s2.add_argument("--split", help="reuse this split.json (e.g. the pretrained run's, for the ablation)")
     s2.add_argument("--epochs", type=int, default=8)
-    s2.add_argument("--out", required=True)
+    s2.add_argument("--out", required=True, help="run folder (resumes from its checkpoints)")
     common(s2)
     s2.set_defaults(fn=cmd_stage2)
 
-    tp = sub.add_parser("train-pack", help="fine-tune per modality on a folder or CSV and write a pack")
-    src = tp.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="<root>/<2d|cdfi|elastic>/<class-index>/*.png (CV4LymphNode layout)")
-    src.add_argument("--csv", help="CSV with columns path,label[,group] (one modality)")
-    tp.add_argument("--modality", action="append", choices=MODALITY_CHOICES)
-    tp.add_argument("--classes", help="class ids in logit order, comma-separated")
-    tp.add_argument("--classes-file")
+    tp = parser("train-pack", "fine-tune per modality on a folder or CSV and write a verified pack")
+    data_source(tp)
     tp.add_argument("--backbone", help="stage-1 backbone.pt (omit to train from scratch)")
     tp.add_argument("--epochs", type=int, default=8)
-    tp.add_argument("--pack-id", required=True)
-    tp.add_argument("--title", required=True)
-    tp.add_argument("--out", default=str(REPO / "public" / "models"))
-    tp.add_argument("--run-dir")
-    tp.add_argument("--make-default", action="store_true")
+    tp.add_argument("--pack-id", required=True, help="folder name of the pack under --out")
+    tp.add_argument("--title", required=True, help="title shown in the app")
+    tp.add_argument("--out", default=str(REPO / "public" / "models"), help="models folder holding index.json")
+    tp.add_argument("--run-dir", help="checkpoints and split (default: training/runs/<pack-id>)")
+    tp.add_argument("--make-default", action="store_true", help="make it the app's default pack")
     tp.add_argument("--disclaimer", default="Research model. Not for diagnosis unless validated by your institution.")
     tp.add_argument("--intended-use", default="Research and evaluation at the institution that trained it.")
     tp.add_argument("--license", default="Proprietary to the training institution.")
+    tp.add_argument("--limitations", help="extra Limitations text for the model card (the card always lists "
+                                          "the ones the pipeline knows)")
     common(tp)
     tp.set_defaults(fn=cmd_train_pack)
 
-    im = sub.add_parser("import", help="torchvision ResNet checkpoint → pack modality")
-    im.add_argument("--checkpoint", required=True)
+    im = parser("import", "convert a torchvision ResNet checkpoint into one modality of a pack")
+    im.add_argument("--checkpoint", required=True, help="state_dict, whole pickled model or training checkpoint")
     im.add_argument("--modality", required=True, choices=MODALITY_CHOICES)
-    im.add_argument("--classes", help="class ids in the checkpoint's logit order, comma-separated (required)")
+    im.add_argument("--classes", help="class ids in the checkpoint's logit order, comma-separated (required, or "
+                                      "--classes-file)")
     im.add_argument("--classes-file")
     im.add_argument("--pack-id", required=True)
     im.add_argument("--title", required=True)
-    im.add_argument("--out", default=str(REPO / "public" / "models"))
-    im.add_argument("--dtype", default="float16", choices=("float32", "float16", "uint8"))
-    im.add_argument("--temperature", type=float, default=1.0)
-    im.add_argument("--golden", nargs="*", help="PNG crops to store golden logits for (default: a generated image)")
+    im.add_argument("--out", default=str(REPO / "public" / "models"), help="models folder")
+    im.add_argument("--dtype", default="float16", choices=("float32", "float16", "uint8"), help="weight encoding")
+    im.add_argument("--temperature", type=float, default=1.0, help="calibration temperature (1: none)")
+    im.add_argument("--golden", nargs="*", help="crops (PNG, JPEG, BMP, WebP) to store golden logits for; stored as "
+                                                "PNG (default: a generated speckle image)")
     im.add_argument("--arch", choices=("resnet18", "resnet34", "resnet50"), help="default: inferred from the keys")
-    im.add_argument("--add-to-index", action="store_true")
-    im.add_argument("--no-verify", action="store_true")
+    im.add_argument("--add-to-index", action="store_true", help="list the pack in <out>/index.json")
+    im.add_argument("--no-verify", action="store_true", help="skip the TF.js check (not recommended)")
     im.set_defaults(fn=cmd_import)
 
-    rb = sub.add_parser("rebuild-default-pack", help="phantoms → stage 1 → stage 2 ×3 → export → verify")
-    rb.add_argument("--per-class", type=int, default=500)
+    rb = parser("rebuild-default-pack", "phantoms → stage 1 → stage 2 ×3 → export → verify")
+    rb.add_argument("--per-class", type=int, default=500, help="phantom cases per class")
     rb.add_argument("--phantom-seed", type=int, default=2025)
     rb.add_argument("--seed", type=int, default=DEFAULT_SEED)
     rb.add_argument("--stage1-epochs", type=int, default=12)
@@ -202,14 +312,23 @@ def main(argv: list[str] | None = None) -> None:
     rb.add_argument("--run-dir", default=str(RUNS / "default"))
     rb.set_defaults(fn=cmd_rebuild)
 
-    ab = sub.add_parser("attach-ablation", help="add finished from-scratch runs to an exported pack's metrics")
+    ab = parser("attach-ablation", "add finished from-scratch runs to an exported pack's metrics")
     ab.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
     ab.add_argument("--run", default=str(RUNS / "default" / "stage2-scratch"))
     ab.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
     ab.set_defaults(fn=cmd_attach_ablation)
 
+    for sp in sub.choices.values():  # options without help text still show their default
+        for action in sp._actions:
+            if action.help is None and action.default not in (None, False):
+                action.help = "(default: %(default)s)"
     a = p.parse_args(argv)
-    a.fn(a)
+    try:
+        a.fn(a)
+    except UserError as e:
+        # The user's data or arguments, not a bug: the message names the file; no traceback.
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

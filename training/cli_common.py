@@ -10,3 +10,8 @@ CACHE = REPO / "training" / ".cache"
 RESULTS = REPO / "training" / "results"
 SHARED_DATA = REPO.parent / "shared" / "data"
 DEFAULT_SEED = 1234
+
+
+class UserError(ValueError):
+    """A problem with the user's input (data, arguments, checkpoint), not a bug: the command line
+    prints its message and exits with status 2, without a traceback."""

@@ -61,3 +61,14 @@ COLOUR_CODED: frozenset[str] = frozenset(e["id"] for e in _ENTRIES if e["colourC
 FOLDER_TO_MODALITY: dict[str, str] = {f: e["id"] for e in _ENTRIES for f in e["datasetFolders"]}
 # Modality → the folder this project reads first and names in split files (the first alias).
 MODALITY_TO_FOLDER: dict[str, str] = {e["id"]: e["datasetFolders"][0] for e in _ENTRIES}
+
+
+def modality_for_folder(name: str) -> str | None:
+    """The modality a data set folder (or a CSV's modality cell) stands for, as the app's validation
+    reads it (src/validation/layout.ts folderModality): a registry data set folder such as `2d` or
+    `elastic`, or an app id such as `bmode` or `elastography`, case-insensitively; None otherwise."""
+    low = name.strip().lower()
+    for folder, modality in FOLDER_TO_MODALITY.items():
+        if folder.lower() == low:
+            return modality
+    return low if low in MODALITY_IDS else None

@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .calibration import fit_temperature
+from .calibration import calibrate
 from .data import BUSI_CLASSES, DDTI_CLASSES, labels_tensor, load_busi, load_ddti, preload
-from .dedup import group_ids, hash_files
+from .dedup import NearDuplicateRule, near_duplicate_groups
 from .distributed import Runtime
 from .metrics import classification_report, softmax
 from .model import MultiHeadResNet
@@ -26,18 +26,19 @@ from .train import TrainConfig, predict, train
 TASKS = {"busi": BUSI_CLASSES, "ddti": DDTI_CLASSES}
 
 
-def split_with_duplicates(samples, ids: list[str], seed: int, threshold: int, out_json: Path, meta: dict):
-    """Groups = explicit case ids ∪ pHash near-duplicates; grouped stratified split; JSON."""
-    bits = hash_files([s.path for s in samples])
-    groups = group_ids(len(samples), bits, threshold, [s.group for s in samples])
+def split_with_duplicates(samples, ids: list[str], seed: int, threshold: NearDuplicateRule | int, out_json: Path,
+                          meta: dict):
+    """Groups = explicit case ids ∪ near-duplicates (pHash or dHash, dedup.py); grouped stratified split; JSON."""
+    rule = NearDuplicateRule(phash=threshold) if isinstance(threshold, int) else threshold
+    groups = near_duplicate_groups([s.path for s in samples], rule, [s.group for s in samples])
     labels = [s.label for s in samples]
     assignment = grouped_stratified_split(labels, groups, seed=seed)
     write_split_json(
         out_json, ids, labels, groups, assignment,
-        {**meta, "seed": seed, "grouping": f"case id + pHash-64 Hamming <= {threshold}",
+        {**meta, "seed": seed, "grouping": f"case id + near-duplicates ({rule.describe()})",
          "fractions": {"train": 0.7, "val": 0.15, "test": 0.15}},
     )
-    return assignment
+    return assignment, groups
 
 
 def multitask_loss(outputs: dict[str, torch.Tensor], t: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -59,7 +60,7 @@ def run_stage1(
     image_size: int,
     seed: int,
     arch: str = "resnet18",
-    threshold: int = 8,
+    threshold: NearDuplicateRule | int = NearDuplicateRule(),
     cache_dir: Path | None = None,
     log=print,
 ) -> dict:
@@ -67,10 +68,10 @@ def run_stage1(
     t_start = time.time()
     sets = {"busi": load_busi(busi_root), "ddti": load_ddti(ddti_root)}
     roots = {"busi": Path(busi_root), "ddti": Path(ddti_root)}
-    assign, imgs = {}, {}
+    assign, imgs, dup_groups = {}, {}, {}
     for task, samples in sets.items():
         ids = [str(Path(s.path).relative_to(roots[task])) for s in samples]
-        assign[task] = split_with_duplicates(
+        assign[task], dup_groups[task] = split_with_duplicates(
             samples, ids, seed, threshold, out_dir / f"split-{task}.json",
             {"dataset": task.upper(), "classes": TASKS[task]},
         )
@@ -86,10 +87,12 @@ def run_stage1(
     }
     model = MultiHeadResNet(arch, {t: len(c) for t, c in TASKS.items()})
     cfg = TrainConfig(epochs=epochs, batch_size=16, lr=2e-3, weight_decay=5e-4, seed=seed, label="stage1")
-    train(model, images, targets, multitask_loss, cfg, rt, out_dir / "checkpoint.pt", log)
-    train_s = time.time() - t_start
-
-    report: dict = {"imageSize": image_size, "epochs": epochs, "seed": seed, "arch": arch, "seconds": round(train_s)}
+    stats: dict = {}
+    train(model, images, targets, multitask_loss, cfg, rt, out_dir / "checkpoint.pt", log, stats)
+    # Summed epoch times across resumes (the checkpoint carries them): a run resumed at its last
+    # epoch used to report the few seconds of the final process instead of the real training time.
+    report: dict = {"imageSize": image_size, "epochs": epochs, "seed": seed, "arch": arch,
+                    "seconds": round(stats["trainSeconds"]), "wallSecondsThisRun": round(time.time() - t_start)}
     if rt.is_main:
         for task, classes in TASKS.items():
             y = labels_tensor(sets[task])
@@ -97,11 +100,16 @@ def run_stage1(
             out_val, out_test = predict(model, imgs[task][val], rt.device), predict(model, imgs[task][test], rt.device)
             assert isinstance(out_val, dict) and isinstance(out_test, dict)  # one output per head
             lv, lt = out_val[task], out_test[task]
-            temp = fit_temperature(lv, y[val])
+            fit = calibrate(lv, y[val], len(classes))
+            if fit.status != "ok":
+                log(f"[stage1] {task}: WARNING temperature not fitted, T=1: {fit.reason}")
+            temp = fit.temperature
             yt = y[test].numpy()
+            test_groups = [dup_groups[task][i] for i in test]  # cases + near-duplicate groups: the split's units
             report[task] = {
-                "dataset": task.upper(), "split": "test", "temperature": round(temp, 4),
-                **classification_report(yt, softmax(lt.numpy(), temp), classes, softmax(lt.numpy())),
+                "dataset": task.upper(), "split": "test", "temperature": round(temp, 4), "calibration": fit.record(),
+                **classification_report(yt, softmax(lt.numpy(), temp), classes, softmax(lt.numpy()),
+                                        groups=test_groups),
             }
             log(f"[stage1] {task} test: macro AUC {report[task]['macroAuc']} "
                 f"CI {report[task]['macroAucCi95']} acc {report[task]['accuracy']}")

@@ -8,7 +8,6 @@ ablation — same split, same epochs, random initialisation, all layers trained.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .calibration import fit_temperature
-from .data import FOLDER_TO_MODALITY, MODALITY_TO_FOLDER, Sample, labels_tensor, load_folder_modality, preload
-from .dedup import group_ids, hash_files
+from .calibration import calibrate
+from .data import MODALITY_TO_FOLDER, Sample, labels_tensor, load_folder_modality, modality_folders, preload
+from .dedup import NearDuplicateRule, near_duplicate_groups
+from .grouping import format_group_report, group_size_report
 from .distributed import Runtime
 from .fusion import MEAN, describe, fuse
 from .metrics import classification_report, softmax
@@ -32,22 +32,27 @@ DEFAULT_IMAGE_SIZE = 224
 
 
 def available_modalities(root: str | Path) -> list[str]:
-    """Pack modalities whose CV4LymphNode folder (2d, cdfi, elastic) exists under root."""
-    return [m for f, m in FOLDER_TO_MODALITY.items() if (Path(root) / f).is_dir()]
+    """Pack modalities whose data set folder (2d or bmode, cdfi, elastic or elastography) exists."""
+    return list(modality_folders(root))
 
 
 def item_id(modality: str, s: Sample, root: Path) -> str:
     """Stable id of an image in split files: its path relative to the data root when possible."""
     p = Path(s.path)
     rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.as_posix()
-    return rel if rel.startswith(MODALITY_TO_FOLDER[modality] + "/") else f"{modality}:{rel}"
+    folder = rel.split("/", 1)[0]
+    return rel if "/" in rel and folder in (MODALITY_TO_FOLDER[modality], modality) else f"{modality}:{rel}"
 
 
 def make_split(
-    root: Path, samples: dict[str, list[Sample]], seed: int, threshold: int, out_json: Path, reuse: Path | None
+    root: Path, samples: dict[str, list[Sample]], seed: int, rule: NearDuplicateRule | int, out_json: Path,
+    reuse: Path | None, grouping: str = "case id (file stem, shared across modalities)", log=print,
 ) -> dict[str, str]:
-    """Item id → split. One split over all modalities: case ids (file stems) tie a node's images
-    together across modalities, pHash near-duplicates tie look-alike images together."""
+    """Item id → split. One split over all modalities: patient ids (or, without them, case ids =
+    file stems) tie a patient's images together across modalities; near-duplicates (two hashes, see
+    dedup.py) tie look-alike images together."""
+    if isinstance(rule, int):
+        rule = NearDuplicateRule(phash=rule)
     flat = [(m, s) for m, ss in samples.items() for s in ss]
     ids = [item_id(m, s, root) for m, s in flat]
     if reuse is not None and reuse.exists():
@@ -56,13 +61,16 @@ def make_split(
         if missing:
             raise ValueError(f"split {reuse} lacks {len(missing)} items, e.g. {missing[0]}")
         return known
-    bits = hash_files([s.path for _, s in flat])
-    groups = group_ids(len(flat), bits, threshold, [s.group for _, s in flat])
+    patients = [s.group or s.case_id for _, s in flat]
+    report = group_size_report(patients)
+    log(f"[split] patients: {format_group_report(report)}")
+    groups = near_duplicate_groups([s.path for _, s in flat], rule, patients)
     labels = [s.label for _, s in flat]
     assignment = grouped_stratified_split(labels, groups, seed=seed)
     write_split_json(out_json, ids, labels, groups, assignment, {
-        "dataset": str(root), "seed": seed, "fractions": {"train": 0.7, "val": 0.15, "test": 0.15},
-        "grouping": f"case id (file stem, shared across modalities) + pHash-64 Hamming <= {threshold}",
+        "dataset": root.name, "seed": seed, "fractions": {"train": 0.7, "val": 0.15, "test": 0.15},
+        "grouping": f"{grouping} + near-duplicates ({rule.describe()})",
+        "patients": report, "splitGroups": len(set(groups)),
     })
     return dict(zip(ids, assignment))
 
@@ -76,9 +84,14 @@ class ModalityResult:
     test_labels: np.ndarray
     test_cases: list[str]
     test_paths: list[str]
-    test_images: torch.Tensor  # uint8, for export-time quantization checks
+    test_images: torch.Tensor  # uint8, for the shipped-weights metrics at export
     report: dict
     seconds: float
+    # Validation split: the quantization decision is made here, never on the test split.
+    val_images: torch.Tensor | None = None
+    val_labels: np.ndarray | None = None
+    test_groups: list[str] | None = None  # patient ids, resampled as units by the bootstrap
+    calibration: dict | None = None
 
 
 def finetune_modality(
@@ -97,7 +110,6 @@ def finetune_modality(
     image_size: int = DEFAULT_IMAGE_SIZE,
     log=print,
 ) -> ModalityResult | None:
-    t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     assign = [split_of[item_id(modality, s, root)] for s in samples]
     images = preload(samples, image_size, cache_dir)
@@ -115,31 +127,40 @@ def finetune_modality(
         label=f"{modality}/{'pretrained' if frozen else 'scratch'}",
         train_mode=lambda m: set_train_mode(m, frozen),
     )
+    stats: dict = {}
     train(model, images[tr], {"label": labels[tr]}, lambda o, t: F.cross_entropy(o, t["label"]), cfg, rt,
-          out_dir / "checkpoint.pt", log)
-    seconds = time.time() - t0
+          out_dir / "checkpoint.pt", log, stats)
+    # Epoch time summed over every run of this checkpoint (a resumed run would otherwise report seconds).
+    seconds = float(stats["trainSeconds"])
     if not rt.is_main:
         return None  # rank 0 evaluates and writes; the others go on to the next modality
 
     val_logits = predict(model, images[va], rt.device)
     assert isinstance(val_logits, torch.Tensor)  # a single-head model
-    temperature = fit_temperature(val_logits, labels[va])
+    fit = calibrate(val_logits, labels[va], len(classes))
+    if fit.status != "ok":
+        log(f"[{modality}] WARNING: temperature not fitted, shipping T=1 (uncalibrated): {fit.reason}")
+    temperature = fit.temperature
     test_out = predict(model, images[te], rt.device)
     assert isinstance(test_out, torch.Tensor)
     test_logits = test_out.numpy()
     y = labels[te].numpy()
-    report = classification_report(y, softmax(test_logits, temperature), classes, softmax(test_logits))
-    report.update({"temperature": round(temperature, 4), "trainSeconds": round(seconds)})
+    test_groups = [samples[i].group or samples[i].case_id for i in te.tolist()]
+    report = classification_report(y, softmax(test_logits, temperature), classes, softmax(test_logits),
+                                   groups=test_groups)
+    report.update({"temperature": round(temperature, 4), "calibration": fit.record(),
+                   "trainSeconds": round(seconds)})
     log(f"[{modality}] test macro AUC {report['macroAuc']} CI {report['macroAucCi95']} "
         f"acc {report['accuracy']} T={temperature:.3f} ({seconds:.0f} s)")
-    cases = [samples[i].group or Path(samples[i].path).stem for i in te.tolist()]
+    cases = [samples[i].case_id for i in te.tolist()]
     torch.save({"arch": arch, "classes": classes, "state_dict": model.state_dict(), "temperature": temperature},
                out_dir / "model.pt")
     (out_dir / "test-predictions.json").write_text(json.dumps(
         {"cases": cases, "labels": y.tolist(), "logits": test_logits.round(6).tolist(), "temperature": temperature}))
     (out_dir / "metrics.json").write_text(json.dumps(report, indent=1))
     paths = [samples[i].path for i in te.tolist()]
-    return ModalityResult(modality, model, temperature, test_logits, y, cases, paths, images[te], report, seconds)
+    return ModalityResult(modality, model, temperature, test_logits, y, cases, paths, images[te], report, seconds,
+                          images[va], labels[va].numpy(), test_groups, fit.record())
 
 
 def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapping[str, Any] = MEAN) -> dict:
@@ -150,19 +171,28 @@ def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapp
         common &= set(r.test_cases)
     cases = sorted(common)
     calibrated, uncalibrated = {}, {}
+    groups: list[str] = list(cases)
     for r in results:
         pos = {c: i for i, c in enumerate(r.test_cases)}
         idx = [pos[c] for c in cases]
         calibrated[r.modality] = softmax(r.test_logits[idx], r.temperature)
         uncalibrated[r.modality] = softmax(r.test_logits[idx])
-        labels = r.test_labels[idx]  # identical across modalities: same case, same label
+        labels = r.test_labels[idx]  # identical across modalities: validation refuses a case with two labels
+        if r.test_groups is not None:
+            groups = [r.test_groups[i] for i in idx]
     fused, before = fuse(fusion, calibrated), fuse(fusion, uncalibrated)
     assert fused is not None and before is not None  # results is not empty
-    return {**classification_report(labels, fused, classes, before), "fusion": dict(fusion)}
+    # The app fuses calibrated probabilities, so the fused AUC is of those (no single logit vector exists).
+    return {**classification_report(labels, fused, classes, before, groups=groups, auc_from="calibrated"),
+            "fusion": dict(fusion)}
 
 
-def load_lymph_folder(root: str | Path, modalities: list[str]) -> dict[str, list[Sample]]:
-    return {m: load_folder_modality(root, MODALITY_TO_FOLDER[m]) for m in modalities}
+def load_lymph_folder(root: str | Path, modalities: list[str], patient_pattern=None) -> dict[str, list[Sample]]:
+    """Samples per modality from the folder layout; `2d/` or `bmode/` (any case) both give B-mode."""
+    folders = modality_folders(root)
+    return {m: load_folder_modality(root, folders[m].name if m in folders else MODALITY_TO_FOLDER[m],
+                                    patient_pattern)
+            for m in modalities}
 
 
 def run_stage2(
@@ -175,18 +205,19 @@ def run_stage2(
     epochs: int,
     seed: int,
     arch: str = "resnet18",
-    threshold: int = 8,
+    threshold: NearDuplicateRule | int = NearDuplicateRule(),
     split_json: Path | None = None,
     cache_dir: Path | None = None,
     image_size: int = DEFAULT_IMAGE_SIZE,
     fusion: Mapping[str, Any] = MEAN,
     log=print,
+    grouping: str = "case id (file stem, shared across modalities)",
 ) -> tuple[list[ModalityResult], dict | None]:
     root = Path(root)
     out_dir.mkdir(parents=True, exist_ok=True)
     modalities = list(samples)
     split_path = out_dir / "split.json"
-    split_of = make_split(root, samples, seed, threshold, split_path, split_json)
+    split_of = make_split(root, samples, seed, threshold, split_path, split_json, grouping, log)
     if split_json is not None and split_json.exists() and split_json != split_path:
         split_path.write_text(split_json.read_text())
     backbone = None

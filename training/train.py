@@ -51,12 +51,15 @@ def train(
     rt: Runtime,
     checkpoint: str | Path | None = None,
     log: Callable[[str], None] = print,
+    stats: dict | None = None,
 ) -> nn.Module:
     """Trains in place and returns the (unwrapped) model.
 
     `images` is uint8 [N,3,H,W]; `targets` holds per-item tensors indexed alongside. A checkpoint
     is written after every epoch (atomically) and resumed from when it exists, so an interrupted
-    run continues where it stopped.
+    run continues where it stopped. `stats` (when given) receives `trainSeconds`, the summed epoch
+    times including epochs run before a resume (the checkpoint carries them), so a resumed or
+    re-exported run reports how long training took, not how long this process ran.
     """
     model.to(rt.device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # stub lacks it
     params = [p for p in model.parameters() if p.requires_grad]
@@ -79,7 +82,7 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, warmup))
     aug_gen = torch.Generator().manual_seed(cfg.seed + 1000 * rt.rank)
 
-    start_epoch = 0
+    start_epoch, done_seconds = 0, 0.0
     if checkpoint is not None and Path(checkpoint).exists():
         state = torch.load(checkpoint, map_location=rt.device)
         model.load_state_dict(state["model"])
@@ -87,6 +90,7 @@ def train(
         sched.load_state_dict(state["scheduler"])
         aug_gen.set_state(state["aug_rng"])
         start_epoch = state["epoch"] + 1
+        done_seconds = float(state.get("seconds", 0.0))
         log(f"[{cfg.label}] resumed from {checkpoint} at epoch {start_epoch}")
 
     net: nn.Module = DistributedDataParallel(model) if rt.distributed else model
@@ -109,6 +113,7 @@ def train(
             running += loss.item() * len(idx)
             seen += len(idx)
             bar.set_postfix(loss=f"{running / seen:.4f}", refresh=False)
+        done_seconds += time.time() - t0
         if rt.is_main:
             log(f"[{cfg.label}] epoch {epoch + 1}/{cfg.epochs} loss {running / max(1, seen):.4f} "
                 f"({time.time() - t0:.0f} s)")
@@ -121,11 +126,15 @@ def train(
                         "scheduler": sched.state_dict(),
                         "aug_rng": aug_gen.get_state(),
                         "epoch": epoch,
+                        "seconds": done_seconds,
                     },
                     tmp,
                 )
                 os.replace(tmp, checkpoint)
         barrier(rt)
+    if stats is not None:
+        stats["trainSeconds"] = round(done_seconds, 1)
+        stats["resumedAtEpoch"] = start_epoch
     return model
 
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cli_common import REPO
 from ..fusion import MEAN, describe
-from .model_card import render_model_card
+from ..metrics import classification_report, softmax
+from .model_card import SMALL_TEST, render_model_card
 from .pack import GoldenInput, ModalityExport, pack_sizes, write_manifest, write_modality
-from .quantization import choose_weights_dtype
+from .quantization import choose_weights_dtype, logits_with_weights
 from .verify import verify_golden
 
 METRIC_KEYS = ("n", "macroAuc", "macroAucCi95", "accuracy", "perClass", "ece", "confusionMatrix", "temperature")
@@ -32,11 +34,77 @@ class PackText:
     version: str = "1.0.0"
     fixture: bool = False
     training: dict = field(default_factory=dict)
+    # "pretrained": stage 1 → stage 2; "scratch": stage 2 from random initialisation. The card says which.
+    variant: str = "pretrained"
 
 
 def metrics_entry(modality: str, report: dict, dataset: str, **extra) -> dict:
+    # A withheld CI (None: too many bootstrap resamples unusable) is left out; the manifest's is optional.
     return {"modality": modality, "dataset": dataset, "split": "test",
-            **{k: report[k] for k in METRIC_KEYS if k in report}, **extra}
+            **{k: report[k] for k in METRIC_KEYS if report.get(k) is not None}, **extra}
+
+
+def shipped_report(r, classes: list[str], dtype: str) -> dict:
+    """Test metrics of the weights as shipped (encoded as `dtype`, decoded as TF.js does), so the
+    headline figures describe the pack, not the float32 model it came from. Replaces r's logits."""
+    float32 = r.report
+    logits = logits_with_weights(r.model, r.test_images, dtype)
+    r.test_logits = logits
+    report = classification_report(r.test_labels, softmax(logits, r.temperature), classes, softmax(logits),
+                                   groups=r.test_groups)
+    keep = {k: float32[k] for k in ("temperature", "calibration", "trainSeconds") if k in float32}
+    return {**report, **keep, "weights": dtype, "float32MacroAuc": float32["macroAuc"]}
+
+
+def _display_path(p: Path) -> str:
+    """Relative to the repository when inside it; else just the name (no machine's absolute paths in a card)."""
+    p = Path(p).resolve()
+    return p.relative_to(REPO).as_posix() if p.is_relative_to(REPO) else p.name
+
+
+def trained_pack_text(a, root: Path, run_dir: Path, results: list, backbone: Path | None, grouping: str,
+                      near_duplicates: str) -> PackText:
+    """Card and manifest text for `train-pack`, from the command's arguments and the results."""
+    n_test = {r.modality: len(r.test_labels) for r in results}
+    start = (f"starting from the stage-1 backbone `{backbone.name}` (stem and layer1 frozen)" if backbone
+             else "from scratch (random initialisation, all layers trained; no stage-1 pre-training)")
+    small = [m for m, n in n_test.items() if n < SMALL_TEST]
+    limitations = [
+        f"Trained and tested on one data set (`{root.name}`): the test split comes from the same source, so these "
+        "figures say nothing about other hospitals, machines, operators or patient populations. No external "
+        "validation.",
+        f"Test images per modality: {n_test}. " + (
+            f"WARNING: fewer than {SMALL_TEST} test images in {', '.join(small)}: the AUCs and their confidence "
+            "intervals are too uncertain to rely on." if small else "Confidence intervals are in the table."),
+        "Labels are the training institution's; their reference standard (histopathology, cytology, follow-up) "
+        "is not recorded by the pipeline and bounds what the model can learn.",
+        "Inputs are ROI crops resized to 224×224; a crop that differs from the training crops (other ROI "
+        "habits, other machines, annotations burnt into the image) is outside what was tested.",
+    ]
+    if "case id" in grouping and "patient" not in grouping:
+        limitations.append("No patient ids were given: each file name counted as its own patient, so images of one "
+                           "patient may be in both training and test, which inflates the test figures.")
+    refused = [r.modality for r in results if (r.calibration or {}).get("status") == "refused"]
+    if refused:
+        limitations.append(f"Temperature calibration was refused for {', '.join(refused)} (degenerate fit on the "
+                           "validation split; see the metrics): probabilities there are the model's own, uncalibrated.")
+    if a.limitations:
+        limitations.append(a.limitations)
+    variant = "pretrained" if backbone else "scratch"
+    return PackText(
+        id=a.pack_id, title=a.title, disclaimer=a.disclaimer, intended_use=a.intended_use, license=a.license,
+        dataset=f"{root.name}, held-out test split",
+        data_text=(f"Fine-tuned on `{root.name}` for {a.epochs} epochs, "
+                   f"{start}. One {a.arch} per modality, 224 px, AdamW with cosine schedule, ultrasound augmentation. "
+                   "Temperature fitted on the validation split."),
+        split_text=(f"70/15/15 train/val/test, stratified, seed {a.seed}, grouped by {grouping} and by "
+                    f"near-duplicates ({near_duplicates}); split file `{_display_path(run_dir / 'split.json')}`"),
+        limitations="\n".join(f"- {x}" for x in limitations),
+        variant=variant,
+        training={"summary": f"Fine-tuned on {root.name} " + (
+            "from a stage-1 backbone (stage 1 → stage 2)" if backbone else "from scratch (no stage-1 pre-training)"),
+                  "variant": variant, "seed": a.seed, "epochs": a.epochs},
+    )
 
 
 def golden_inputs(result, classes: list[str], per_class: int = 1) -> list[GoldenInput]:
@@ -71,8 +139,11 @@ def export_trained_pack(
     specs, quant, metrics = {}, {}, []
     ablation_by_mod = {r.modality: r.report for r in ablation[0]} if ablation else {}
     for r in results:
-        dtype, qrec = choose_weights_dtype(r.model, r.test_images, r.test_labels, temperature=r.temperature)
-        log(f"[export] {r.modality}: {dtype} (uint8 AUC drop {qrec['uint8AucDrop']:+.4f})")
+        # Chosen on the validation split; the test metrics are then recomputed with the shipped weights.
+        dtype, qrec = choose_weights_dtype(r.model, r.val_images, r.val_labels)
+        r.report = shipped_report(r, class_ids, dtype)
+        log(f"[export] {r.modality}: {dtype} (validation uint8 AUC drop {qrec['uint8AucDrop']:+.4f}); test macro AUC "
+            f"with these weights {r.report['macroAuc']} (float32 {r.report['float32MacroAuc']})")
         specs[r.modality] = write_modality(pack_dir, ModalityExport(
             r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))
         quant[r.modality] = qrec
@@ -83,6 +154,9 @@ def export_trained_pack(
                                               "accuracy": a["accuracy"]}
         metrics.append(metrics_entry(r.modality, r.report, text.dataset, **extra))
     if fused is not None:
+        from ..stage2 import fused_report
+
+        fused = fused_report(results, class_ids, fusion)  # of the shipped weights' probabilities, as above
         extra = {"method": describe(fusion)}
         if ablation and ablation[1]:
             a = ablation[1]
@@ -108,7 +182,7 @@ def export_trained_pack(
             ablation_entries.append(metrics_entry("fused", ablation[1], text.dataset))
     card = render_model_card(provisional, {
         "dataText": text.data_text, "splitText": text.split_text, "stage1": stage1, "ablation": ablation_entries,
-        "quantization": quant, "timings": timings, "limitations": text.limitations,
+        "quantization": quant, "timings": timings, "limitations": text.limitations, "variant": text.variant,
     })
     (pack_dir / "MODEL_CARD.md").write_text(card)
     manifest = write_manifest(pack_dir, meta, specs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+SMALL_TEST = 30  # test images below which the card warns (as build_pack.SMALL_TEST)
+
 
 def _ci(ci) -> str:
     return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "—"
@@ -53,10 +55,25 @@ def render_model_card(manifest: dict, extra: dict) -> str:
                  f"weights {spec.get('weightsDtype')}.")
     L += ["", "## Data and training", "", extra.get("dataText", ""), ""]
     L += [f"- Seed: {manifest['training'].get('seed')}; split: {extra.get('splitText', '')}", ""]
-    L += ["## Held-out test results (stage 1 → stage 2, calibrated)", ""]
+    variant = extra.get("variant", "pretrained")
+    how = "stage 1 → stage 2" if variant == "pretrained" else "trained from scratch, no stage-1 pre-training"
+    L += [f"## Held-out test results ({how}; weights as shipped)", ""]
+    small = [e for e in manifest["metrics"] if e["n"] < SMALL_TEST]
+    if small:
+        sizes = ", ".join(f"{e['modality']} n={e['n']}" for e in small)
+        L += [f"> **Warning: tiny test set.** {sizes} "
+              f"(fewer than {SMALL_TEST} images): these figures are too uncertain to rely on.", ""]
     L += _metrics_table(manifest["metrics"], classes)
-    L += ["", "Fused = mean of the temperature-calibrated probabilities of the three modalities, per case. "
-          "CIs: 1,000 bootstrap resamples of test cases (percentile). ECE: 15 equal-width bins, top label.", ""]
+    boot = next((e.get("bootstrap") for e in manifest["metrics"] if e.get("bootstrap")), None)
+    unit = (boot or {}).get("unit", "case")
+    skipped = {e["modality"]: e["bootstrap"]["skipped"] for e in manifest["metrics"]
+               if e.get("bootstrap", {}).get("skipped")}
+    L += ["", "Metrics are of the weights exactly as stored in this pack (after the chosen quantization). AUCs are "
+          "one-vs-rest, from the uncalibrated logits of each model (the temperature cannot change them); fused AUC is "
+          "of the fused calibrated probabilities the app shows. Fused = the pack's fusion rule over the calibrated "
+          f"probabilities of the modalities, per case. CIs: 1,000 bootstrap resamples of test {unit}s (whole "
+          f"{unit}s, stratified by class; percentile); resamples unusable for a statistic: "
+          f"{skipped if skipped else 'none'}. ECE: 15 equal-width bins, top label.", ""]
     if extra.get("ablation"):
         L += ["## Ablation: stage 2 without stage-1 pre-training (same split, same epochs)", ""]
         L += _metrics_table(extra["ablation"], classes)
@@ -74,15 +91,47 @@ def render_model_card(manifest: dict, extra: dict) -> str:
         L += ["", f"Stage 1 trained at {s1.get('imageSize')} px for {s1.get('epochs')} epochs; BUSI near-duplicates "
               "were grouped by perceptual hash before splitting.", ""]
     if extra.get("quantization"):
-        L += ["## Weight quantization", "", "| Modality | Chosen | Test macro AUC float32 | uint8 | Drop | Size |",
+        L += ["## Weight quantization", "",
+              "| Modality | Chosen | Validation macro AUC float32 | uint8 | Drop | Size |",
               "|---|---|---|---|---|---|"]
         for m, q in extra["quantization"].items():
-            a = q["testMacroAuc"]
+            a = q.get("validationMacroAuc") or q["testMacroAuc"]
             L.append(f"| {m} | {q['weightsDtype']} | {a['float32']:.4f} | {a['uint8']:.4f} | {q['uint8AucDrop']:.4f} | "
                      f"{q.get('bytes', 0) / 1e6:.1f} MB |")
-        L += ["", "Rule: uint8 (affine per tensor) only where the test macro AUC drops by ≤ 0.005 against float32, "
-              "else float16. Biases stay float32.", ""]
+        L += ["", "Rule: uint8 (affine per tensor) only where the validation macro AUC drops by ≤ 0.005 against "
+              "float32, else float16; the test split takes no part in the choice. Biases stay float32.", ""]
     if extra.get("timings"):
         L += ["## Timings (this build)", ""] + [f"- {k}: {v}" for k, v in extra["timings"].items()] + [""]
-    L += ["## Limitations", "", extra.get("limitations", ""), "", "## License", "", manifest["license"], ""]
+    L += ["## Limitations", "", extra.get("limitations") or "- None recorded by the trainer: treat this as a "
+          "research model that has not been validated outside the data it was tested on.", "",
+          "## License", "", manifest["license"], ""]
+    return "\n".join(L)
+
+
+def render_import_card(manifest: dict) -> str:
+    """MODEL_CARD.md of an imported pack: where each modality's weights came from (file name and
+    SHA-256 of the checkpoint), how they are stored, and that nothing about its accuracy is known."""
+    imports = manifest["training"].get("imports", {})
+    L = [f"# {manifest['title']}", "", f"**{manifest['disclaimer']}**", "",
+         f"Pack `{manifest['id']}` — model pack format v1, built by `python3 -m training import`.", "",
+         "## Intended use", "", manifest["intendedUse"], "", "## Models", "",
+         "| Modality | Checkpoint | SHA-256 | Architecture | Weights | Temperature | Imported |",
+         "|---|---|---|---|---|---|---|"]
+    for m, spec in manifest["modalities"].items():
+        v = imports.get(m, {})
+        L.append(f"| {m} | `{v.get('checkpoint', '?')}` | `{v.get('sha256', '?')}` | {spec.get('architecture')} | "
+                 f"{spec.get('weightsDtype')} | {spec['temperature']:.3f} | {v.get('importedAt', '?')} |")
+    L += ["", "Class order (the order of the model's outputs, as given with `--classes`): " +
+          ", ".join(f"{i} = {c['id']}" for i, c in enumerate(manifest["classes"])) + ".", "",
+          "Golden logits: computed by PyTorch from the weights as stored and reproduced by the app's TF.js loader "
+          "before the pack was written.", "",
+          "## Evaluation", "", "None: an imported pack carries no metrics. Evaluate it on your own labelled data "
+          "(the app's validation screen) before any use.", "",
+          "## Limitations", "",
+          "- Unknown training data, preprocessing and class definitions: the class order above is the importer's "
+          "statement, not read from the checkpoint; a wrong order silently swaps diagnoses.",
+          "- The app feeds 224×224 RGB crops normalised with ImageNet mean/std; a model trained with other "
+          "preprocessing will be wrong without any error.",
+          "- No calibration unless a temperature was given.", "",
+          "## License", "", manifest["license"], ""]
     return "\n".join(L)

@@ -15,6 +15,7 @@ from torchvision.models.resnet import ResNet
 
 from ..augment import IMAGENET_MEAN, IMAGENET_STD
 from ..data import load_image_rgb
+from ..images import open_rgb
 from ..modalities import MODALITY_IDS
 from .graph_runner import GraphRunner
 from .resnet_graph import resnet_to_graph, topology
@@ -103,8 +104,11 @@ def write_golden(pack_dir: Path, ex: ModalityExport, graph) -> str:
         reference = ex.model(x)
     cases = []
     for g, lg, ref in zip(ex.golden, stored.tolist(), reference.tolist()):
-        rel = f"{ex.modality}/golden/{g.name}{Path(g.path).suffix.lower()}"
-        shutil.copyfile(g.path, pack_dir / rel)
+        # Stored as 8-bit RGB PNG whatever the source format (JPEG, BMP, WebP, 16-bit or palette PNG): the
+        # pixels the logits were computed from, losslessly, in the one format every checker decodes the same
+        # way (a JPEG's pixels depend on the decoder; Node's checker reads PNG).
+        rel = f"{ex.modality}/golden/{g.name}.png"
+        open_rgb(g.path).save(pack_dir / rel, format="PNG")
         cases.append({
             "name": g.name, "input": rel,
             "logits": [round(v, 7) for v in lg],

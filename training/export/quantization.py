@@ -1,7 +1,9 @@
-"""Chooses each modality's weight encoding from measured test AUC.
+"""Chooses each modality's weight encoding from measured validation AUC.
 
-uint8 (affine per tensor) is used only when the test macro AUC, computed with the weights as
-the app will dequantize them, drops by at most `max_drop` against float32; otherwise float16.
+uint8 (affine per tensor) is used only when the VALIDATION macro AUC, computed with the weights as
+the app will dequantize them, drops by at most `max_drop` against float32; otherwise float16. The
+test split takes no part in the choice (it would then no longer be held out); the test metrics are
+computed afterwards with the chosen weights, so they describe what the pack ships.
 """
 
 from __future__ import annotations
@@ -19,14 +21,20 @@ from .weights import roundtrip
 MAX_UINT8_AUC_DROP = 0.005
 
 
+def logits_with_weights(model: ResNet, images_uint8: torch.Tensor, dtype: str, batch: int = 64) -> np.ndarray:
+    """Logits of the model with its weights as the app will hold them (encoded as `dtype`, decoded)."""
+    graph = resnet_to_graph(model.eval(), (images_uint8.shape[2], images_uint8.shape[3]))
+    runner = GraphRunner(topology(graph), roundtrip(graph.weights, dtype))
+    parts = [runner.logits(normalize(images_uint8[i : i + batch])).numpy() for i in range(0, len(images_uint8), batch)]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
 def auc_with_weights(
     model: ResNet, images_uint8: torch.Tensor, labels: np.ndarray, dtype: str, temperature: float = 1.0
 ) -> float:
-    """Test macro AUC of the calibrated probabilities, with the weights as the app will hold them."""
-    graph = resnet_to_graph(model.eval(), (images_uint8.shape[2], images_uint8.shape[3]))
-    runner = GraphRunner(topology(graph), roundtrip(graph.weights, dtype))
-    logits = runner.logits(normalize(images_uint8)).numpy()
-    return macro_auc(labels, softmax(logits, temperature))
+    """Macro AUC (uncalibrated logits: the ranking; `temperature` kept for callers) with the weights
+    as the app will hold them."""
+    return macro_auc(labels, softmax(logits_with_weights(model, images_uint8, dtype)))
 
 
 def choose_weights_dtype(
@@ -43,8 +51,8 @@ def choose_weights_dtype(
         aucs["float16"] = auc_with_weights(model, images_uint8, labels, "float16", temperature)
     record = {
         "weightsDtype": chosen,
-        "testMacroAuc": {k: round(v, 5) for k, v in aucs.items()},
+        "validationMacroAuc": {k: round(v, 5) for k, v in aucs.items()},
         "uint8AucDrop": round(drop, 5),
-        "rule": f"uint8 if test macro AUC drop vs float32 <= {max_drop}, else float16",
+        "rule": f"uint8 if validation macro AUC drop vs float32 <= {max_drop}, else float16",
     }
     return chosen, record

@@ -29,3 +29,18 @@ def verify_golden(manifest: Path) -> dict:
     if rc != 0:
         raise RuntimeError(f"golden logits not reproduced by TF.js ({out['backend']}): {worst}")
     return {"backend": out["backend"], "worstExcess": worst, "cases": len(out["golden"])}
+
+
+def require_node() -> None:
+    """The TF.js check runs the app's loader under Node: it needs `npx` and the npm dependencies
+    (`npm ci` once in the repository). Said up front instead of as a failed subprocess."""
+    import shutil
+
+    from ..cli_common import UserError
+
+    if shutil.which("npx") is None:
+        raise UserError("the TF.js verification needs Node.js (npx not found); install Node 20+, run `npm ci` in "
+                        f"{REPO}, or pass --no-verify")
+    if not (REPO / "node_modules" / "@tensorflow" / "tfjs").is_dir() or not (REPO / "node_modules" / "tsx").is_dir():
+        raise UserError(f"the TF.js verification needs the npm dependencies: run `npm ci` once in {REPO} "
+                        "(or pass --no-verify)")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from training.data import (
-    FOLDER_TO_MODALITY, load_busi, load_csv, load_ddti, load_folder_modality, preload, read_classes_file,
+    FOLDER_TO_MODALITY, DataError, load_busi, load_csv, load_ddti, load_folder_modality, preload, read_classes_file,
 )
 from training.tests.conftest import REPO
 
@@ -23,7 +23,7 @@ def test_folder_layout(lymph_folder: Path) -> None:
 
 
 def test_missing_modality_folder_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(DataError, match="2d does not exist"):
         load_folder_modality(tmp_path, "2d")
 
 

@@ -63,4 +63,4 @@ def test_quantization_choice_follows_the_auc_rule() -> None:
     dtype, rec = choose_weights_dtype(model, images, labels)
     assert dtype == ("uint8" if rec["uint8AucDrop"] <= 0.005 else "float16")
     dtype, rec = choose_weights_dtype(model, images, labels, max_drop=-1.0)  # impossible to meet
-    assert dtype == "float16" and "float16" in rec["testMacroAuc"]
+    assert dtype == "float16" and "float16" in rec["validationMacroAuc"]

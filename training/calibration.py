@@ -64,6 +64,13 @@ def calibrate(logits: torch.Tensor, labels: torch.Tensor, num_classes: int | Non
         return TemperatureFit(1.0, None, "refused",
                               f"validation split has {counts.tolist()} images per class; at least "
                               f"{MIN_VAL_PER_CLASS} of each are needed to fit a temperature")
+    margin = logits.double().gather(1, labels.long()[:, None])[:, 0] - logits.double().scatter(
+        1, labels.long()[:, None], float("-inf")).max(dim=1).values
+    if bool((margin > 0).all()):
+        # Every validation image right: NLL keeps falling as T -> 0, so any fitted T is wherever the
+        # optimiser stopped, and it would make the shipped probabilities overconfident.
+        return TemperatureFit(1.0, None, "refused", "validation logits are perfectly separated (every image "
+                              "classified right): the NLL optimum is T -> 0, no finite temperature is fitted")
     t = _optimise(logits, labels, max_iter)
     if not math.isfinite(t) or t <= MIN_T or t >= MAX_T:
         why = ("validation logits are perfectly separated (T -> 0)" if math.isfinite(t) and t <= MIN_T

@@ -82,10 +82,12 @@ def bootstrap(
     strata = [np.nonzero(majority == c)[0] for c in np.unique(majority)]
     vals: list[float] = []
     skipped = 0
+    n_present = len(np.unique(labels))
     for _ in range(n_boot):
         pick = np.concatenate([rng.choice(s, len(s)) for s in strata])
         idx = np.concatenate([members[g] for g in pick])
-        v = stat(labels[idx], probs[idx])
+        # A resample missing a class would give a macro AUC over fewer classes (nanmean): not comparable.
+        v = stat(labels[idx], probs[idx]) if len(np.unique(labels[idx])) == n_present else float("nan")
         if np.isfinite(v):
             vals.append(v)
         else:

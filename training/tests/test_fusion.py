@@ -58,7 +58,9 @@ def test_fused_report_follows_the_pack_rule() -> None:
     spec = {"method": "weighted-mean", "weights": {"bmode": 1, "cdfi": 0}}
     common = sorted(cases[:-1])  # cdfi lacks the last case
     idx = [cases.index(c) for c in common]
-    want = classification_report(labels[idx], softmax(bmode[idx], 1.5), ["a", "b", "c"], softmax(bmode[idx]))
+    # Fused AUC is of the fused calibrated probabilities (what the app shows); cases are the bootstrap units.
+    want = classification_report(labels[idx], softmax(bmode[idx], 1.5), ["a", "b", "c"], softmax(bmode[idx]),
+                                 groups=common, auc_from="calibrated")
     got = fused_report(results, ["a", "b", "c"], spec)
     assert got["fusion"] == spec
     assert {k: v for k, v in got.items() if k != "fusion"} == want

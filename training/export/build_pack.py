@@ -140,6 +140,8 @@ def export_trained_pack(
     ablation_by_mod = {r.modality: r.report for r in ablation[0]} if ablation else {}
     for r in results:
         # Chosen on the validation split; the test metrics are then recomputed with the shipped weights.
+        if r.val_images is None or r.val_labels is None:
+            raise ValueError(f"{r.modality}: no validation images kept; the weight dtype is chosen on them")
         dtype, qrec = choose_weights_dtype(r.model, r.val_images, r.val_labels)
         r.report = shipped_report(r, class_ids, dtype)
         log(f"[export] {r.modality}: {dtype} (validation uint8 AUC drop {qrec['uint8AucDrop']:+.4f}); test macro AUC "

@@ -34,7 +34,7 @@ def test_architecture_inference() -> None:
 
 def test_wrong_class_count_is_refused(tmp_path: Path) -> None:
     torch.save(torchvision.models.resnet18(num_classes=2).state_dict(), tmp_path / "two.pt")
-    with pytest.raises(ValueError, match="2 outputs"):
+    with pytest.raises(ValueError, match="2 outputs"):  # UserError is a ValueError
         load_checkpoint_model(tmp_path / "two.pt", 3)
 
 
@@ -58,3 +58,47 @@ def test_import_resnet18_into_a_verified_pack(tmp_path: Path) -> None:
         assert max(abs(a - b) for a, b in zip(c["logits"], c["float32Logits"])) < 1e-4
     with pytest.raises(ValueError, match="classes"):
         import_checkpoint(tmp_path / "whole.pt", "elastography", ["a", "b", "c"], pack, "imported", "Imported")
+
+
+def _jpeg(tmp: Path) -> str:
+    import numpy as np
+    from PIL import Image
+
+    from training.synthetic import speckle_image
+
+    p = tmp / "crop.jpg"
+    Image.fromarray(np.stack([speckle_image(2, np.random.default_rng(3), (70, 90))] * 3, -1)).save(p, quality=80)
+    return str(p)
+
+
+@requires_node
+def test_import_with_jpeg_golden_is_atomic_and_carries_card_and_hash(tmp_path: Path) -> None:
+    from training.cli_common import UserError
+    from training.export.pack import sha256_file
+
+    m = randomize_batchnorm(torchvision.models.resnet18(num_classes=3), 6)
+    ck = tmp_path / "bmode.pth"
+    torch.save(m.state_dict(), ck)
+    pack = tmp_path / "models" / "imp"
+    # A JPEG crop as golden input (the old importer copied it as .jpg and TF.js verification failed).
+    manifest = import_checkpoint(ck, "bmode", CLASSES, pack, "imp", "Imported", "float16", 1.2, [_jpeg(tmp_path)])
+    golden = json.loads((pack / "bmode" / "golden.json").read_text())
+    assert [c["input"] for c in golden["cases"]] == ["bmode/golden/golden-0.png"]
+    imports = manifest["training"]["imports"]
+    assert imports["bmode"]["sha256"] == sha256_file(ck) and imports["bmode"]["checkpoint"] == "bmode.pth"
+    card = (pack / "MODEL_CARD.md").read_text()
+    assert sha256_file(ck) in card and "## Limitations" in card and "no metrics" in card
+    assert "MODEL_CARD.md" in {f["path"] for f in manifest["files"]}
+    assert schema_errors(manifest) == []
+    before = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+
+    # Failures leave the pack exactly as it was, and no half-written folder next to it.
+    bad = tmp_path / "broken.pth"
+    bad.write_bytes(ck.read_bytes()[:1000])
+    with pytest.raises(UserError, match="cannot read as a PyTorch checkpoint"):
+        import_checkpoint(bad, "cdfi", CLASSES, pack, "imp", "Imported")
+    with pytest.raises(UserError, match="none.png: file not found"):  # after part of the new modality is written
+        import_checkpoint(ck, "cdfi", CLASSES, pack, "imp", "Imported", golden_images=[str(tmp_path / "none.png")])
+    after = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in pack.parent.iterdir()) == ["imp"]

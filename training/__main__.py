@@ -135,7 +135,7 @@ def cmd_train_pack(a: argparse.Namespace) -> None:
         for r in results:
             timings[f"stage 2 {r.modality} training"] = f"{r.seconds / 60:.1f} min"
         export_trained_pack(out / a.pack_id, text, [{"id": c, "label": c.capitalize()} for c in classes], results,
-                            fused, RESULTS / a.pack_id, timings=timings, arch=a.arch)
+                            fused, Path(a.results or RESULTS / a.pack_id), timings=timings, arch=a.arch)
         update_index(out, a.pack_id, a.title, make_default=a.make_default)
     teardown(rt)
 
@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     tp.add_argument("--title", required=True, help="title shown in the app")
     tp.add_argument("--out", default=str(REPO / "public" / "models"), help="models folder holding index.json")
     tp.add_argument("--run-dir", help="checkpoints and split (default: training/runs/<pack-id>)")
+    tp.add_argument("--results", help="metrics folder (default: training/results/<pack-id>)")
     tp.add_argument("--make-default", action="store_true", help="make it the app's default pack")
     tp.add_argument("--disclaimer", default="Research model. Not for diagnosis unless validated by your institution.")
     tp.add_argument("--intended-use", default="Research and evaluation at the institution that trained it.")

@@ -37,13 +37,32 @@ def grouped_stratified_split(
         rng.shuffle(glist)
         total = sum(len(members[g]) for g in glist)
         filled = dict.fromkeys(SPLITS, 0)
+        dealt: dict[str, list[object]] = {s: [] for s in SPLITS}
         for g in glist:
             # Largest remaining deficit first; ties broken toward train.
             split = max(SPLITS, key=lambda s: fractions[SPLITS.index(s)] * total - filled[s])
             filled[split] += len(members[g])
-            for i in members[g]:
-                out[i] = split
+            dealt[split].append(g)
+        # A small class (3-4 equal groups) is dealt entirely to train and val by the deficits alone; then
+        # the test split lacks the class and its metrics cannot be computed. Move the smallest group of the
+        # split holding most groups into each empty split. Large classes never reach this.
+        if len(glist) >= len(SPLITS):
+            for empty in [s for s in SPLITS if not dealt[s] and fractions[SPLITS.index(s)] > 0]:
+                donor = max(SPLITS, key=lambda s: len(dealt[s]))
+                g = min(dealt[donor], key=lambda g: (len(members[g]), str(g)))
+                dealt[donor].remove(g)
+                dealt[empty].append(g)
+        for split, gs in dealt.items():
+            for g in gs:
+                for i in members[g]:
+                    out[i] = split
     return out
+
+
+def missing_classes(labels: list[int], assignment: list[str], classes: int) -> dict[str, list[int]]:
+    """Split → the class indices it has no item of (empty when every split holds every class)."""
+    have = {s: {labels[i] for i in indices(assignment, s)} for s in SPLITS}
+    return {s: [c for c in range(classes) if c not in have[s]] for s in SPLITS if len(have[s]) < classes}
 
 
 def indices(assignment: list[str], split: str) -> list[int]:

@@ -18,14 +18,14 @@ import torch
 import torch.nn.functional as F
 
 from .calibration import calibrate
-from .data import MODALITY_TO_FOLDER, Sample, labels_tensor, load_folder_modality, modality_folders, preload
+from .data import MODALITY_TO_FOLDER, DataError, Sample, labels_tensor, load_folder_modality, modality_folders, preload
 from .dedup import NearDuplicateRule, near_duplicate_groups
 from .grouping import format_group_report, group_size_report
 from .distributed import Runtime
 from .fusion import MEAN, describe, fuse
 from .metrics import classification_report, softmax
 from .model import build_resnet, freeze_stem, load_backbone, set_train_mode
-from .splits import SPLITS, grouped_stratified_split, indices, read_split_json, write_split_json
+from .splits import SPLITS, grouped_stratified_split, indices, missing_classes, read_split_json, write_split_json
 from .train import TrainConfig, predict, train
 
 DEFAULT_IMAGE_SIZE = 224
@@ -67,6 +67,15 @@ def make_split(
     groups = near_duplicate_groups([s.path for _, s in flat], rule, patients)
     labels = [s.label for _, s in flat]
     assignment = grouped_stratified_split(labels, groups, seed=seed)
+    for m in samples:
+        pos = [i for i, (mm, _) in enumerate(flat) if mm == m]
+        lacking = missing_classes([labels[i] for i in pos], [assignment[i] for i in pos],
+                                  max(labels) + 1 if labels else 0)
+        if lacking:
+            # Before any training: a split without a class cannot be evaluated (this used to die in a metric).
+            raise DataError(f"{m}: after grouping (patients + near-duplicates: {len(set(groups))} groups) the "
+                            f"{', '.join(f'{s} split has no image of class(es) {c}' for s, c in lacking.items())}; "
+                            "add patients to those classes, or check the patient pattern / near-duplicate thresholds")
     write_split_json(out_json, ids, labels, groups, assignment, {
         "dataset": root.name, "seed": seed, "fractions": {"train": 0.7, "val": 0.15, "test": 0.15},
         "grouping": f"{grouping} + near-duplicates ({rule.describe()})",

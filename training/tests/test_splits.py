@@ -78,3 +78,21 @@ def test_split_json_round_trip(tmp_path: Path) -> None:
     split = grouped_stratified_split(labels, groups, seed=1)
     write_split_json(tmp_path / "s.json", ["a", "b", "c", "d"], labels, groups, split, {"seed": 1})
     assert read_split_json(tmp_path / "s.json") == dict(zip("abcd", split))
+
+
+def test_small_classes_reach_every_split() -> None:
+    """Three or four equal groups per class: the deficit rule alone dealt them all to train and val,
+    leaving the test split without the class (and its metrics impossible)."""
+    from training.splits import grouped_stratified_split, missing_classes
+
+    for n_groups in (3, 4, 5):
+        labels = [c for c in range(3) for _ in range(2 * n_groups)]
+        groups = [f"{c}-{i // 2}" for c in range(3) for i in range(2 * n_groups)]
+        assignment = grouped_stratified_split(labels, groups, seed=1)
+        assert missing_classes(labels, assignment, 3) == {}, n_groups
+        for g in set(groups):
+            assert len({assignment[i] for i, x in enumerate(groups) if x == g}) == 1
+    # Large classes are dealt exactly as before (no group moved).
+    labels = [i % 3 for i in range(300)]
+    a = grouped_stratified_split(labels, list(range(300)), seed=3)
+    assert [a.count(s) for s in ("train", "val", "test")] == [210, 45, 45]

@@ -16,7 +16,16 @@ are there). The previous rule, pHash <= 8 alone, missed five same-lesion pairs f
 distances 10, 10, 12, 10, 16 and dHash distances 23, 23, 21, 9, 9). Raising pHash alone to 16 catches
 them but chains unrelated images into components of 44 and 62 images (363 groups, 48 mixing
 classes). The OR rule catches all five with 573 groups, the largest of 7 images, 12 mixing classes
-(8 with pHash <= 8: BUSI files some lesions under two classes).
+(8 with pHash <= 8: BUSI files some lesions under two classes). On BUSI each hash joins 0.08 % of
+all pairs.
+
+Safeguard: on uniform, low-contrast images a 64-bit hash carries little information. On 72
+simulated B-mode node crops (LymphScope phantoms, 36 nodes x 2 crops) the median dHash distance
+between DIFFERENT nodes is 1 and 5 % of their pairs have pHash distance 0, so the fixed rule joined
+all 72 crops into one group and no split was possible. Each hash's threshold is therefore lowered
+until it joins at most 1 % of all pairs or as many pairs as images, whichever is more (switched off
+if even distance 0 joins more); the split
+file records the thresholds used. On BUSI this changes nothing.
 """
 
 from __future__ import annotations
@@ -35,10 +44,13 @@ from .images import open_rgb
 class NearDuplicateRule:
     phash: int = 12  # max pHash-64 Hamming distance
     dhash: int = 9  # max dHash-64 Hamming distance; negative: dHash not used
+    # A hash's threshold is lowered until it joins at most this share of all pairs (see effective_threshold).
+    max_pair_fraction: float = 0.01
 
     def describe(self) -> str:
         d = f" or dHash-64 Hamming <= {self.dhash}" if self.dhash >= 0 else ""
-        return f"pHash-64 Hamming <= {self.phash}{d}"
+        cap = f"each lowered until it joins <= {self.max_pair_fraction:.0%} of pairs"
+        return f"pHash-64 Hamming <= {self.phash}{d}, {cap}"
 
 
 @lru_cache(maxsize=4)
@@ -77,27 +89,62 @@ def hash_files(paths: list[str], kind: str = "phash") -> np.ndarray:
     return np.stack([fn(open_rgb(p)) for p in paths]).astype(bool)
 
 
-def near_duplicate_edges(paths: list[str], rule: NearDuplicateRule) -> list[tuple[int, int]]:
-    """Pairs (i < j) of near-duplicate images under `rule` (each file decoded once)."""
-    if not paths:
-        return []
+def effective_threshold(dist: np.ndarray, threshold: int, max_pair_fraction: float) -> int:
+    """The largest t <= threshold at which at most `max_pair_fraction` of all pairs (or as many pairs
+    as images, if more) are joined (-1: none). On low-contrast, uniform images (e.g. simulated crops
+    from one generator, or a set from one machine and preset) a 64-bit hash carries little information and small distances are the
+    rule, not the exception: the fixed threshold would chain the whole set into one group."""
+    iu = np.triu_indices(len(dist), k=1)
+    d = np.sort(dist[iu])
+    if len(d) == 0:
+        return threshold
+    # At least as many pairs as images (one copy each on average), so small sets are not starved.
+    limit = max(int(max_pair_fraction * len(d)), len(dist))
+    t = threshold
+    while t >= 0 and np.searchsorted(d, t, side="right") > limit:
+        t -= 1
+    return t
+
+
+def near_duplicate_analysis(paths: list[str], rule: NearDuplicateRule) -> tuple[list[tuple[int, int]], dict]:
+    """Near-duplicate pairs (i < j) under `rule` and what was used: each hash's effective threshold
+    (see effective_threshold) and how many pairs it joined. Each file is decoded once."""
+    info: dict = {"rule": rule.describe(), "maxPairFraction": rule.max_pair_fraction}
+    if len(paths) < 2:
+        return [], info
     p_bits, d_bits = [], []
     for path in paths:  # one image in memory at a time: a hospital set may not fit decoded
         im = open_rgb(path)
         p_bits.append(phash(im))
         d_bits.append(dhash(im))
-    close = hamming_matrix(np.stack(p_bits)) <= rule.phash
-    if rule.dhash >= 0:
-        close |= hamming_matrix(np.stack(d_bits)) <= rule.dhash
+    close = np.zeros((len(paths), len(paths)), dtype=bool)
+    for name, bits, threshold in (("phash", p_bits, rule.phash), ("dhash", d_bits, rule.dhash)):
+        if threshold < 0:
+            continue
+        dist = hamming_matrix(np.stack(bits))
+        t = effective_threshold(dist, threshold, rule.max_pair_fraction)
+        info[name] = {"threshold": threshold, "used": t}
+        if t >= 0:
+            close |= dist <= t
     a, b = np.nonzero(np.triu(close, k=1))
-    return list(zip(a.tolist(), b.tolist()))
+    info["pairs"] = len(a)
+    return list(zip(a.tolist(), b.tolist())), info
+
+
+def near_duplicate_edges(paths: list[str], rule: NearDuplicateRule) -> list[tuple[int, int]]:
+    return near_duplicate_analysis(paths, rule)[0]
 
 
 def near_duplicate_groups(
-    paths: list[str], rule: NearDuplicateRule, explicit_groups: Sequence[str | None] | None = None
+    paths: list[str], rule: NearDuplicateRule, explicit_groups: Sequence[str | None] | None = None,
+    info: dict | None = None,
 ) -> list[int]:
-    """Component id per image over explicit ids (patients) and near-duplicate edges under `rule`."""
-    return group_ids(len(paths), explicit_groups=explicit_groups, edges=near_duplicate_edges(paths, rule))
+    """Component id per image over explicit ids (patients) and near-duplicate edges under `rule`;
+    `info` (when given) receives what near_duplicate_analysis used."""
+    edges, used = near_duplicate_analysis(paths, rule)
+    if info is not None:
+        info.update(used)
+    return group_ids(len(paths), explicit_groups=explicit_groups, edges=edges)
 
 
 def hamming_matrix(bits: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .cli_common import CACHE, REPO, RESULTS, RUNS, SHARED_DATA
 from .data import read_classes_file
+from .dedup import NearDuplicateRule
 from .distributed import Runtime, barrier
 from .export.build_pack import PackText, export_trained_pack, update_index
 from .modalities import MODALITY_IDS
@@ -172,8 +173,9 @@ def rebuild_default_pack(
             "flips; no vertical flips, no blur). Temperature fitted on the validation split (LBFGS on NLL)."
         ),
         split_text=(
-            "70/15/15 train/val/test, stratified, grouped by case id across modalities and by pHash near-duplicate "
-            f"groups (Hamming ≤ 8); test n per modality {n}. Split files: training/results/{PACK_ID}/."
+            "70/15/15 train/val/test, stratified, grouped by case id across modalities and by near-duplicate "
+            f"groups ({NearDuplicateRule().describe()}); test n per modality {n}. Split files: "
+            f"training/results/{PACK_ID}/."
         ),
         limitations=LIMITATIONS,
         training={

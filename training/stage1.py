@@ -30,12 +30,13 @@ def split_with_duplicates(samples, ids: list[str], seed: int, threshold: NearDup
                           meta: dict):
     """Groups = explicit case ids ∪ near-duplicates (pHash or dHash, dedup.py); grouped stratified split; JSON."""
     rule = NearDuplicateRule(phash=threshold) if isinstance(threshold, int) else threshold
-    groups = near_duplicate_groups([s.path for s in samples], rule, [s.group for s in samples])
+    dup_info: dict = {}
+    groups = near_duplicate_groups([s.path for s in samples], rule, [s.group for s in samples], dup_info)
     labels = [s.label for s in samples]
     assignment = grouped_stratified_split(labels, groups, seed=seed)
     write_split_json(
         out_json, ids, labels, groups, assignment,
-        {**meta, "seed": seed, "grouping": f"case id + near-duplicates ({rule.describe()})",
+        {**meta, "seed": seed, "grouping": f"case id + near-duplicates ({rule.describe()})", "nearDuplicates": dup_info,
          "fractions": {"train": 0.7, "val": 0.15, "test": 0.15}},
     )
     return assignment, groups

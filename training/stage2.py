@@ -64,7 +64,11 @@ def make_split(
     patients = [s.group or s.case_id for _, s in flat]
     report = group_size_report(patients)
     log(f"[split] patients: {format_group_report(report)}")
-    groups = near_duplicate_groups([s.path for _, s in flat], rule, patients)
+    dup_info: dict = {}
+    groups = near_duplicate_groups([s.path for _, s in flat], rule, patients, dup_info)
+    log(f"[split] near-duplicates: {dup_info.get('pairs', 0)} pairs joined (thresholds used: "
+        f"pHash {dup_info.get('phash', {}).get('used')}, dHash {dup_info.get('dhash', {}).get('used')}); "
+        f"{len(set(groups))} groups")
     labels = [s.label for _, s in flat]
     assignment = grouped_stratified_split(labels, groups, seed=seed)
     for m in samples:
@@ -79,7 +83,7 @@ def make_split(
     write_split_json(out_json, ids, labels, groups, assignment, {
         "dataset": root.name, "seed": seed, "fractions": {"train": 0.7, "val": 0.15, "test": 0.15},
         "grouping": f"{grouping} + near-duplicates ({rule.describe()})",
-        "patients": report, "splitGroups": len(set(groups)),
+        "patients": report, "nearDuplicates": dup_info, "splitGroups": len(set(groups)),
     })
     return dict(zip(ids, assignment))
 

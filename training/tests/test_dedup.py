@@ -58,6 +58,34 @@ def test_two_hashes_catch_an_annotated_copy_and_leave_different_images_apart(tmp
     assert old[1] != old[0]  # what the old rule missed
 
 
+def test_uninformative_hashes_do_not_chain_a_uniform_set(tmp_path: Path) -> None:
+    """Forty different low-contrast frames (flat grey with faint noise, like uniform simulated crops):
+    their hashes are nearly all alike, and the fixed thresholds joined them into one group. The
+    per-hash cap (at most 1 % of pairs joined) keeps them apart, while an exact copy still joins."""
+    from training.dedup import effective_threshold
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(40):
+        a = np.clip(100 + rng.normal(0, 2, (64, 64)) + np.linspace(0, 30, 64)[None, :], 0, 255).astype(np.uint8)
+        paths.append(str(tmp_path / f"flat{i}.png"))
+        Image.fromarray(a).save(paths[-1])
+    paths.append(str(tmp_path / "copy.png"))
+    Image.open(paths[0]).save(paths[-1])
+    uncapped = near_duplicate_groups(paths, NearDuplicateRule(max_pair_fraction=1.0))
+    assert len(set(uncapped)) <= 3  # what the fixed rule did
+    groups = near_duplicate_groups(paths, NearDuplicateRule())
+    assert len(set(groups)) >= 35 and np.bincount(groups).max() <= 3
+    assert groups[0] == groups[-1]
+    dist = np.zeros((6, 6), dtype=int) + 7
+    dist[0, 1] = dist[1, 0] = 1
+    np.fill_diagonal(dist, 0)
+    # 15 pairs: 14 at distance 7, 1 at distance 1; at most max(fraction × 15, 6 images) pairs may join.
+    assert effective_threshold(dist, 9, 0.0) == 6 and effective_threshold(dist, 9, 1.0) == 9
+    dist[dist == 7] = 0
+    assert effective_threshold(dist, 9, 0.0) == -1
+
+
 def test_explicit_groups_and_edges_union() -> None:
     from training.dedup import group_ids
 
@@ -70,7 +98,9 @@ def test_busi_same_lesion_pairs_are_grouped_without_merging_the_set() -> None:
         files = [r["file"] for r in csv.DictReader(fh)]
     paths = [str(BUSI / f) for f in files]
     index = {Path(f).stem: i for i, f in enumerate(files)}
-    groups = near_duplicate_groups(paths, NearDuplicateRule())
+    info: dict = {}
+    groups = near_duplicate_groups(paths, NearDuplicateRule(), info=info)
+    assert info["phash"]["used"] == 12 and info["dhash"]["used"] == 9  # the 1 % cap does not bite on BUSI
     for a, b in BUSI_PAIRS:
         assert groups[index[a]] == groups[index[b]], (a, b)
     sizes = np.bincount(groups)

@@ -92,8 +92,9 @@ def hash_files(paths: list[str], kind: str = "phash") -> np.ndarray:
 def effective_threshold(dist: np.ndarray, threshold: int, max_pair_fraction: float) -> int:
     """The largest t <= threshold at which at most `max_pair_fraction` of all pairs (or as many pairs
     as images, if more) are joined (-1: none). On low-contrast, uniform images (e.g. simulated crops
-    from one generator, or a set from one machine and preset) a 64-bit hash carries little information and small distances are the
-    rule, not the exception: the fixed threshold would chain the whole set into one group."""
+    from one generator, or a set from one machine and preset) a 64-bit hash carries little
+    information and small distances are the rule, not the exception: the fixed threshold would
+    chain the whole set into one group."""
     iu = np.triu_indices(len(dist), k=1)
     d = np.sort(dist[iu])
     if len(d) == 0:

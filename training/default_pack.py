@@ -21,6 +21,7 @@ from .export.build_pack import PackText, export_trained_pack, update_index
 from .modalities import MODALITY_IDS
 from .stage1 import run_stage1
 from .stage2 import load_lymph_folder, run_stage2
+from .validate import validate_folder
 
 PACK_ID = "lymphscope-demo-r18"
 TITLE = "Demonstration ResNet-18 (simulated lymph nodes)"
@@ -128,6 +129,10 @@ def rebuild_default_pack(
     barrier(rt)
     provenance = json.loads((phantoms / "generator.json").read_text()) if (phantoms / "generator.json").exists() else {}
     classes = read_classes_file(phantoms / "classes.txt")
+    check = validate_folder(phantoms, classes, modalities=MODALITIES)  # the same up-front check as train-pack
+    if rt.is_main:
+        log(check.text())
+    check.raise_if_failed()
 
     t = time.time()
     samples = load_lymph_folder(phantoms, MODALITIES)

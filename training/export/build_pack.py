@@ -59,7 +59,7 @@ def shipped_report(r, classes: list[str], dtype: str) -> dict:
 def _display_path(p: Path) -> str:
     """Relative to the repository when inside it; else just the name (no machine's absolute paths in a card)."""
     p = Path(p).resolve()
-    return p.relative_to(REPO).as_posix() if p.is_relative_to(REPO) else p.name
+    return p.relative_to(REPO).as_posix() if p.is_relative_to(REPO) else f"{p.parent.name}/{p.name}"
 
 
 def trained_pack_text(a, root: Path, run_dir: Path, results: list, backbone: Path | None, grouping: str,
@@ -96,7 +96,7 @@ def trained_pack_text(a, root: Path, run_dir: Path, results: list, backbone: Pat
         dataset=f"{root.name}, held-out test split",
         data_text=(f"Fine-tuned on `{root.name}` for {a.epochs} epochs, "
                    f"{start}. One {a.arch} per modality, 224 px, AdamW with cosine schedule, ultrasound augmentation. "
-                   "Temperature fitted on the validation split."),
+                   "Temperature fitted on the validation split where the fit is sound (see Limitations)."),
         split_text=(f"70/15/15 train/val/test, stratified, seed {a.seed}, grouped by {grouping} and by "
                     f"near-duplicates ({near_duplicates}); split file `{_display_path(run_dir / 'split.json')}`"),
         limitations="\n".join(f"- {x}" for x in limitations),
@@ -185,6 +185,8 @@ def export_trained_pack(
     card = render_model_card(provisional, {
         "dataText": text.data_text, "splitText": text.split_text, "stage1": stage1, "ablation": ablation_entries,
         "quantization": quant, "timings": timings, "limitations": text.limitations, "variant": text.variant,
+        "bootstrap": {r.modality: r.report.get("bootstrap") for r in results} | (
+            {"fused": fused.get("bootstrap")} if fused else {}),
     })
     (pack_dir / "MODEL_CARD.md").write_text(card)
     manifest = write_manifest(pack_dir, meta, specs)

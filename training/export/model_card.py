@@ -64,10 +64,9 @@ def render_model_card(manifest: dict, extra: dict) -> str:
         L += [f"> **Warning: tiny test set.** {sizes} "
               f"(fewer than {SMALL_TEST} images): these figures are too uncertain to rely on.", ""]
     L += _metrics_table(manifest["metrics"], classes)
-    boot = next((e.get("bootstrap") for e in manifest["metrics"] if e.get("bootstrap")), None)
-    unit = (boot or {}).get("unit", "case")
-    skipped = {e["modality"]: e["bootstrap"]["skipped"] for e in manifest["metrics"]
-               if e.get("bootstrap", {}).get("skipped")}
+    boots = {m: b for m, b in (extra.get("bootstrap") or {}).items() if b}
+    unit = next((b.get("unit") for b in boots.values()), "case")
+    skipped = {m: b["skipped"] for m, b in boots.items() if b.get("skipped")}
     L += ["", "Metrics are of the weights exactly as stored in this pack (after the chosen quantization). AUCs are "
           "one-vs-rest, from the uncalibrated logits of each model (the temperature cannot change them); fused AUC is "
           "of the fused calibrated probabilities the app shows. Fused = the pack's fusion rule over the calibrated "

@@ -81,6 +81,7 @@ def test_jpeg_crops_export_and_verify(tmp_path: Path) -> None:
     assert str(tmp_path) not in card and "/work/" not in card and str(root) not in card
     assert "trained from scratch, no stage-1 pre-training" in card and "stage 1 → stage 2" not in card
     assert "Warning: tiny test set" in card and "bmode n=9" in card
+    assert "bootstrap resamples of test patients (whole patients" in card
     limitations = card.split("## Limitations", 1)[1].split("## License", 1)[0]
     assert "No external validation" in limitations and "Our own caveat." in limitations
     assert "Temperature calibration was refused for bmode, cdfi" in limitations

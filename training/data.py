@@ -131,6 +131,9 @@ def load_csv_modalities(
                 raise DataError(f"{path} row {i + 2}: label {label} but only {len(classes)} classes ({classes})")
             mod_raw = (row.get("modality") or "").strip()
             modality = modality_for_folder(mod_raw) if mod_raw else default_modality
+            if modality is None and not mod_raw:
+                raise DataError(f"{path} row {i + 2}: rows without a modality: add a modality column or give "
+                                "--modality")
             if modality is None:
                 raise DataError(f"{path} row {i + 2}: modality {mod_raw!r} is none of {', '.join(MODALITY_IDS)} "
                                 f"(or their folder names)")

@@ -158,3 +158,29 @@ def test_help_text(capsys) -> None:
             main([command, "--help"])
         out = " ".join(capsys.readouterr().out.split())
         assert "examples:" in out and default in out, (command, out)
+
+
+def test_csv_with_modality_and_patient_columns(tmp_path: Path) -> None:
+    from training.validate import validate_csv
+
+    root = make_folder(tmp_path / "d", per_class=6, patients=True)
+    rows = ["path,label,group,modality"]
+    for f in sorted(root.rglob("*.jpg")):
+        rel = f.relative_to(root)
+        rows.append(f"{rel},{CLASSES[int(rel.parts[1])]},{f.stem.split('-')[0]},{rel.parts[0]}")
+    csv = root / "list.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    r = validate_csv(csv, CLASSES, None)
+    assert r.ok, r.text()
+    assert set(r.samples) == {"bmode", "cdfi"} and r.patients is not None and r.patients["patients"] == 9
+    # Same patient in both modalities: one group across modalities.
+    assert {s.group for s in r.samples["bmode"]} == {s.group for s in r.samples["cdfi"]}
+    csv.write_text("\n".join(rows[:1] + [r.replace(",2d", ",doppler") for r in rows[1:]]) + "\n")
+    assert any("modality 'doppler' is none of" in p for p in validate_csv(csv, CLASSES, None).problems)
+    csv.write_text("path,label\nmissing.jpg,0\n")
+    r = validate_csv(csv, CLASSES, None)
+    assert any("rows without a modality" in p for p in r.problems)
+    r = validate_csv(csv, CLASSES, "bmode")
+    assert any("missing.jpg: listed in" in p for p in r.problems)
+    csv.write_text("path,label\nx.jpg,7\n")
+    assert any("label 7 but only 3 classes" in p for p in validate_csv(csv, CLASSES, "bmode").problems)

@@ -50,3 +50,24 @@ def test_tiny_resnets_reproduce_in_tfjs(tmp_path: Path) -> None:
             assert np.all(np.abs(got - ref) <= 1e-4 * np.maximum(np.abs(ref), 1.0)), (r["modality"], got, ref)
         else:
             assert np.allclose(got, ref, atol=0.1)  # uint8 weights: close, and exact to golden above
+
+
+@requires_node
+def test_the_node_checker_reads_jpeg(tmp_path: Path) -> None:
+    """pack-logits.ts decodes a JPEG given on the command line (it read PNG only, so a JPEG failed
+    with "unrecognised content at end of stream"). jpeg-js and Pillow's libjpeg may differ by a level
+    or two in places, so the logits agree closely rather than exactly."""
+    png = _golden_png(tmp_path)
+    jpg = tmp_path / "crop.jpg"
+    Image.open(png).save(jpg, quality=95)
+    pack = tmp_path / "pack"
+    model = tiny_resnet("basic", 4)
+    spec = write_modality(pack, ModalityExport("bmode", model, "float32", 1.0, "tiny", input_size=64))
+    write_manifest(pack, META, {"bmode": spec})
+    rc, out = node_pack_logits(pack / "manifest.json", "--modality", "bmode", str(jpg))
+    assert rc == 0, out
+    got = np.array(out["logits"]["bmode"][str(jpg)])
+    with torch.no_grad():
+        ref = model(preprocess_files([str(jpg)], 64))[0].numpy()
+    # Measured: max |got - ref| 0.007 for logits up to 0.45 (decoder rounding), vs 0 for the PNG above.
+    assert np.allclose(got, ref, rtol=0.02, atol=0.02), (got, ref)

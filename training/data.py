@@ -48,7 +48,14 @@ class Sample:
 
 def read_classes_file(path: str | Path) -> list[str]:
     """One class name per line, in logit order (blank lines ignored)."""
-    return [ln.strip() for ln in Path(path).read_text().splitlines() if ln.strip()]
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the class list ({e.strerror})") from None
+    classes = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(set(classes)) != len(classes):
+        raise DataError(f"{path}: a class is listed twice ({classes})")
+    return classes
 
 
 def modality_folders(root: str | Path) -> dict[str, Path]:

@@ -184,3 +184,14 @@ def test_csv_with_modality_and_patient_columns(tmp_path: Path) -> None:
     assert any("missing.jpg: listed in" in p for p in r.problems)
     csv.write_text("path,label\nx.jpg,7\n")
     assert any("label 7 but only 3 classes" in p for p in validate_csv(csv, CLASSES, "bmode").problems)
+
+
+def test_missing_or_repeated_class_list_is_a_user_error(tmp_path: Path) -> None:
+    proc = run_cli("import", "--checkpoint", "x.pth", "--modality", "bmode", "--classes-file",
+                   str(tmp_path / "none.txt"), "--pack-id", "p", "--title", "t")
+    assert proc.returncode == 2 and "cannot read the class list" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "c.txt").write_text("a\nb\na\n")
+    from training.data import DataError, read_classes_file
+
+    with pytest.raises(DataError, match="listed twice"):
+        read_classes_file(tmp_path / "c.txt")

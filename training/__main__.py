@@ -212,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = p.add_subparsers(dest="command", required=True)
 
     def parser(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, epilog=EXAMPLES[name], formatter_class=_HelpFormatter)
+        return sub.add_parser(name, help=help, description=help, epilog=EXAMPLES.get(name),
+                              formatter_class=_HelpFormatter)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and training seed")

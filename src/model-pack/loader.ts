@@ -128,7 +128,27 @@ export interface LoadOptions {
   fetchFn?: FetchLike;
   /** Load only these modalities (default: all the pack has). */
   modalities?: Modality[];
+  /**
+   * Called after each file is downloaded and its SHA-256 verified: bytes verified so far, of the
+   * total that loading these modalities' models takes (`modelBytes`).
+   */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
+}
+
+/**
+ * Bytes that loading `modalities` downloads: each model's JSON and the files beside it (its weight
+ * shards live in its folder). Other files of the pack (model card, golden inputs) are not loaded,
+ * so a progress bar over this total ends at 100 %.
+ */
+export function modelBytes(manifest: Manifest, modalities: readonly Modality[]): number {
+  const paths = new Set<string>();
+  for (const m of modalities) {
+    const model = manifest.modalities[m]?.model;
+    if (!model) continue;
+    const dir = model.includes('/') ? model.slice(0, model.lastIndexOf('/') + 1) : null;
+    for (const f of manifest.files) if (f.path === model || (dir !== null && f.path.startsWith(dir))) paths.add(f.path);
+  }
+  return manifest.files.reduce((n, f) => n + (paths.has(f.path) ? f.bytes : 0), 0);
 }
 
 /**
@@ -140,7 +160,8 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
   const manifest = await loadManifest(manifestUrl, fetchFn);
   const byPath = new Map<string, PackFile>(manifest.files.map((f) => [f.path, f]));
   const wanted = opts.modalities ?? packModalities(manifest);
-  const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+  // At least what is actually fetched: a pack whose shards lie outside their model's folder still ends at 100 %.
+  let totalBytes = modelBytes(manifest, wanted);
   let loadedBytes = 0;
 
   const getVerified = async (path: string): Promise<ArrayBuffer> => {
@@ -149,6 +170,7 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
     const bytes = await fetchBytes(fetchFn, resolve(manifestUrl, path), path);
     await verifyFile(entry, bytes);
     loadedBytes += bytes.byteLength;
+    totalBytes = Math.max(totalBytes, loadedBytes);
     opts.onProgress?.(loadedBytes, totalBytes);
     return bytes;
   };

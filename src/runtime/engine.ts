@@ -25,7 +25,7 @@ import type { BackendHost, BackendStrategy, WasmPaths } from './backends/strateg
 import type { ConvolutionSource } from './conv/convolution';
 import { RuntimeError } from './errors';
 import { ModelSet } from './model-set';
-import type { BackendChoice, BackendDecision, ModalityAnalysis, SkippedBackend, WasmKernels } from './protocol';
+import type { BackendChoice, BackendDecision, ModalityAnalysis, ProgressStage, SkippedBackend, WasmKernels } from './protocol';
 import { RequestQueue, runWhenIdle } from './request-queue';
 import type { RuntimeTuning } from './tuning';
 import { WasmKernelInstaller } from './wasm-kernels';
@@ -43,7 +43,7 @@ export interface EngineOptions {
   /** How automatic choice times a backend it cannot classify (default: timing.ts). Tests pass stand-ins. */
   measure?: Measure;
   /** Called as init moves through its stages (and when a fallback picks a backend). */
-  onStage?: (stage: 'backend' | 'warmup') => void;
+  onStage?: (stage: Exclude<ProgressStage, 'download'>) => void;
 }
 
 export interface EngineReady {
@@ -149,6 +149,7 @@ export class InferenceEngine {
             this.options.onStage?.('backend');
           },
           load: async (strategy) => {
+            this.options.onStage?.('build');
             const buildStart = now();
             await this.buildOn(strategy);
             buildMs = now() - buildStart;

@@ -145,8 +145,16 @@ function checkStats(o: Fields): void {
 
 function checkProgress(o: Fields): void {
   oneOf(o, 'stage', PROGRESS_STAGES);
-  optionalNum(o, 'loaded', 0);
-  optionalNum(o, 'total', 0);
+  // A download's progress is a byte count of a known total; the other stages carry none.
+  if (o.stage === 'download') {
+    num(o, 'loaded', 0, true);
+    num(o, 'total', 0, true);
+    if ((o.loaded as number) > (o.total as number))
+      fail('loaded', `expected at most total (${String(o.total)}), got ${String(o.loaded)}`);
+  } else {
+    optionalNum(o, 'loaded', 0, true);
+    optionalNum(o, 'total', 0, true);
+  }
 }
 
 const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {

@@ -124,12 +124,19 @@ export interface BackendChangedMessage {
   reason: string;
 }
 
-export const PROGRESS_STAGES = ['download', 'backend', 'warmup'] as const;
+/**
+ * Where init stands, in order: `download` (the pack's files arriving; `loaded` counts the bytes
+ * downloaded *and* SHA-256-verified, of `total`), `backend` (choosing and starting the compute
+ * backend, overlapping the download), `build` (building the models on it), `warmup` (first run).
+ */
+export const PROGRESS_STAGES = ['download', 'backend', 'build', 'warmup'] as const;
+export type ProgressStage = (typeof PROGRESS_STAGES)[number];
 
 export interface ProgressMessage {
   type: 'progress';
   id: number;
-  stage: (typeof PROGRESS_STAGES)[number];
+  stage: ProgressStage;
+  /** download only (required there): bytes downloaded and verified so far, and of how many. */
   loaded?: number;
   total?: number;
 }

@@ -7,6 +7,7 @@
 import {
   loadManifest,
   loadPack,
+  modelBytes,
   type FetchLike,
   type LoadedPack,
   type Manifest,
@@ -65,7 +66,10 @@ async function loadModalitiesInParallel(
 ): Promise<LoadedPack> {
   const manifest = await manifestReady;
   const modalities = packModalities(manifest);
+  // Per modality: bytes verified so far and the total its loader counts on (sums over all three).
   const loaded = new Map<Modality, number>();
+  const totals = new Map<Modality, number>(modalities.map((m) => [m, modelBytes(manifest, [m])]));
+  const sum = (m: Map<Modality, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const parts = await Promise.all(
     modalities.map((m) =>
       loadPack(manifestUrl, {
@@ -73,10 +77,8 @@ async function loadModalitiesInParallel(
         modalities: [m],
         onProgress: (bytes, total) => {
           loaded.set(m, bytes);
-          onProgress(
-            [...loaded.values()].reduce((a, b) => a + b, 0),
-            total,
-          );
+          totals.set(m, total);
+          onProgress(sum(loaded), sum(totals));
         },
       }),
     ),

@@ -61,6 +61,8 @@ describe('runtime client', () => {
     const ready = await client.init(await fixtureManifestUrl(), 'cpu', (p) => progress.push(p.stage));
     expect(ready.backend).toBe('cpu');
     expect(progress).toContain('warmup');
+    expect(progress.indexOf('build')).toBeLessThan(progress.indexOf('warmup'));
+    expect(progress.indexOf('download')).toBeLessThan(progress.indexOf('build'));
 
     const pixels = randomPixels(40, 30, 3);
     const result = await client.analyze('elastography', pixels);
@@ -207,6 +209,15 @@ describe('runtime client: responses are validated', () => {
     for (const m of seen) expect(checkWorkerResponse(m)).toBeNull();
     expect(checkWorkerResponse({ type: 'error', id: 3, code: 'no-backend', message: 'x' })).toBeNull();
     expect(checkWorkerResponse({ type: 'error', id: 3, code: 'oops', message: 'x' })).toMatch(/^code: expected one of/);
+    // Progress: a download counts bytes of a known total; the later stages carry no counts.
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'download', loaded: 10, total: 20 })).toBeNull();
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'build' })).toBeNull();
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'download' })).toMatch(/^loaded:/);
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'download', loaded: 30, total: 20 })).toMatch(
+      /^loaded: expected at most/,
+    );
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'download', loaded: 1.5, total: 20 })).toMatch(/^loaded:/);
+    expect(checkWorkerResponse({ type: 'progress', id: 1, stage: 'compile' })).toMatch(/^stage:/);
     client.terminate();
   });
 });

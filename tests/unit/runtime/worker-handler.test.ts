@@ -41,7 +41,18 @@ describe('worker request handler', () => {
     expect(ready.loadMs).toBeGreaterThan(0);
     const stages = h.posted.filter((p) => p.message.type === 'progress').map((p) => (p.message as { stage: string }).stage);
     expect(stages).toContain('download');
-    expect(stages.slice(-2)).toEqual(['backend', 'warmup']);
+    expect(stages.slice(-3)).toEqual(['backend', 'build', 'warmup']);
+    // Download progress counts verified bytes up to the pack's total, never beyond, never backwards.
+    const downloads = h.posted
+      .map((p) => p.message)
+      .filter((m): m is Extract<typeof m, { type: 'progress' }> => m.type === 'progress' && m.stage === 'download');
+    expect(downloads.length).toBeGreaterThan(0);
+    const last = downloads[downloads.length - 1]!;
+    expect(last.total).toBeGreaterThan(0);
+    for (const [i, d] of downloads.entries()) {
+      expect(d.loaded!).toBeLessThanOrEqual(d.total!);
+      if (i > 0) expect(d.loaded!).toBeGreaterThanOrEqual(downloads[i - 1]!.loaded!);
+    }
 
     await h.handle({ type: 'analyze', id: 2, modality: 'bmode', pixels: randomPixels(33, 21, 2) });
     const { message, transfer } = h.posted[h.posted.length - 1]!;

@@ -1,2 +1,3 @@
 export * from './cam';
 export * from './upsample';
+export * from './display';

@@ -1,3 +1,4 @@
 export * from './ids';
 export * from './modalities';
 export * from './analysis';
+export * from './provenance';

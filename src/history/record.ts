@@ -3,7 +3,7 @@
  * from what an analysis produced, and reads a record's results back. Plain data in, plain data out.
  */
 
-import type { ModalityAnalysis } from '../domain';
+import type { CaseProvenance, ModalityAnalysis } from '../domain';
 import type { Manifest } from '../model-pack';
 import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
 
@@ -16,6 +16,8 @@ export interface CaseInput {
   /** Keep the whole source images too (off by default: only the ROI crops are kept). */
   keepScreenshots?: boolean;
   fused: number[] | null;
+  /** Where the images came from; kept with the case (see CaseRecord.provenance). */
+  provenance?: CaseProvenance;
   results: Partial<
     Record<
       CaseModality,
@@ -96,7 +98,13 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
     model: modelSummaryOf(input.manifest),
     results,
     fused: input.fused ? [...input.fused] : null,
+    ...(input.provenance ? { provenance: copyProvenance(input.provenance) } : {}),
   };
+}
+
+/** A deep copy: the record must not share objects with the session that built it. */
+export function copyProvenance(p: CaseProvenance): CaseProvenance {
+  return structuredClone(p);
 }
 
 /**

@@ -1,6 +1,14 @@
 /** The shape of a saved case. Plain data (typed arrays for pixels and heatmaps), no classes. */
 
-import { BACKEND_IDS, MODALITY_IDS, type BackendId, type ModalityId, type CamMaps, type RoiRect } from '../domain';
+import {
+  BACKEND_IDS,
+  MODALITY_IDS,
+  type BackendId,
+  type CamMaps,
+  type CaseProvenance,
+  type ModalityId,
+  type RoiRect,
+} from '../domain';
 
 /** A case may hold a result for any modality the registry knows, in registry order. */
 export const CASE_MODALITIES = MODALITY_IDS;
@@ -70,6 +78,11 @@ export interface CaseRecord {
   results: Partial<Record<CaseModality, CaseModalityResult>>;
   /** Fused probabilities (class order of `model.classes`), null when nothing could be fused. */
   fused: number[] | null;
+  /**
+   * Where the images came from (simulated or not, seed, true class, pixel spacing, input checks).
+   * Absent in cases saved before it was kept: they still read back, as of unknown provenance.
+   */
+  provenance?: CaseProvenance;
 }
 
 /** The small part of a case shown in the history list. */
@@ -84,6 +97,8 @@ export interface CaseSummary {
   modalities: CaseModality[];
   classLabels: string[];
   fused: number[] | null;
+  /** The case is a simulated one (absent in summaries written before provenance was kept). */
+  simulated?: boolean;
 }
 
 export const LIMITS = {
@@ -108,6 +123,7 @@ export function summarize(r: CaseRecord): CaseSummary {
     modalities: CASE_MODALITIES.filter((m) => r.results[m] !== undefined),
     classLabels: r.model.classes.map((c) => c.label),
     fused: r.fused ? [...r.fused] : null,
+    ...(r.provenance ? { simulated: r.provenance.simulated !== null } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * first field that is wrong.
  */
 
+import { CLASS_IDS, INPUT_VERDICTS, type CaseProvenance, type ImageProvenance, type InputCheckNote } from '../domain';
 import { InvalidDataError } from './errors';
 import {
   CASE_BACKENDS,
@@ -198,6 +199,49 @@ export function modelSummary(v: unknown, path: string): ModelSummary {
   };
 }
 
+function inputCheck(v: unknown, path: string): InputCheckNote {
+  const o = obj(v, path);
+  const note: InputCheckNote = {
+    verdict: oneOf(o.verdict, INPUT_VERDICTS, `${path}.verdict`),
+    overridden: bool(o.overridden, `${path}.overridden`),
+    method: str(o.method, `${path}.method`, 64),
+  };
+  if (o.looksLike !== undefined) note.looksLike = oneOf(o.looksLike, CASE_MODALITIES, `${path}.looksLike`);
+  return note;
+}
+
+function imageProvenance(v: unknown, path: string): ImageProvenance {
+  const o = obj(v, path);
+  const spacing = nullable(o.pixelSpacingMm, (s) => {
+    const so = obj(s, `${path}.pixelSpacingMm`);
+    // A pixel between a micrometre and a centimetre: anything else is not an ultrasound image's.
+    return { x: num(so.x, `${path}.pixelSpacingMm.x`, 1e-3, 10), y: num(so.y, `${path}.pixelSpacingMm.y`, 1e-3, 10) };
+  });
+  const out: ImageProvenance = { source: str(o.source, `${path}.source`, 40), pixelSpacingMm: spacing };
+  if (o.inputCheck !== undefined) out.inputCheck = inputCheck(o.inputCheck, `${path}.inputCheck`);
+  return out;
+}
+
+/** A case's provenance; its images must be the case's analysed modalities. */
+function provenance(v: unknown, path: string, analysed: readonly CaseModality[]): CaseProvenance {
+  const o = obj(v, path);
+  const simulated = nullable(o.simulated, (s) => {
+    const so = obj(s, `${path}.simulated`);
+    return {
+      seed: int(so.seed, `${path}.simulated.seed`, 0, Number.MAX_SAFE_INTEGER),
+      trueClass: oneOf(so.trueClass, CLASS_IDS, `${path}.simulated.trueClass`),
+    };
+  });
+  const io = obj(o.images, `${path}.images`);
+  const images: CaseProvenance['images'] = {};
+  for (const key of Object.keys(io)) {
+    const m = oneOf(key, CASE_MODALITIES, `${path}.images.${key}`);
+    if (!analysed.includes(m)) fail(`${path}.images.${m}`, 'names a modality the case has no result for');
+    images[m] = imageProvenance(io[key], `${path}.images.${m}`);
+  }
+  return { simulated, images };
+}
+
 export function validateCase(v: unknown, path = 'case', bin: BinaryReader = typedArrayReader): CaseRecord {
   const o = obj(v, path);
   const model = modelSummary(o.model, `${path}.model`);
@@ -219,6 +263,10 @@ export function validateCase(v: unknown, path = 'case', bin: BinaryReader = type
     model,
     results,
     fused: nullable(o.fused, (f) => probabilities(f, `${path}.fused`, n)),
+    // Optional: cases saved before provenance was kept have none, and read back as they were.
+    ...(o.provenance === undefined
+      ? {}
+      : { provenance: provenance(o.provenance, `${path}.provenance`, Object.keys(results) as CaseModality[]) }),
   };
 }
 
@@ -240,5 +288,6 @@ export function validateSummary(v: unknown, path = 'summary'): CaseSummary {
     ),
     classLabels,
     fused: nullable(o.fused, (f) => probabilities(f, `${path}.fused`, classLabels.length)),
+    ...(o.simulated === undefined ? {} : { simulated: bool(o.simulated, `${path}.simulated`) }),
   };
 }

@@ -3,7 +3,7 @@
  * an old case always describes the model that produced it, not the one loaded today).
  */
 
-import type { ModalityId, RoiRect } from '../domain';
+import type { CaseProvenance, ModalityId, RoiRect } from '../domain';
 import { CASE_MODALITIES, type CaseRecord } from '../history';
 
 export const RESULT_FORMAT = 'lymphscope-result';
@@ -33,6 +33,8 @@ export interface ReportData {
   model: CaseRecord['model'];
   modalities: ReportModality[];
   fused: { probabilities: ClassProbability[]; top: ClassProbability; method: string } | null;
+  /** Where the images came from; null for a case saved before provenance was kept (unknown). */
+  provenance: CaseProvenance | null;
 }
 
 function withLabels(r: CaseRecord, probs: number[]): ClassProbability[] {
@@ -68,6 +70,7 @@ export function buildReport(r: CaseRecord): ReportData {
     model: r.model,
     modalities,
     fused: fusedProbs ? { probabilities: fusedProbs, top: top(fusedProbs), method: r.model.fusion } : null,
+    provenance: r.provenance ?? null,
   };
 }
 
@@ -105,6 +108,7 @@ export function reportJson(r: CaseRecord, exportedAt = new Date()): string {
         ]),
       ),
       fused: d.fused ? { method: d.fused.method, probabilities: probs(d.fused.probabilities), topClass: d.fused.top.id } : null,
+      provenance: d.provenance,
       intendedUse: d.model.intendedUse,
       disclaimer: d.model.disclaimer,
     },

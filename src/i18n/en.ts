@@ -1,6 +1,6 @@
 /** English UI text. Every string the user can see lives here, so the UI can be translated whole. */
 
-import type { ClassId, ModalityId } from '../domain';
+import type { ClassId, InputVerdict, ModalityId } from '../domain';
 
 export const en = {
   appName: 'LymphScope',
@@ -40,6 +40,70 @@ export const en = {
   heatmapEmpty: 'No region raised this class’s score (empty heatmap).',
   staleResults: 'An image or region changed after these results were computed. Analyse again before saving or reporting.',
   stale: 'Out of date',
+  // The result as read at a glance: headline, confidence scale, progress, provenance (docs/result-presentation.md).
+  result: {
+    percent: (n: string) => `${n}%`,
+    headlineLikely: (cls: string, confidence: string, pct: string) => `Most likely ${cls} — ${confidence} (${pct})`,
+    headlineIndeterminate: (a: string, pa: string, b: string, pb: string) =>
+      `Indeterminate — ${a} (${pa}) and ${b} (${pb}) are too close to call`,
+    confidence: {
+      high: 'high confidence',
+      moderate: 'moderate confidence',
+      low: 'low confidence',
+      indeterminate: 'indeterminate',
+    },
+    basedOnFused: (n: number) => `From the fused assessment of ${n} modalit${n === 1 ? 'y' : 'ies'}.`,
+    basedOnOne: 'From one modality only (nothing could be fused).',
+    disagree: 'The modalities disagree:',
+    modalitySays: (modality: string, cls: string) => `${modality} ranks ${cls} first`,
+    disagreeHint: 'Look at each modality’s result and heatmap before relying on the fused one.',
+    scaleTitle: 'How to read the confidence',
+    scale: (margin: string, high: string, moderate: string) => [
+      `Indeterminate: the two most likely classes are less than ${margin} points apart. This model’s calibration error is about that size, so it cannot tell them apart.`,
+      `High: the most likely class has ${high} or more (calibrated: such calls are wrong about 1 time in 5 or less).`,
+      `Moderate: ${moderate} up to ${high}.`,
+      `Low: below ${moderate}, but still clear of the runner-up.`,
+      'Percentages are rounded to whole numbers and add up to 100; classes are listed from most to least likely (each modality in the fused order, so rows line up).',
+      'Decision support only: the scale describes the model’s certainty on images like its training images, not the probability of disease in your patient.',
+    ],
+    announce: (headline: string) => `Analysis finished. ${headline}`,
+    announceStale: 'The results are out of date: an image or region changed. Analyse again.',
+    verdictPlace: 'Input check',
+    progress: {
+      label: 'Start-up progress',
+      download: (done: string, total: string) => `Downloading and verifying the model: ${done} of ${total} MB`,
+      backend: 'Preparing the compute backend…',
+      build: 'Building the models…',
+      warmup: 'Warming up (first run)…',
+      analysis: 'Analysis progress',
+      queued: 'waiting',
+      running: 'analysing…',
+      done: 'done',
+    },
+  },
+  provenance: {
+    title: 'Provenance',
+    simulated: 'Simulated case — not a patient',
+    patient: 'Images loaded by the user',
+    seed: 'Simulator seed',
+    trueClass: 'Simulated (true) class',
+    pixelSpacing: 'Pixel spacing',
+    spacing: (x: string, y: string) => `${x} × ${y} mm`,
+    unknownSpacing: 'not known',
+    source: 'Image source',
+    inputCheck: 'Input check',
+    overridden: 'analysed anyway (check overridden by the user)',
+    verdicts: {
+      ok: 'passed',
+      'not-ultrasound': 'not ultrasound',
+      'wrong-modality': 'looks like another modality',
+      'out-of-distribution': 'unlike the training images',
+      'low-quality': 'low quality',
+    } satisfies Record<InputVerdict, string>,
+    looksLike: (modality: string) => `looks like ${modality}`,
+    historyBadge: 'Simulated',
+    unknown: 'Not recorded (saved by an earlier version of LymphScope).',
+  },
   probabilityOf: (label: string, pct: string) => `${label}: ${pct}`,
   backend: 'Compute',
   backendSetting: 'Compute backend',
@@ -261,11 +325,16 @@ export const en = {
   },
   heatmap: {
     colormap: 'Colour map',
-    turbo: 'Turbo (rainbow)',
+    magenta: 'Magenta (single hue, default)',
+    turbo: 'Turbo (rainbow — looks like Doppler/elastography colours)',
     viridis: 'Viridis (colour-blind safe)',
     low: 'Low',
     high: 'High',
     legend: (name: string) => `Colour scale (${name}): from low to high contribution to the chosen class`,
+    view: 'View',
+    views: { overlay: 'Overlay', contour: 'Contours', side: 'Side by side' },
+    colourNote:
+      'The default magenta map is a single hue that Doppler (red/blue, yellow/cyan, orange power) and strain elastography (blue–green–red) scales do not use, so a heatmap is not mistaken for flow or stiffness.',
   },
   disclaimerFallback: 'Decision support only. Not a diagnosis.',
 };

@@ -1,5 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { analyze, canvasSpread, expectKernelsOnEveryCore, MODALITIES, openApp, probabilities, uploadAll } from './helpers';
+import {
+  analyze,
+  canvasSpread,
+  CLASSES,
+  expectKernelsOnEveryCore,
+  MODALITIES,
+  openApp,
+  probabilities,
+  uploadAll,
+} from './helpers';
 
 async function heatmapOverlayDifference(page: Page, m: string): Promise<number> {
   const read = () =>
@@ -36,7 +45,7 @@ test('three modalities → calibrated probabilities, fused result and non-blank 
     expect(await canvasSpread(page, `gradcam-${m}`)).toBeGreaterThan(1);
     // The top class's map overlaid at full opacity changes the picture: the heatmap is not blank.
     const p = await probabilities(page, m);
-    await page.getByTestId('heatmap-class').selectOption(String(p.indexOf(Math.max(...p))));
+    await page.getByTestId('heatmap-class').selectOption(CLASSES[p.indexOf(Math.max(...p))]!);
     expect(await heatmapOverlayDifference(page, m)).toBeGreaterThan(2);
   }
   await expect(page.getByTestId('error')).toHaveCount(0);

@@ -4,7 +4,7 @@
  * shows a visible focus indicator.
  */
 import { expect, test, type FileChooser, type Page } from '@playwright/test';
-import { MODALITIES, modalityImage, openApp } from './helpers';
+import { CLASSES, MODALITIES, modalityImage, openApp } from './helpers';
 
 /** Presses Tab until the element matching `testId` has focus (at most `max` presses). */
 async function tabTo(page: Page, testId: string, max = 80): Promise<void> {
@@ -69,11 +69,18 @@ test('keyboard only: load images, adjust the region, analyse, explore the heatma
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('results')).toBeVisible({ timeout: 170_000 });
   await expect(page.getByTestId('analyze')).toBeEnabled({ timeout: 170_000 });
+  // The answer is where the keyboard is: focus moved to the headline.
+  await expect(page.getByTestId('headline')).toBeFocused();
 
+  // The heatmap class control opens on the headline's top class; arrows move to a neighbouring class.
+  const top = await page.getByTestId('headline').getAttribute('data-top-class');
+  const k = CLASSES.indexOf(top as (typeof CLASSES)[number]);
+  expect(k).toBeGreaterThanOrEqual(0);
   await tabTo(page, 'heatmap-class');
   expect(await focusVisible(page)).toBe(true);
-  await page.keyboard.press('ArrowDown');
-  await expect(page.getByTestId('heatmap-class')).toHaveValue('1');
+  await expect(page.getByTestId('heatmap-class')).toHaveValue(CLASSES[k]!);
+  await page.keyboard.press(k < CLASSES.length - 1 ? 'ArrowDown' : 'ArrowUp');
+  await expect(page.getByTestId('heatmap-class')).toHaveValue(CLASSES[k < CLASSES.length - 1 ? k + 1 : k - 1]!);
 
   await tabTo(page, 'heatmap-colormap');
   expect(await focusVisible(page)).toBe(true);

@@ -1,12 +1,37 @@
 /**
  * Grad-CAM display colours, applied after the map is upsampled to the ROI (src/explain/upsample).
  * Colour-mapping after upsampling keeps colours on the scale (interpolating colours would not).
+ *
+ * The default is `magenta`, a single-hue sequential map: ultrasound colour coding uses red/blue
+ * (Doppler, with yellow/cyan at aliasing and orange for power Doppler) and blue–green–red (strain
+ * elastography), so a rainbow heatmap over a CDFI or elastography image reads as flow or
+ * stiffness. Magenta is in none of those scales, and one hue varies only in lightness, which also
+ * reads under colour-vision deficiency. Turbo stays available, labelled as the confusable one.
  */
 
-export type ColormapName = 'turbo' | 'viridis';
+export const COLORMAPS = ['magenta', 'viridis', 'turbo'] as const;
+export type ColormapName = (typeof COLORMAPS)[number];
+export const DEFAULT_COLORMAP: ColormapName = 'magenta';
 
-// Anchor colours sampled from the published Turbo and Viridis maps; linear interpolation between them.
+/** How a heatmap is shown: over the image, as iso-lines on it, or beside it. */
+export const HEATMAP_VIEWS = ['overlay', 'contour', 'side'] as const;
+export type HeatmapView = (typeof HEATMAP_VIEWS)[number];
+
+export function isColormapName(v: unknown): v is ColormapName {
+  return typeof v === 'string' && (COLORMAPS as readonly string[]).includes(v);
+}
+
+// Anchor colours sampled from the published Turbo and Viridis maps; linear interpolation between
+// them. Magenta (hue ≈ 320°) runs from dark to a saturated bright magenta: the high end stays
+// visible both over dark ultrasound and on a white printed page (a pale high end would vanish there).
 const ANCHORS: Record<ColormapName, [number, number, number][]> = {
+  magenta: [
+    [70, 0, 55],
+    [120, 0, 90],
+    [170, 0, 125],
+    [210, 10, 150],
+    [240, 40, 175],
+  ],
   turbo: [
     [48, 18, 59],
     [70, 107, 227],

@@ -11,6 +11,8 @@ import { HistoryState } from '../components/history/history.svelte';
 import { RuntimeState, type AppError, type RuntimeOptions } from './runtime.svelte';
 import { SessionState } from './session.svelte';
 import type { Decoder } from './slot.svelte';
+import type { ClassInfo } from '../../model-pack';
+import type { HeatmapView } from '../heatmap/colormap';
 import { version as APP_VERSION } from '../../../package.json';
 
 export type { AppError };
@@ -29,8 +31,10 @@ export class AppState {
   readonly runtime: RuntimeState;
   readonly history: HistoryState;
   readonly session: SessionState;
-  heatmapClass = $state(0);
   heatmapOpacity = $state(0.55);
+  heatmapView = $state<HeatmapView>('overlay');
+  /** The class the user picked for the heatmaps, for the results it was picked on. */
+  private heatmapChoice = $state.raw<{ id: string; shown: number } | null>(null);
   private lastDemo = $state<{ cls: DemoClass; seed: number } | null>(null);
 
   constructor(opts: AppOptions) {
@@ -47,6 +51,35 @@ export class AppState {
   }
   get manifest() {
     return this.runtime.manifest;
+  }
+
+  /** The classes of the results on screen (a reopened case's own model may differ from the loaded one). */
+  get classes(): ClassInfo[] {
+    return this.session.reopenedFrom?.model.classes ?? this.manifest?.classes ?? [];
+  }
+
+  /**
+   * Class id the heatmaps show: the headline's top class, until the user picks another for these
+   * results (new results open on their own top class again, as the report does).
+   */
+  get heatmapClass(): string {
+    const c = this.heatmapChoice;
+    const classes = this.classes;
+    if (c && c.shown === this.session.shown && classes.some((k) => k.id === c.id)) return c.id;
+    const top = this.session.headline?.top ?? 0;
+    return classes[top]?.id ?? classes[0]?.id ?? '';
+  }
+
+  set heatmapClass(id: string) {
+    this.heatmapChoice = { id, shown: this.session.shown };
+  }
+
+  /** Index of `heatmapClass` in the class order (the maps are stored in that order). */
+  get heatmapIndex(): number {
+    return Math.max(
+      0,
+      this.classes.findIndex((c) => c.id === this.heatmapClass),
+    );
   }
 
   get phase(): Phase {
@@ -106,6 +139,7 @@ export class AppState {
       this.slots[mod].loadPixels(decoded, m.demo.fileName(m.demo.classes[chosen], seed, m.modality[mod]), roi);
     }
     this.session.discardResults();
+    this.session.simulation = { seed, trueClass: chosen };
     this.lastDemo = { cls: chosen, seed };
   }
 

@@ -13,6 +13,7 @@ import {
   type BackendDecision,
   type BackendName,
   type ClientErrorCode,
+  type ProgressStage,
   type RuntimeClient,
   type SkippedBackend,
   type WasmKernels,
@@ -22,6 +23,16 @@ import { analysisFromWire } from './wire';
 export type AppError = { code: ClientErrorCode | 'index-unavailable'; detail?: string };
 
 export type RuntimePhase = 'starting' | 'ready' | 'failed';
+
+/**
+ * Where start-up stands: `loading` until the worker reports, then its stages in order. `loaded` /
+ * `total` are the pack's bytes downloaded and SHA-256-verified (kept through the later stages).
+ */
+export interface StartupProgress {
+  stage: 'loading' | ProgressStage;
+  loaded: number;
+  total: number;
+}
 
 const BACKEND_KEY = 'lymphscope.backend';
 
@@ -52,7 +63,7 @@ export interface RuntimeOptions {
 
 export class RuntimeState {
   phase = $state<RuntimePhase>('starting');
-  progress = $state<string | null>(null);
+  progress = $state.raw<StartupProgress | null>(null);
   manifest = $state.raw<Manifest | null>(null);
   backend = $state<BackendName | null>(null);
   skipped = $state.raw<SkippedBackend[]>([]);
@@ -106,9 +117,15 @@ export class RuntimeState {
   async load(manifestUrl: string): Promise<void> {
     this.manifestUrl = manifestUrl;
     this.phase = 'starting';
-    this.progress = 'loading';
+    this.progress = { stage: 'loading', loaded: 0, total: 0 };
     try {
-      const ready = await this.client.init(manifestUrl, this.backendChoice, (p) => (this.progress = p.stage));
+      const ready = await this.client.init(manifestUrl, this.backendChoice, (p) => {
+        const before = this.progress ?? { loaded: 0, total: 0 };
+        this.progress =
+          p.stage === 'download'
+            ? { stage: 'download', loaded: p.loaded ?? 0, total: p.total ?? 0 }
+            : { stage: p.stage, loaded: before.loaded, total: before.total };
+      });
       this.manifest = ready.manifest;
       this.backend = ready.backend;
       this.skipped = ready.skipped;

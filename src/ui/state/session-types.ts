@@ -1,6 +1,6 @@
 /** The shapes the session controller hands to the components and takes from the history. */
 
-import type { ModalityId, ModalityAnalysis } from '../../domain';
+import type { ClassId, ImageProvenance, ModalityId, ModalityAnalysis } from '../../domain';
 import type { CaseRecord } from '../../history';
 import type { Rect, RgbaImage } from '../../imaging';
 
@@ -13,7 +13,14 @@ export interface AnalysedModality {
   source: RgbaImage;
   /** Slot revision at the moment the crop was cut. */
   revision: number;
+  /** Where the image came from and what its input check said, as it stood when the crop was cut. */
+  origin: ImageProvenance;
+  /** The demo case a simulated image belongs to (null for any other image). */
+  simulation: { seed: number; trueClass: ClassId } | null;
 }
+
+/** One modality's place in an analysis that runs (they run one after the other). */
+export type AnalysisStep = 'queued' | 'running' | 'done';
 
 /** Where cases are kept (the history panel's state implements it). */
 export interface CaseStore {

@@ -8,13 +8,14 @@
  * stay off until the case is analysed again.
  */
 
-import { fuse, FusionError } from '../../analysis';
-import { MODALITY_IDS, type ModalityId } from '../../domain';
+import { fuse, FusionError, headlineOf, type Headline } from '../../analysis';
+import { MODALITY_IDS, type CaseProvenance, type ModalityId } from '../../domain';
 import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
 import type { Manifest } from '../../model-pack';
 import { toAppError, type AppError, type RuntimeState } from './runtime.svelte';
-import type { AnalysedModality, CaseReport, CaseStore, Revisions, SaveOptions } from './session-types';
+import { caseProvenance, imageProvenance, type Simulation } from './provenance';
+import type { AnalysedModality, AnalysisStep, CaseReport, CaseStore, Revisions, SaveOptions } from './session-types';
 import { SlotState, type Decoder } from './slot.svelte';
 
 export class SessionState {
@@ -31,6 +32,15 @@ export class SessionState {
   private basis = $state.raw<Revisions | null>(null);
   /** The model the results came from (null for a reopened case: its record describes it). */
   private analysedWith = $state.raw<Manifest | null>(null);
+  /** Per modality, where the analysis in progress stands (empty when none runs). */
+  steps = $state.raw<Partial<Record<ModalityId, AnalysisStep>>>({});
+  /** Bumped each time new results are put on screen (analysed or reopened): views reset to them. */
+  shown = $state(0);
+  /**
+   * The simulated case the slots' simulated images belong to (set when a demo case is loaded):
+   * every simulated image in the slots comes from the latest one, as loading one replaces them all.
+   */
+  simulation = $state.raw<Simulation | null>(null);
   /** Bumped when the results are replaced otherwise; an analysis still running is then dropped. */
   private generation = 0;
 
@@ -76,6 +86,28 @@ export class SessionState {
     }
   }
 
+  /** The one-sentence reading of the results (fused, or the single modality when nothing fused). */
+  get headline(): Headline | null {
+    const probs: Partial<Record<ModalityId, number[]>> = {};
+    for (const [mod, r] of Object.entries(this.results) as [ModalityId, AnalysedModality][])
+      probs[mod] = r.analysis.probabilities;
+    const analysed = Object.values(probs);
+    const basis = this.fused ?? (analysed.length === 1 ? analysed[0]! : null);
+    return basis ? headlineOf(basis, probs) : null;
+  }
+
+  /** Whether the headline combines several modalities (else it is one modality's result). */
+  get headlineFused(): boolean {
+    return this.fused !== null;
+  }
+
+  /** Where the images of the results came from (as saved, for a reopened case). */
+  get provenance(): CaseProvenance | null {
+    if (this.reopenedFrom) return this.reopenedFrom.provenance ?? null;
+    if (!this.hasResults) return null;
+    return caseProvenance(this.results);
+  }
+
   /** The results on screen are the ones saved in the history. */
   get isSaved(): boolean {
     return this.savedCaseId !== null && !this.stale;
@@ -115,17 +147,23 @@ export class SessionState {
       if (!slot.image || !slot.roi || !m.modalities[mod]) return [];
       const roi = { ...slot.roi };
       const source = slot.image.pixels;
-      return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision }];
+      const origin = imageProvenance(slot);
+      const simulation = origin.source === 'simulated' ? this.simulation : null;
+      return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision, origin, simulation }];
     });
     if (jobs.length === 0) return;
     const generation = ++this.generation;
     this.analyzing = true;
     this.error = null;
+    const steps: Partial<Record<ModalityId, AnalysisStep>> = Object.fromEntries(jobs.map((j) => [j.mod, 'queued']));
+    this.steps = { ...steps };
     try {
       const results: Partial<Record<ModalityId, AnalysedModality>> = {};
-      for (const { mod, crop, roi, source, revision } of jobs) {
+      for (const { mod, crop, roi, source, revision, origin, simulation } of jobs) {
+        if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'running' };
         const analysis = await this.runtime.analyze(mod, crop);
-        results[mod] = { analysis, crop, roi, source, revision };
+        results[mod] = { analysis, crop, roi, source, revision, origin, simulation };
+        if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'done' };
       }
       if (generation !== this.generation) return;
       this.results = results;
@@ -133,11 +171,13 @@ export class SessionState {
       this.analysedWith = m;
       this.savedCaseId = null;
       this.reopenedFrom = null;
+      this.shown++;
     } catch (e) {
       const err = toAppError(e);
       if (generation === this.generation && err.code !== 'worker-crashed') this.error = err;
     } finally {
       this.analyzing = false;
+      if (generation === this.generation) this.steps = {};
     }
   }
 
@@ -155,6 +195,7 @@ export class SessionState {
       appVersion: this.appVersion,
       ...opts,
       fused: this.fused,
+      provenance: caseProvenance(this.results),
       results: Object.fromEntries(
         entries.map(([mod, r]) => [mod, { crop: r.crop, roi: r.roi, source: r.source, analysis: r.analysis }]),
       ),
@@ -209,6 +250,7 @@ export class SessionState {
   /** Drops the results: new inputs replace the whole case (e.g. a simulated one). */
   discardResults(): void {
     this.generation++;
+    this.steps = {};
     this.results = {};
     this.basis = null;
     this.analysedWith = null;
@@ -237,9 +279,13 @@ export class SessionState {
         roi,
       );
       const crop = { width: res.crop.width, height: res.crop.height, data: new Uint8ClampedArray(res.crop.data) };
-      results[mod] = { analysis, crop, roi, source: pixels, revision: slot.revision };
+      const origin = record.provenance?.images[mod] ?? { source: 'history', pixelSpacingMm: null };
+      const simulation = record.provenance?.simulated ?? null;
+      results[mod] = { analysis, crop, roi, source: pixels, revision: slot.revision, origin, simulation };
     }
     this.generation++;
+    this.steps = {};
+    this.shown++;
     this.results = results;
     this.basis = this.revisions();
     this.analysedWith = null;

@@ -78,6 +78,14 @@ test('headline, heatmap class and size, focus and announcement after Analyse', a
     }
   }
   await expect(page.getByTestId('heatmap-legend')).toHaveAttribute('data-colormap', 'magenta');
+  // The legend's end labels sit apart, under the two ends of the bar (no "HighLow").
+  const box = async (sel: string) => (await page.getByTestId('heatmap-legend').locator(sel).boundingBox())!;
+  const [bar, low, high] = [await box('canvas'), await box('.low'), await box('.high')];
+  expect(low.y).toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+  expect(high.y).toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+  expect(low.x + low.width).toBeLessThan(high.x);
+  expect(Math.abs(low.x - bar.x)).toBeLessThan(4);
+  expect(Math.abs(high.x + high.width - (bar.x + bar.width))).toBeLessThan(4);
 });
 
 test('a small region is scaled up; a changed region marks the results stale and turns Save and Report off', async ({ page }) => {

@@ -58,14 +58,18 @@ export const en = {
     modalitySays: (modality: string, cls: string) => `${modality} ranks ${cls} first`,
     disagreeHint: 'Look at each modality’s result and heatmap before relying on the fused one.',
     scaleTitle: 'How to read the confidence',
-    scale: (margin: string, high: string, moderate: string) => [
-      `Indeterminate: the two most likely classes are less than ${margin} points apart. This model’s calibration error is about that size, so it cannot tell them apart.`,
-      `High: the most likely class has ${high} or more (calibrated: such calls are wrong about 1 time in 5 or less).`,
-      `Moderate: ${moderate} up to ${high}.`,
-      `Low: below ${moderate}, but still clear of the runner-up.`,
-      'Percentages are rounded to whole numbers and add up to 100; classes are listed from most to least likely (each modality in the fused order, so rows line up).',
-      'Decision support only: the scale describes the model’s certainty on images like its training images, not the probability of disease in your patient.',
-    ],
+    scale: {
+      indeterminate: (margin: string) =>
+        `Indeterminate: the two most likely classes are less than ${margin} points apart. This model’s calibration error is about that size, so it cannot tell them apart.`,
+      high: (high: string) =>
+        `High: the most likely class has ${high} or more (calibrated: such calls are wrong about 1 time in 5 or less).`,
+      moderate: (moderate: string, high: string) => `Moderate: ${moderate} up to ${high}.`,
+      low: (moderate: string) => `Low: below ${moderate}, but still clear of the runner-up.`,
+      rounding:
+        'Percentages are rounded to whole numbers and add up to 100; classes are listed from most to least likely (each modality in the fused order, so rows line up).',
+      caveat:
+        'Decision support only: the scale describes the model’s certainty on images like its training images, not the probability of disease in your patient.',
+    },
     announce: (headline: string) => `Analysis finished. ${headline}`,
     announceStale: 'The results are out of date: an image or region changed. Analyse again.',
     verdictPlace: 'Input check',

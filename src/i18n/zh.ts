@@ -52,14 +52,15 @@ export const zh: Messages = {
     modalitySays: (modality: string, cls: string) => `${modality}首选${cls}`,
     disagreeHint: '在依赖融合结果之前，请查看每种模态的结果和热力图。',
     scaleTitle: '如何理解置信度',
-    scale: (margin: string, high: string, moderate: string) => [
-      `无法判断：最可能的两个类别相差不到 ${margin} 个百分点。本模型的校准误差约为此大小，因此无法区分二者。`,
-      `高：最可能类别的概率达到 ${high} 或以上（经过校准：此类判断出错约为五分之一或更少）。`,
-      `中等：${moderate} 至 ${high}。`,
-      `低：低于 ${moderate}，但仍明显高于第二可能的类别。`,
-      '百分比四舍五入为整数，合计为 100；类别按可能性由高到低排列（各模态按融合结果的顺序排列，便于逐行对照）。',
-      '仅供辅助决策：该分级描述的是模型在与其训练图像相似的图像上的确定程度，而不是患者患病的概率。',
-    ],
+    scale: {
+      indeterminate: (margin: string) =>
+        `无法判断：最可能的两个类别相差不到 ${margin} 个百分点。本模型的校准误差约为此大小，因此无法区分二者。`,
+      high: (high: string) => `高：最可能类别的概率达到 ${high} 或以上（经过校准：此类判断出错约为五分之一或更少）。`,
+      moderate: (moderate: string, high: string) => `中等：${moderate} 至 ${high}。`,
+      low: (moderate: string) => `低：低于 ${moderate}，但仍明显高于第二可能的类别。`,
+      rounding: '百分比四舍五入为整数，合计为 100；类别按可能性由高到低排列（各模态按融合结果的顺序排列，便于逐行对照）。',
+      caveat: '仅供辅助决策：该分级描述的是模型在与其训练图像相似的图像上的确定程度，而不是患者患病的概率。',
+    },
     announce: (headline: string) => `分析完成。${headline}`,
     announceStale: '结果已过期：图像或区域已更改。请重新分析。',
     verdictPlace: '输入检查',

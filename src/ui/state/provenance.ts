@@ -4,7 +4,14 @@
  * provenance when it is saved or reported.
  */
 
-import type { CaseProvenance, ClassId, ImageProvenance, InputCheckNote, ModalityId } from '../../domain';
+import {
+  MODALITY_DESCRIPTORS,
+  type CaseProvenance,
+  type ClassId,
+  type ImageProvenance,
+  type InputCheckNote,
+  type ModalityId,
+} from '../../domain';
 import type { DecodedImage, PlausibilityWarning } from '../../imaging';
 import type { AnalysedModality } from './session-types';
 
@@ -28,7 +35,12 @@ export interface SlotView {
  */
 export function colourShareCheck(warning: PlausibilityWarning | null): InputCheckNote {
   const method = 'colour-share';
-  if (warning === 'grayscale-in-colour-slot') return { verdict: 'wrong-modality', looksLike: 'bmode', overridden: false, method };
+  if (warning === 'grayscale-in-colour-slot') {
+    // The registry's one grayscale modality (B-mode) is what a grayscale image looks like.
+    const gray = MODALITY_DESCRIPTORS.filter((d) => d.inputCheck.expect === 'grayscale');
+    const looksLike = gray.length === 1 ? { looksLike: gray[0]!.id } : {};
+    return { verdict: 'wrong-modality', ...looksLike, overridden: false, method };
+  }
   if (warning === 'colour-in-bmode-slot') return { verdict: 'wrong-modality', overridden: false, method };
   return { verdict: 'ok', overridden: false, method };
 }

@@ -13,7 +13,7 @@ import { HistoryState } from '../../../../src/ui/components/history/history.svel
 import { AppState } from '../../../../src/ui/state/app.svelte';
 import { diskFetch, fixtureManifestUrl, randomPixels } from '../../runtime/helpers';
 
-class InProcessWorker implements WorkerLike {
+export class InProcessWorker implements WorkerLike {
   private listeners: ((e: Event) => void)[] = [];
   private held: unknown[] = [];
   holding = false;

@@ -8,7 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rankClasses } from '../../../../src/analysis';
 import type { ModalityId } from '../../../../src/domain';
 import { buildReport } from '../../../../src/report';
-import { decoded, startApp, until } from './harness';
+import { createRuntimeClient } from '../../../../src/runtime';
+import { RuntimeState, type StartupProgress } from '../../../../src/ui/state/runtime.svelte';
+import { fixtureManifestUrl } from '../../runtime/helpers';
+import { decoded, InProcessWorker, startApp, until } from './harness';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,6 +71,38 @@ describe('session: headline, progress and heatmap class', () => {
     await s.analyze();
     const own = s.results.elastography!.analysis.probabilities;
     expect(s.headline!.top).toBe(rankClasses(own)[0]);
+  });
+});
+
+describe('runtime: start-up progress', () => {
+  it('shows the bytes downloaded and verified, then backend, build and warm-up, and clears when ready', async () => {
+    const worker = new InProcessWorker();
+    const client = createRuntimeClient(() => worker);
+    const seen: StartupProgress[] = [];
+    // The real client, watched: after each progress event, what the runtime state holds for the page.
+    const watched: typeof client = {
+      ...client,
+      init: (url, backend, onProgress) =>
+        client.init(url, backend, (p) => {
+          onProgress?.(p);
+          if (runtime.progress) seen.push(runtime.progress);
+        }),
+    };
+    const runtime = new RuntimeState({ indexUrl: 'file:///unused/index.json', client: watched });
+    runtime.backendChoice = 'cpu';
+    const loading = runtime.load(await fixtureManifestUrl());
+    expect(runtime.progress).toEqual({ stage: 'loading', loaded: 0, total: 0 });
+    await loading;
+    expect(runtime.phase).toBe('ready');
+    expect(runtime.progress).toBeNull();
+    const stages = seen.map((p) => p.stage).filter((s, i, a) => a[i - 1] !== s);
+    expect(stages).toEqual(['download', 'backend', 'build', 'warmup']);
+    const downloads = seen.filter((p) => p.stage === 'download');
+    const last = downloads[downloads.length - 1]!;
+    expect(last.total).toBeGreaterThan(0);
+    expect(last.loaded).toBe(last.total);
+    // The later stages keep the byte count, so the bar does not jump back.
+    for (const p of seen.filter((q) => q.stage === 'build' || q.stage === 'warmup')) expect(p.loaded).toBe(last.total);
   });
 });
 

@@ -55,7 +55,7 @@ export const en = {
     basedOnFused: (n: number) => `From the fused assessment of ${n} modalit${n === 1 ? 'y' : 'ies'}.`,
     basedOnOne: 'From one modality only (nothing could be fused).',
     disagree: 'The modalities disagree:',
-    modalitySays: (modality: string, cls: string) => `${modality} ranks ${cls} first`,
+    modalitySays: (modality: string, cls: string) => `${modality} ranks ${cls} first.`,
     disagreeHint: 'Look at each modality’s result and heatmap before relying on the fused one.',
     scaleTitle: 'How to read the confidence',
     scale: {

@@ -49,7 +49,7 @@ export const zh: Messages = {
     basedOnFused: (n: number) => `依据 ${n} 种模态的融合评估。`,
     basedOnOne: '仅依据一种模态（无法融合）。',
     disagree: '各模态结论不一致：',
-    modalitySays: (modality: string, cls: string) => `${modality}首选${cls}`,
+    modalitySays: (modality: string, cls: string) => `${modality}首选${cls}。`,
     disagreeHint: '在依赖融合结果之前，请查看每种模态的结果和热力图。',
     scaleTitle: '如何理解置信度',
     scale: {

@@ -21,6 +21,7 @@ export const MAY_IMPORT = {
   pwa: ['domain', 'model-pack'],
   runtime: ['domain', 'model-pack', 'imaging', 'explain', 'analysis'],
   validation: ['domain', 'model-pack', 'analysis'],
+  'torch-import': ['domain', 'model-pack'],
   ui: ['*'],
 };
 

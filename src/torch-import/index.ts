@@ -15,3 +15,7 @@ export {
   type PackFileData,
 } from './pack-build';
 export { ZipReader, ZipError, unsafeZipName, ZIP_LIMITS } from './zip';
+export { checkPackFiles, readPackZip, renamedPack, packZip, PackArchiveError, type PackContents } from './pack-zip';
+export { createImportClient, ImportFailure, type ImportClient, type ImportOutcome } from './import-client';
+export type { CheckpointOptions, ImportErrorCode } from './import-protocol';
+export { IMPORT_ERROR_CODES } from './import-protocol';

@@ -86,6 +86,10 @@ export interface StorePackInput {
   files: { path: string; bytes: Uint8Array }[];
 }
 
+function ownBuffer(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+}
+
 /** Stores a whole pack, or nothing. Throws `LocalPackError` ('exists', 'quota', 'storage'). */
 export async function storeLocalPack(p: StorePackInput): Promise<LocalPackEntry> {
   if (!PACK_ID.test(p.id)) throw new LocalPackError(`"${p.id}" is not a valid pack id`, 'storage');
@@ -106,8 +110,10 @@ export async function storeLocalPack(p: StorePackInput): Promise<LocalPackEntry>
       throw new LocalPackError(`A pack with the id "${p.id}" is already stored on this device.`, 'exists');
     }
     const files = tx.objectStore('files');
-    for (const f of p.files) await files.add({ id: p.id, path: f.path, bytes: f.bytes } satisfies FileRow);
-    await tx.objectStore('packs').add({ ...entry, manifest: p.manifest } satisfies PackRow);
+    // A view is copied to its own buffer first: structured cloning a view stores the whole
+    // underlying buffer (a 2 MiB shard cut from a 45 MB blob would store 45 MB).
+    for (const f of p.files) await files.add({ id: p.id, path: f.path, bytes: ownBuffer(f.bytes) } satisfies FileRow);
+    await tx.objectStore('packs').add({ ...entry, manifest: ownBuffer(p.manifest) } satisfies PackRow);
     await tx.done;
   } catch (e) {
     try {

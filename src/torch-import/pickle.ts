@@ -10,69 +10,9 @@
  */
 
 import { type GlobalRef, classifyGlobal, describeGlobal } from './allowlist';
+import { GlobalValue, PickleError, PyDict, PyObject, PySet, PyTuple, StorageRef, TensorRef, type PyValue } from './py-values';
 
-export class PickleError extends Error {
-  constructor(
-    message: string,
-    /** `refused`: a class, function or opcode that is not allowed; `malformed`: broken or too large. */
-    readonly kind: 'refused' | 'malformed',
-  ) {
-    super(message);
-    this.name = 'PickleError';
-  }
-}
-
-export class PyTuple {
-  constructor(readonly items: PyValue[]) {}
-}
-export class PyDict {
-  readonly map = new Map<string | number, PyValue>();
-  /** Attributes set by BUILD (OrderedDict's `_metadata`), kept but unused. */
-  attrs: PyValue = null;
-}
-export class PySet {
-  constructor(readonly items: PyValue[]) {}
-}
-/** An instance of an allowed class (an nn.Module), created by NEWOBJ, filled by BUILD. */
-export class PyObject {
-  state: PyValue = null;
-  constructor(readonly cls: GlobalRef) {}
-}
-/** A storage named by a persistent id; its bytes are resolved by the archive reader. */
-export class StorageRef {
-  constructor(
-    readonly dtype: string,
-    readonly key: string,
-    readonly numel: number,
-  ) {}
-}
-export class TensorRef {
-  constructor(
-    readonly storage: StorageRef,
-    readonly offset: number,
-    readonly shape: number[],
-    readonly stride: number[],
-  ) {}
-}
-export class GlobalValue {
-  constructor(readonly ref: GlobalRef) {}
-}
-
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PySet
-  | PyObject
-  | StorageRef
-  | TensorRef
-  | GlobalValue;
+export { GlobalValue, PickleError, PyDict, PyObject, PySet, PyTuple, StorageRef, TensorRef, type PyValue };
 
 export const PICKLE_LIMITS = { stack: 10_000, marks: 1_000, memo: 2_000_000, ops: 50_000_000, longBytes: 64 };
 

@@ -25,8 +25,13 @@ export type ImportOutcome =
 
 export interface ImportClient {
   inspect(file: Blob): Promise<Inspected>;
-  importCheckpoint(file: Blob, options: CheckpointOptions): Promise<ImportOutcome>;
-  importPack(source: { zip: Blob } | { files: { path: string; file: Blob }[] }, rename?: string): Promise<ImportOutcome>;
+  /** `taken`: ids that exist elsewhere (the bundled packs); answered as a collision. */
+  importCheckpoint(file: Blob, options: CheckpointOptions, taken?: string[]): Promise<ImportOutcome>;
+  importPack(
+    source: { zip: Blob } | { files: { path: string; file: Blob }[] },
+    rename?: string,
+    taken?: string[],
+  ): Promise<ImportOutcome>;
   exportPack(manifestUrl: string): Promise<{ fileName: string; bytes: ArrayBuffer }>;
   dispose(): void;
 }
@@ -67,11 +72,11 @@ export function createImportClient(
       if (r.type !== 'inspected') throw new ImportFailure('malformed', `unexpected answer "${r.type}"`);
       return { architecture: r.architecture, defaultSize: r.defaultSize, numOutputs: r.numOutputs };
     },
-    async importCheckpoint(file, options) {
-      return outcome(await call({ type: 'import-checkpoint', file, options }));
+    async importCheckpoint(file, options, taken = []) {
+      return outcome(await call({ type: 'import-checkpoint', file, options, taken }));
     },
-    async importPack(source, rename) {
-      return outcome(await call({ type: 'import-pack', ...source, ...(rename !== undefined ? { rename } : {}) }));
+    async importPack(source, rename, taken = []) {
+      return outcome(await call({ type: 'import-pack', ...source, ...(rename !== undefined ? { rename } : {}), taken }));
     },
     async exportPack(manifestUrl) {
       const r = await call({ type: 'export', manifestUrl });

@@ -62,7 +62,12 @@ async function storeContents(
   post: Post,
   started: number,
   notes: string[],
+  taken: string[] = [],
 ) {
+  if (taken.includes(c.manifest.id)) {
+    post({ type: 'exists', id, packId: c.manifest.id });
+    return;
+  }
   try {
     const entry = await storeLocalPack({
       id: c.manifest.id,
@@ -106,10 +111,8 @@ export function createImportHandler(post: Post, fetchFn: FetchLike, origin: stri
             [{ modality: o.modality, graph: c.graph, input: { ...inputOf(o) } }],
           );
           const manifestBytes = new TextEncoder().encode(JSON.stringify(pack.manifest, null, 1) + '\n');
-          await storeContents(req.id, { ...pack, manifestBytes }, 'checkpoint', post, started, [
-            c.graph.architecture,
-            ...c.notes,
-          ]);
+          const notes = [c.graph.architecture, ...c.notes];
+          await storeContents(req.id, { ...pack, manifestBytes }, 'checkpoint', post, started, notes, req.taken);
           return;
         }
         case 'import-pack': {
@@ -125,7 +128,7 @@ export function createImportHandler(post: Post, fetchFn: FetchLike, origin: stri
               throw new ManifestError('id', `"${req.rename}" must be lower-case letters, digits and dashes`);
             contents = renamedPack(contents, req.rename);
           }
-          await storeContents(req.id, contents, 'zip', post, started, []);
+          await storeContents(req.id, contents, 'zip', post, started, [], req.taken);
           return;
         }
         case 'export': {

@@ -19,9 +19,10 @@ export interface CheckpointOptions {
 
 export type ImportRequest =
   | { type: 'inspect'; id: number; file: Blob }
-  | { type: 'import-checkpoint'; id: number; file: Blob; options: CheckpointOptions }
+  /** `taken`: ids of the bundled packs, which a stored pack may not shadow (a collision, asked like any other). */
+  | { type: 'import-checkpoint'; id: number; file: Blob; options: CheckpointOptions; taken?: string[] }
   /** A pack zip, or a folder's files by relative path; `rename` answers an id collision. */
-  | { type: 'import-pack'; id: number; zip?: Blob; files?: { path: string; file: Blob }[]; rename?: string }
+  | { type: 'import-pack'; id: number; zip?: Blob; files?: { path: string; file: Blob }[]; rename?: string; taken?: string[] }
   | { type: 'export'; id: number; manifestUrl: string };
 
 /** Error codes the UI translates (i18n `packImport.errors`). */

@@ -148,3 +148,22 @@ test('bad checkpoints are refused by name and nothing is stored', async ({ page 
 
   await expect(page.getByTestId('pack-select').locator('option')).toHaveCount(1);
 });
+
+test('a pack folder imports with its checks; a bundled id is a collision, asked for a new id', async ({ page }) => {
+  await openApp(page, { backend: 'wasm' });
+  await page.getByTestId('import-pack-folder').setInputFiles(join(CHECKPOINT_DIR, '../models/fixture-tiny'));
+  await expect(page.getByTestId('import-collision')).toContainText('"fixture-tiny" already exists');
+  await page.getByTestId('import-new-id').fill('fixture-copy');
+  await page.getByTestId('import-rename').click();
+  await expect(page.getByTestId('model-id')).toContainText('fixture-copy', { timeout: 120_000 });
+  await expect(page.getByTestId('pack-select').locator('option[value="fixture-copy"]')).toHaveText(/imported, not validated/);
+});
+
+test.describe('in Chinese', () => {
+  test.use({ locale: 'zh-CN' });
+  test('a refused checkpoint is explained in Chinese', async ({ page }) => {
+    await openApp(page, { backend: 'wasm' });
+    await page.getByTestId('import-model').setInputFiles(ckpt('evil-os-system.pth'));
+    await expect(page.getByTestId('import-error')).toContainText('检查点请求了不允许的内容，已被拒绝，其中任何内容均未执行。');
+  });
+});

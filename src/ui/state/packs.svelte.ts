@@ -108,7 +108,7 @@ export class PackLibraryState {
   }
 
   async select(id: string): Promise<void> {
-    const isLocal = this.local.some((l) => l.id === id) && !this.bundled.some((b) => b.id === id);
+    const isLocal = this.local.some((l) => l.id === id);
     const url = isLocal
       ? localPackUrl(id, document.baseURI)
       : this.index
@@ -117,6 +117,11 @@ export class PackLibraryState {
     if (!url) return;
     this.onSwitch();
     await this.runtime.load(url);
+  }
+
+  /** Ids a stored pack may not take: the bundled packs' (a stored one would hide behind them). */
+  private get taken(): string[] {
+    return this.bundled.map((b) => b.id);
   }
 
   private get worker(): ImportClient {
@@ -144,7 +149,9 @@ export class PackLibraryState {
     this.collision = null;
     await this.run(async () => {
       if (/\.zip$/i.test(file.name))
-        return this.finish(await this.worker.importPack({ zip: file }), (id) => this.renamePack({ zip: file }, id));
+        return this.finish(await this.worker.importPack({ zip: file }, undefined, this.taken), (id) =>
+          this.renamePack({ zip: file }, id),
+        );
       const info = await this.worker.inspect(file);
       this.pending = { file, ...info };
     });
@@ -157,12 +164,16 @@ export class PackLibraryState {
       file: f,
     }));
     await this.run(async () =>
-      this.finish(await this.worker.importPack({ files: entries }), (id) => this.renamePack({ files: entries }, id)),
+      this.finish(await this.worker.importPack({ files: entries }, undefined, this.taken), (id) =>
+        this.renamePack({ files: entries }, id),
+      ),
     );
   }
 
   private async renamePack(source: Parameters<ImportClient['importPack']>[0], id: string): Promise<void> {
-    await this.run(async () => this.finish(await this.worker.importPack(source, id), (next) => this.renamePack(source, next)));
+    await this.run(async () =>
+      this.finish(await this.worker.importPack(source, id, this.taken), (next) => this.renamePack(source, next)),
+    );
   }
 
   async buildCheckpoint(a: CheckpointAnswers): Promise<void> {
@@ -170,16 +181,20 @@ export class PackLibraryState {
     if (!p) return;
     const attempt = async (packId: string): Promise<void> =>
       this.run(async () => {
-        const outcome = await this.worker.importCheckpoint(p.file, {
-          modality: a.modality,
-          classes: a.classes.map((id) => ({ id, label: id })),
-          size: a.size,
-          mean: a.mean,
-          std: a.std,
-          packId,
-          title: a.title,
-          sourceName: p.file.name,
-        });
+        const outcome = await this.worker.importCheckpoint(
+          p.file,
+          {
+            modality: a.modality,
+            classes: a.classes.map((id) => ({ id, label: id })),
+            size: a.size,
+            mean: a.mean,
+            std: a.std,
+            packId,
+            title: a.title,
+            sourceName: p.file.name,
+          },
+          this.taken,
+        );
         if (outcome.kind === 'imported') this.pending = null;
         await this.finish(outcome, attempt);
       });

@@ -117,6 +117,11 @@ describe('import worker handler', () => {
     const zip = new Uint8Array(exp.bytes);
 
     expect(await call({ type: 'import-pack', zip: blob(zip) })).toMatchObject({ type: 'exists', packId: 'eff-a' });
+    // A bundled pack's id is taken too: a stored pack may not hide behind it.
+    expect(await call({ type: 'import-pack', zip: blob(zip), rename: 'bundled-one', taken: ['bundled-one'] })).toMatchObject({
+      type: 'exists',
+      packId: 'bundled-one',
+    });
     expect(await call({ type: 'import-pack', zip: blob(zip), rename: 'eff-b' })).toMatchObject({ type: 'imported' });
     expect(JSON.parse(new TextDecoder().decode((await readLocalPackFile('eff-b', 'manifest.json'))!)).id).toBe('eff-b');
     await loadPack(localPackUrl('eff-b', BASE), { fetchFn: localOnly });

@@ -273,6 +273,7 @@ export const en = {
     bundled: 'bundled',
     imported: 'imported, not validated',
     export: 'Export pack (.zip)',
+    remove: 'Remove from this device',
     exporting: 'Preparing the zip…',
     importLabel: 'Import a PyTorch checkpoint (.pth, .pt) or a model pack (.zip)',
     importFolder: 'Import a model pack folder',

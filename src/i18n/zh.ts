@@ -255,6 +255,7 @@ export const zh: Messages = {
     bundled: '内置',
     imported: '已导入，未验证',
     export: '导出模型包（.zip）',
+    remove: '从本设备删除',
     exporting: '正在生成 zip…',
     importLabel: '导入 PyTorch 检查点（.pth、.pt）或模型包（.zip）',
     importFolder: '导入模型包文件夹',

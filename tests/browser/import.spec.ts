@@ -157,6 +157,12 @@ test('a pack folder imports with its checks; a bundled id is a collision, asked 
   await page.getByTestId('import-rename').click();
   await expect(page.getByTestId('model-id')).toContainText('fixture-copy', { timeout: 120_000 });
   await expect(page.getByTestId('pack-select').locator('option[value="fixture-copy"]')).toHaveText(/imported, not validated/);
+
+  // Removed from the device: back on the bundled pack, no longer listed.
+  await page.getByTestId('pack-delete').click();
+  await expect(page.getByTestId('model-id')).toContainText('fixture-tiny');
+  await expect(page.getByTestId('pack-select').locator('option')).toHaveCount(1);
+  await expect(page.getByTestId('pack-delete')).toHaveCount(0);
 });
 
 test.describe('in Chinese', () => {

@@ -6,6 +6,7 @@
 
 import type { ModalityId } from '../../domain';
 import {
+  deleteLocalPack,
   listLocalPacks,
   localPackUrl,
   manifestUrlFor,
@@ -210,6 +211,17 @@ export class PackLibraryState {
     this.done = { id: outcome.entry.id, seconds: outcome.ms / 1000 };
     await this.refresh();
     await this.select(outcome.entry.id);
+  }
+
+  /** Removes the active stored pack from this device, after switching to the bundled default. */
+  async deleteActive(): Promise<void> {
+    const id = this.activeId;
+    if (!id || !this.activeIsLocal) return;
+    await this.run(async () => {
+      if (this.index) await this.select(this.index.default);
+      await deleteLocalPack(id);
+      await this.refresh();
+    });
   }
 
   cancel(): void {

@@ -22,6 +22,7 @@ export const MAY_IMPORT = {
   runtime: ['domain', 'model-pack', 'imaging', 'explain', 'analysis'],
   validation: ['domain', 'model-pack', 'analysis'],
   'torch-import': ['domain', 'model-pack'],
+  adaptation: ['domain', 'model-pack', 'validation', 'analysis'],
   ui: ['*'],
 };
 

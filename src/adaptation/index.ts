@@ -1,0 +1,13 @@
+export {
+  adaptHead,
+  fitHead,
+  fitTemperature,
+  groupKFold,
+  logitsOf,
+  softmax,
+  AdaptError,
+  type AdaptInput,
+  type AdaptOptions,
+  type AdaptResult,
+  type Head,
+} from './head';

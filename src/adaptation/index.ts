@@ -11,3 +11,4 @@ export {
   type AdaptResult,
   type Head,
 } from './head';
+export { adaptedPackVersion, type PackFiles, type VersionMeta } from './pack-version';

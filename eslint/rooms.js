@@ -21,6 +21,8 @@ export const MAY_IMPORT = {
   pwa: ['domain', 'model-pack'],
   runtime: ['domain', 'model-pack', 'imaging', 'explain', 'analysis'],
   validation: ['domain', 'model-pack', 'analysis'],
+  'torch-import': ['domain', 'model-pack'],
+  adaptation: ['domain', 'model-pack', 'validation', 'analysis'],
   ui: ['*'],
 };
 

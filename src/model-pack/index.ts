@@ -4,3 +4,4 @@ export * from './loader';
 export * from './index-file';
 export * from './pack-url';
 export * from './offline-copy-status';
+export * from './local-store';

@@ -14,7 +14,7 @@ import kernelsThreads from './conv/kernels-threads.wasm?url';
 import { createRequestHandler, type HandlerOptions } from './worker-handler';
 import type { RuntimeTuning } from './tuning';
 
-import { checkedOfflineCopy, resolvePackUrl } from '../model-pack';
+import { checkedOfflineCopy, fetchLocalPack, resolvePackUrl } from '../model-pack';
 
 const wasmPaths = {
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -27,7 +27,12 @@ const kernelUrls = { 'kernels.wasm': kernelsPlain, 'kernels-threads.wasm': kerne
 const hostOptions: HandlerOptions = {
   wasmPaths,
   // Every pack download obeys the pack address rule (model-pack/pack-url.ts), whatever the index said.
-  fetchFn: async (url) => checkedOfflineCopy(await fetch(resolvePackUrl(url, self.location.href))),
+  // Packs stored on this device (`models/local/<id>/`, model-pack/local-store.ts) are read from
+  // IndexedDB; the loader checks them as it checks any pack.
+  fetchFn: async (url) => {
+    const checked = resolvePackUrl(url, self.location.href);
+    return (await fetchLocalPack(checked)) ?? checkedOfflineCopy(await fetch(checked));
+  },
   convolution: {
     load: async (binary) => {
       const response = await fetch(kernelUrls[binary]);

@@ -41,10 +41,10 @@ static inline f4 mul(f4 a, f4 b) { return wasm_f32x4_mul(a, b); }
 
 /*
  * acc + a·b, the only multiply in the hot loop (tile_4x8, under both kernels). Built with
- * -mrelaxed-simd (the kernels-relaxed*.wasm variants) it is one f32x4.relaxed_madd, which V8 emits
- * as a fused multiply-add where the CPU has FMA (one rounding instead of two: results differ from
- * the SIMD128 build in the last bits, see tests/unit/runtime/convolution-relaxed.test.ts) and as
- * multiply + add where it has not. Without the flag it is the plain multiply and add, and the
+ * -mrelaxed-simd (the kernels-relaxed*.wasm variants) it is one f32x4.relaxed_madd, which the
+ * engine may compute fused where the CPU has FMA (one rounding instead of two: results differ from
+ * the SIMD128 build in the last bits, see tests/unit/runtime/convolution-relaxed.test.ts) or as
+ * multiply + add. Without the flag it is the plain multiply and add, and the
  * SIMD128 binaries stay byte-identical to what they were before this function existed.
  */
 #ifdef __wasm_relaxed_simd__

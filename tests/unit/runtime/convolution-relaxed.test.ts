@@ -24,6 +24,11 @@ import { InferenceEngine } from '../../../src/runtime/engine';
 import type { LoadedPack } from '../../../src/model-pack/loader';
 import { createRng } from '../../../src/phantoms/rng';
 import { loadFixturePack, loadKernelsFromDisk, maxAbsDiff, randomPixels } from './helpers';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkGolden, loadPackFromDisk } from '../../../scripts/pack-logits';
+import { parsePackIndex } from '../../../src/model-pack/index-file';
 
 // Before any kernel module is compiled (imports compile none).
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -188,6 +193,38 @@ describe('relaxed kernel binaries on a memory of their own', () => {
         bytes.slice(YD, YD + 64).every((b) => b === 0xa5),
         binary,
       ).toBe(false);
+    }
+  });
+});
+
+describe('relaxed SIMD kernels on the bundled packs (public/models)', () => {
+  // The same golden logits, within the same tolerance each pack's golden.json documents, that
+  // tests/unit/model-pack/model-packs.test.ts holds tfjs's kernels and the SIMD128 build to.
+  const models = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models');
+
+  it("reproduce every pack's golden logits", async () => {
+    await tf.setBackend('wasm');
+    const index = parsePackIndex(JSON.parse(await readFile(join(models, 'index.json'), 'utf8')));
+    const conv = await WasmConvolution.install({ load: loadKernelsFromDisk, threads: 1 });
+    try {
+      expect(conv.status.simd).toBe('relaxed');
+      for (const entry of index.packs) {
+        const manifestPath = join(models, entry.path);
+        const results = await checkGolden(await loadPackFromDisk(manifestPath), manifestPath, {
+          built: (model) => conv.prepare(model),
+          disposing: (model) => conv.release(model),
+        });
+        expect(results.length, entry.id).toBeGreaterThan(0);
+        for (const r of results)
+          expect(
+            r.excess,
+            `${entry.id} ${r.modality}/${r.name}: got ${r.got.join(', ')}, want ${r.want.join(', ')}`,
+          ).toBeLessThanOrEqual(0);
+      }
+      expect(conv.calls.winograd).toBeGreaterThan(0);
+      expect(conv.calls.direct).toBeGreaterThan(0);
+    } finally {
+      conv.uninstall();
     }
   });
 });

@@ -199,6 +199,23 @@ export function markdownTable(rep: BenchReport): string {
       `| PyTorch ${n.torch} native | cpu ×${n.threads} | ${ms(n.coldStartMs)} | – | ${ms(n.inference.p50, 1)} / ${ms(n.inference.p95, 1)} (n=${n.runs}) | ${ms(n.gradcam.p50, 1)} | ${ms(n.analysis.p50, 1)} | – | – | RSS ${mib(n.peakRssBytes)} | – | – | 0 |`,
     );
   } else if (n) lines.push(`| PyTorch native | cpu | failed: ${(n.error ?? '').slice(0, 120)} |||||||||||`);
+  const batches = rep.scenarios.filter((s) => s.ok && s.throughput);
+  if (batches.length > 0) {
+    lines.push(
+      '',
+      '| Throughput (one request at a time, decoded image) | Kernels | Batch | 1 modality images/s | All modalities images/s | Cases/s |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const s of batches) {
+      const b = s.throughput!;
+      const kernels = s.wasmKernels
+        ? `${s.wasmKernels.convolutions}${s.wasmKernels.simd ? ` (${s.wasmKernels.simd})` : ''}`
+        : '–';
+      lines.push(
+        `| ${s.label} | ${kernels} | ${b.images} | ${b.oneModality.imagesPerS.toFixed(1)} | ${b.allModalities.imagesPerS.toFixed(1)} (×${b.allModalities.modalities}) | ${b.allModalities.casesPerS.toFixed(2)} |`,
+      );
+    }
+  }
   if (rep.computeBound) {
     lines.push(
       '',
@@ -263,6 +280,9 @@ export function validateReport(rep: BenchReport, expectScenarios: string[]): str
     if (s.engine === 'app' && !s.referenceOnly && s.tensors && s.tensors.after > s.tensors.before)
       errs.push(`${id}: tensor count grew ${s.tensors.before} → ${s.tensors.after}`);
     if (s.inference.n !== s.runs) errs.push(`${id}: ${s.inference.n} samples for ${s.runs} runs`);
+    const b = s.throughput;
+    if (b && (!posFinite(b.oneModality.imagesPerS) || !posFinite(b.allModalities.imagesPerS) || !(b.images > 0)))
+      errs.push(`${id}: throughput ${JSON.stringify(b)}`);
   }
   for (const t of rep.targets) if (typeof t.met !== 'boolean' && t.met !== null) errs.push(`target ${t.id}: met`);
   return errs;

@@ -116,6 +116,14 @@ export const ABLATIONS: Scenario[] = [
     tune: '{"parallelPackLoad":false}',
   },
   {
+    id: 'app-wasm-simd128',
+    label: 'ablation: kernels without Relaxed SIMD (SIMD128 build, no FMA)',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"relaxedSimd":false}',
+  },
+  {
     id: 'app-wasm-1thread-isolated',
     label: 'ablation: 1 wasm thread (isolated page)',
     engine: 'app',
@@ -132,6 +140,8 @@ interface Args {
   runs: number;
   leak: number;
   triple: number;
+  /** Images in the throughput batch of the app's wasm scenarios (0 skips it). */
+  throughput: number;
   only: string[] | null;
   out: string | null;
   build: boolean;
@@ -151,6 +161,7 @@ function parseArgs(argv: string[]): Args {
     runs: 30,
     leak: 100,
     triple: 10,
+    throughput: 100,
     only: null,
     out: null,
     build: true,
@@ -174,6 +185,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--runs') a.runs = Number(take());
     else if (k === '--leak') a.leak = Number(take());
     else if (k === '--triple') a.triple = Number(take());
+    else if (k === '--throughput') a.throughput = Number(take());
     else if (k === '--only') a.only = take().split(',');
     else if (k === '--out') a.out = resolve(take());
     else if (k === '--no-build') a.build = false;
@@ -191,6 +203,7 @@ function parseArgs(argv: string[]): Args {
     a.runs = Math.min(a.runs, 5);
     a.leak = Math.min(a.leak, 10);
     a.triple = Math.min(a.triple, 2);
+    a.throughput = Math.min(a.throughput, 3);
     a.only ??= QUICK_SCENARIOS;
   }
   return a;
@@ -265,6 +278,8 @@ async function runScenario(
     runs: String(s.referenceOnly ? 1 : runs),
     leak: String(full && firstRound ? a.leak : 0),
     triple: String(full ? a.triple : 0),
+    // Once per scenario (first round), on the app's wasm only: a software GPU would take hours.
+    throughput: String(full && firstRound && s.engine === 'app' && s.backend === 'wasm' ? a.throughput : 0),
     ...extra,
     ...(s.tune ? { tune: s.tune } : {}),
   });

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 /**
- * Compiles src/runtime/conv/kernels.c into the two binaries the runtime loads:
+ * Compiles src/runtime/conv/kernels.c into the four binaries the runtime chooses from:
  *
- *   kernels.wasm          imports a plain memory   (tfjs's single-threaded wasm build)
- *   kernels-threads.wasm  imports a shared memory  (tfjs's threaded build, cross-origin isolated pages)
+ *   kernels.wasm                  128-bit SIMD, imports a plain memory   (tfjs's single-threaded wasm build)
+ *   kernels-threads.wasm          128-bit SIMD, imports a shared memory  (tfjs's threaded build, cross-origin isolated pages)
+ *   kernels-relaxed.wasm          the same with Relaxed SIMD (fused multiply-add), plain memory
+ *   kernels-relaxed-threads.wasm  the same with Relaxed SIMD, shared memory
  *
- * Both are committed, so neither `npm start` nor `npm test` needs a C compiler. With `--check` the
+ * The runtime loads a relaxed build only where WebAssembly.validate accepts a relaxed-SIMD opcode
+ * (conv/convolution.ts); the SIMD128 builds are the fallback.
+ *
+ * The relaxed builds need clang 16 or later: earlier versions encode relaxed SIMD with the
+ * pre-standard opcodes, which no shipped engine accepts. They are compiled with `RELAXED_CC`
+ * (default clang-19, Debian's clang-19 + lld-19); the SIMD128 builds stay on `CC` (default clang,
+ * Debian bookworm's clang 14), so their bytes did not change when the relaxed builds were added.
+ *
+ * All four are committed, so neither `npm start` nor `npm test` needs a C compiler. With `--check` the
  * script compiles into a temporary folder and fails if the committed binaries differ from the
  * source (CI installs Debian's clang and lld for this).
  *
@@ -13,6 +23,7 @@
  * nothing but env.memory and may carry no data segment and no start function.
  */
 import { execFileSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +32,10 @@ import { fileURLToPath } from 'node:url';
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'runtime', 'conv');
 const source = join(dir, 'kernels.c');
 const clang = process.env.CC ?? 'clang';
+const relaxedClang = process.env.RELAXED_CC ?? 'clang-19';
+// Node 20's V8 validates relaxed SIMD only behind this flag (on by default from Node 22); set
+// before any module is compiled, it lets validate() below read the relaxed builds.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 const common = [
   '--target=wasm32',
   '-O3',
@@ -32,9 +47,13 @@ const common = [
   '-Wl,-z,stack-size=0',
   '-Wl,--strip-all',
 ];
+const shared = ['-matomics', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'];
+/** Binary → [compiler, flags]. */
 const builds = {
-  'kernels.wasm': common,
-  'kernels-threads.wasm': [...common, '-matomics', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'],
+  'kernels.wasm': [clang, common],
+  'kernels-threads.wasm': [clang, [...common, ...shared]],
+  'kernels-relaxed.wasm': [relaxedClang, [...common, '-mrelaxed-simd']],
+  'kernels-relaxed-threads.wasm': [relaxedClang, [...common, '-mrelaxed-simd', ...shared]],
 };
 const EXPORTS = [
   'direct_conv',
@@ -88,10 +107,17 @@ function validate(name, bytes) {
     if (ids.includes(id)) throw new Error(`${name}: has ${what}, which would write into the tfjs heap`);
 }
 
+/** f32x4.relaxed_madd: SIMD prefix 0xfd, opcode 0x105 as LEB128. */
+const RELAXED_MADD = Buffer.from([0xfd, 0x85, 0x02]);
+
 function build(outDir) {
-  for (const [name, flags] of Object.entries(builds)) {
-    execFileSync(clang, [...flags, '-o', join(outDir, name), source], { stdio: 'inherit' });
-    validate(name, readFileSync(join(outDir, name)));
+  for (const [name, [compiler, flags]] of Object.entries(builds)) {
+    execFileSync(compiler, [...flags, '-o', join(outDir, name), source], { stdio: 'inherit' });
+    const bytes = readFileSync(join(outDir, name));
+    validate(name, bytes);
+    // A relaxed build without a fused multiply-add would silently be the SIMD128 kernels again.
+    if (flags.includes('-mrelaxed-simd') && !bytes.includes(RELAXED_MADD))
+      throw new Error(`${name}: no f32x4.relaxed_madd in the build (is ${compiler} clang 16 or later?)`);
   }
 }
 

@@ -128,6 +128,9 @@ function probe() {
     python: probePython(process.env.PYTHON || DEFAULT_PYTHON),
     clang: onPath(process.env.CC || 'clang'),
     wasmLd: onPath('wasm-ld'),
+    relaxedClang: onPath(process.env.RELAXED_CC || 'clang-19'),
+    // Debian's clang-19 calls /usr/lib/llvm-19/bin/wasm-ld, which lld-19 brings with wasm-ld-19.
+    relaxedWasmLd: !!process.env.RELAXED_CC || onPath('wasm-ld-19'),
   };
 }
 

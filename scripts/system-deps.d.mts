@@ -1,7 +1,7 @@
 /** Types of system-deps.mjs (plain JavaScript, so that the checker runs on Node alone). */
 
 export type Platform = 'debian' | 'ubuntu' | 'fedora' | 'arch' | 'macos' | 'other';
-export type RequirementId = 'chromium' | 'fonts' | 'python' | 'clang' | 'wasm-ld';
+export type RequirementId = 'chromium' | 'fonts' | 'python' | 'clang' | 'wasm-ld' | 'relaxed-clang' | 'relaxed-wasm-ld';
 
 export interface Requirement {
   id: RequirementId;
@@ -24,6 +24,10 @@ export interface Facts {
   python: { path: string; usable: boolean; missingModules: string[] };
   clang: boolean;
   wasmLd: boolean;
+  /** RELAXED_CC, else clang-19, is on PATH (scripts/build-kernels.mjs compiles the Relaxed-SIMD kernels with it). */
+  relaxedClang: boolean;
+  /** wasm-ld-19 is on PATH, or RELAXED_CC names a clang that brings its own. */
+  relaxedWasmLd: boolean;
 }
 
 export interface ChromiumFacts {

@@ -66,6 +66,18 @@ export const REQUIREMENTS = [
     why: 'clang links the WebAssembly kernels with wasm-ld',
     apt: 'lld',
   },
+  {
+    id: 'relaxed-clang',
+    what: 'clang 16 or later (clang-19, or RELAXED_CC)',
+    why: 'the kernel check also compiles the Relaxed-SIMD kernels, whose standard opcodes clang before 16 cannot emit',
+    apt: 'clang-19',
+  },
+  {
+    id: 'relaxed-wasm-ld',
+    what: 'wasm-ld of that clang (lld-19)',
+    why: 'clang-19 links the Relaxed-SIMD kernels with its own wasm-ld',
+    apt: 'lld-19',
+  },
 ];
 
 /**
@@ -140,6 +152,8 @@ export function findMissing(facts) {
   }
   if (!facts.clang) missing.requirements.push('clang');
   if (!facts.wasmLd) missing.requirements.push('wasm-ld');
+  if (!facts.relaxedClang) missing.requirements.push('relaxed-clang');
+  if (!facts.relaxedWasmLd) missing.requirements.push('relaxed-wasm-ld');
   return missing;
 }
 
@@ -236,7 +250,8 @@ export function installPlan(missing, platform, access) {
     if (has('fonts')) rpms.push('dejavu-sans-fonts');
     if (has('python')) rpms.push('python3');
     if (has('clang')) rpms.push('clang');
-    if (has('wasm-ld')) rpms.push('lld');
+    if (has('wasm-ld') || has('relaxed-wasm-ld')) rpms.push('lld');
+    if (has('relaxed-clang') && !rpms.includes('clang')) rpms.push('clang');
     if (rpms.length > 0) commands.push(shellJoin([...sudo, 'dnf', 'install', '-y', ...rpms]));
     // Fedora's Chromium is /usr/bin/chromium-browser, which playwright.config.ts does not look for.
     if (has('chromium')) notes.push('export CHROMIUM_PATH=/usr/bin/chromium-browser');
@@ -246,7 +261,8 @@ export function installPlan(missing, platform, access) {
     if (has('fonts')) pkgs.push('ttf-dejavu');
     if (has('python')) pkgs.push('python');
     if (has('clang')) pkgs.push('clang');
-    if (has('wasm-ld')) pkgs.push('lld');
+    if (has('wasm-ld') || has('relaxed-wasm-ld')) pkgs.push('lld');
+    if (has('relaxed-clang') && !pkgs.includes('clang')) pkgs.push('clang');
     if (pkgs.length > 0) commands.push(shellJoin([...sudo, 'pacman', '-S', '--needed', '--noconfirm', ...pkgs]));
   } else {
     // macOS and the rest: Playwright's own Chromium; LLVM from Homebrew on macOS (Apple's clang
@@ -254,8 +270,8 @@ export function installPlan(missing, platform, access) {
     if (has('chromium')) commands.push('npx playwright install chromium-headless-shell');
     const brew = [];
     if (platform === 'macos' && has('python')) brew.push('python');
-    if (platform === 'macos' && has('clang')) brew.push('llvm');
-    if (platform === 'macos' && has('wasm-ld')) brew.push('lld');
+    if (platform === 'macos' && (has('clang') || has('relaxed-clang'))) brew.push('llvm');
+    if (platform === 'macos' && (has('wasm-ld') || has('relaxed-wasm-ld'))) brew.push('lld');
     if (brew.length > 0) {
       commands.push(shellJoin(['brew', 'install', ...brew]));
       if (has('clang')) notes.push('export PATH="$(brew --prefix llvm)/bin:$(brew --prefix lld)/bin:$PATH"');
@@ -263,6 +279,10 @@ export function installPlan(missing, platform, access) {
     if (platform === 'other' && (has('python') || has('clang') || has('wasm-ld') || has('fonts')))
       notes.push('Install Python 3, a font, and LLVM with clang and lld (wasm-ld) with your system package manager.');
   }
+
+  // Outside Debian/Ubuntu the packaged clang is already 16 or later: the relaxed builds use it too.
+  if (platform !== 'debian' && platform !== 'ubuntu' && has('relaxed-clang'))
+    notes.push('export RELAXED_CC=clang   # any clang 16 or later builds the Relaxed-SIMD kernels');
 
   if (modulesViaPip && pipNames.length > 0) {
     if (missing.customPython) {

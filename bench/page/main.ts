@@ -12,7 +12,7 @@ import type { BackendName } from '../../src/runtime/protocol';
 import { parseTuning, type TuningMessage } from '../../src/runtime/tuning';
 import { benchImage } from '../image';
 import { stat } from '../stats';
-import type { PageParams, PageResult } from './types';
+import type { PageParams, PageResult, Throughput } from './types';
 
 const scriptStartMs = performance.now();
 
@@ -34,6 +34,7 @@ function params(): PageParams {
     runs: num('runs', 30),
     leakRuns: num('leak', 100),
     tripleRuns: num('triple', 5),
+    throughput: num('throughput', 0),
   };
 }
 
@@ -95,6 +96,8 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
     triple.push(performance.now() - t);
   }
 
+  const throughput = p.throughput > 0 ? await batchThroughput(client, img, modalities, p.throughput) : null;
+
   let tensors: PageResult['tensors'] = null;
   if (p.leakRuns > 0) {
     const before = (await client.stats()).numTensors;
@@ -127,6 +130,39 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
     triple: triple.length ? stat(triple) : null,
     logits: first.logits,
     tensors,
+    throughput,
+  };
+}
+
+/**
+ * Images per second over a batch of `images`, one request at a time as a validation run sends
+ * them (each analysis: preprocessing of the already decoded bench image, inference, Grad-CAM for
+ * every class, the message round trip; no image decoding). Then the same number of cases through
+ * every modality.
+ */
+async function batchThroughput(
+  client: RuntimeClient,
+  img: ReturnType<typeof benchImage>,
+  modalities: Modality[],
+  images: number,
+): Promise<Throughput> {
+  let t = performance.now();
+  for (let i = 0; i < images; i++) await client.analyze('bmode', img);
+  const oneMs = performance.now() - t;
+  progress(`throughput, one modality: ${images} images in ${oneMs.toFixed(0)} ms`);
+  t = performance.now();
+  for (let i = 0; i < images; i++) for (const m of modalities) await client.analyze(m, img);
+  const allMs = performance.now() - t;
+  progress(`throughput, ${modalities.length} modalities: ${images} cases in ${allMs.toFixed(0)} ms`);
+  return {
+    images,
+    oneModality: { ms: oneMs, imagesPerS: (images / oneMs) * 1000 },
+    allModalities: {
+      modalities: modalities.length,
+      ms: allMs,
+      imagesPerS: ((images * modalities.length) / allMs) * 1000,
+      casesPerS: (images / allMs) * 1000,
+    },
   };
 }
 

@@ -24,6 +24,18 @@ export interface PageParams {
   leakRuns: number;
   /** Repetitions of the three-modality analysis (0 skips it). */
   tripleRuns: number;
+  /** Images in the throughput batch (0 skips it; app only). */
+  throughput: number;
+}
+
+/** Images per second over one batch, as a validation run queues them (one request at a time). */
+export interface Throughput {
+  /** Images (one modality) or cases (every modality) in the batch. */
+  images: number;
+  /** `images` analyses of B-mode, one after the other. */
+  oneModality: { ms: number; imagesPerS: number };
+  /** `images` cases, each analysed on every modality of the pack (`modalities` analyses per case). */
+  allModalities: { modalities: number; ms: number; imagesPerS: number; casesPerS: number };
 }
 
 export interface PageResult {
@@ -67,6 +79,8 @@ export interface PageResult {
   triple: Stat | null;
   logits: number[];
   tensors: { before: number; after: number; analyses: number } | null;
+  /** The app: throughput over a batch (bench/page/main.ts), absent where not run. */
+  throughput?: Throughput | null;
   /** Filled in by bench/run.ts (CDP Runtime.getHeapUsage of the page and its workers, sampled). */
   heap?: { peakBytes: number; method: string; samples: number };
 }

@@ -96,7 +96,12 @@ export class InferenceEngine {
 
   constructor(private readonly options: EngineOptions = {}) {
     this.tuning = options.tuning ?? {};
-    this.kernels = new WasmKernelInstaller(options.convolution, this.tuning.convKernels !== false, this.tuning.wasmThreads);
+    this.kernels = new WasmKernelInstaller(
+      options.convolution,
+      this.tuning.convKernels !== false,
+      this.tuning.wasmThreads,
+      this.tuning.relaxedSimd !== false,
+    );
     this.host = { wasmPaths: options.wasmPaths, wasmThreads: this.tuning.wasmThreads, kernels: this.kernels };
     this.supervisor = new BackendSupervisor(this.host, (backend, reason) => {
       options.onBackendChanged?.(backend, reason);

@@ -109,6 +109,7 @@ function checkReady(o: Fields): void {
     if (!isRecord(k)) return fail('wasmKernels', `expected an object, ${describe(k)}`);
     oneOf(k, 'convolutions', ['lymphscope', 'xnnpack']);
     num(k, 'threads', 1, true);
+    if (k.simd !== undefined) oneOf(k, 'simd', ['relaxed', 'simd128']);
     if (k.note !== undefined) str(k, 'note');
   }
 }

@@ -42,6 +42,8 @@ export interface WasmKernels {
   /** `lymphscope`: the app's own kernels (runtime/conv); `xnnpack`: tfjs's. */
   convolutions: 'lymphscope' | 'xnnpack';
   threads: number;
+  /** The app's kernels only: built for Relaxed SIMD (fused multiply-add) or plain 128-bit SIMD. */
+  simd?: 'relaxed' | 'simd128';
   /** Why fewer threads or tfjs's kernels run, when that is not the plan. */
   note?: string;
 }

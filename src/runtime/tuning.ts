@@ -26,6 +26,8 @@ export interface RuntimeTuning {
    * direct otherwise) and thread pool instead of tfjs's XNNPACK, when the host supplies them.
    */
   convKernels?: boolean;
+  /** On wasm, the app's kernels built for Relaxed SIMD (fused multiply-add) where the engine validates it. */
+  relaxedSimd?: boolean;
   /** Download and verify the pack's models concurrently (worker-handler.ts) instead of in turn. */
   parallelPackLoad?: boolean;
   /** Caps the wasm backend's threads (default: every core the browser reports). */
@@ -41,6 +43,7 @@ const SWITCHES = [
   'warmAllModels',
   'backgroundWarmUp',
   'convKernels',
+  'relaxedSimd',
   'parallelPackLoad',
 ] as const;
 

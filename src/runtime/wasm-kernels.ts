@@ -9,7 +9,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WasmKernelHost } from './backends/strategy';
 import { wantedWasmThreads, wasmThreadCount } from './backends/wasm';
-import { kernelBinaryFor, WasmConvolution, type ConvolutionOptions, type ConvolutionSource } from './conv/convolution';
+import {
+  kernelBinaryFor,
+  kernelSimdFor,
+  WasmConvolution,
+  type ConvolutionOptions,
+  type ConvolutionSource,
+} from './conv/convolution';
 import { errorText } from './errors';
 import type { WasmKernels } from './protocol';
 
@@ -26,11 +32,13 @@ export class WasmKernelInstaller implements WasmKernelHost {
    * @param source where the kernel builds come from; without one XNNPACK does every convolution.
    * @param enabled false keeps XNNPACK (the benchmark's `convKernels: false`).
    * @param wasmThreads the host's cap on wasm threads.
+   * @param relaxedSimd false keeps the SIMD128 build where Relaxed SIMD would run (the benchmark's `relaxedSimd: false`).
    */
   constructor(
     private readonly source: ConvolutionSource | undefined,
     enabled: boolean,
     private readonly wasmThreads?: number,
+    private readonly relaxedSimd = true,
   ) {
     this.own = !!source && enabled;
   }
@@ -47,7 +55,7 @@ export class WasmKernelInstaller implements WasmKernelHost {
   async check(): Promise<void> {
     if (this.checked || !this.own || !this.source) return;
     this.checked = true;
-    const binary = kernelBinaryFor(wantedWasmThreads(this.wasmThreads) > 1);
+    const binary = kernelBinaryFor(wantedWasmThreads(this.wasmThreads) > 1, kernelSimdFor(this.relaxedSimd));
     try {
       this.compiled = { binary, module: await WebAssembly.compile(await this.source.load(binary)) };
     } catch (e) {
@@ -67,11 +75,17 @@ export class WasmKernelInstaller implements WasmKernelHost {
       return;
     }
     try {
-      this.conv = await WasmConvolution.install({ ...this.source, threads: wanted, compiled: this.compiled });
-      const { threads, singleThreadReason } = this.conv.status;
+      this.conv = await WasmConvolution.install({
+        ...this.source,
+        threads: wanted,
+        compiled: this.compiled,
+        relaxedSimd: this.relaxedSimd,
+      });
+      const { threads, simd, singleThreadReason } = this.conv.status;
       this.current = {
         convolutions: 'lymphscope',
         threads,
+        simd,
         ...(singleThreadReason && wanted > 1 ? { note: singleThreadReason } : {}),
       };
     } catch (e) {

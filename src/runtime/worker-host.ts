@@ -11,6 +11,8 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import kernelsPlain from './conv/kernels.wasm?url';
 import kernelsThreads from './conv/kernels-threads.wasm?url';
+import kernelsRelaxed from './conv/kernels-relaxed.wasm?url';
+import kernelsRelaxedThreads from './conv/kernels-relaxed-threads.wasm?url';
 import { createRequestHandler, type HandlerOptions } from './worker-handler';
 import type { RuntimeTuning } from './tuning';
 
@@ -22,7 +24,12 @@ const wasmPaths = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 };
 
-const kernelUrls = { 'kernels.wasm': kernelsPlain, 'kernels-threads.wasm': kernelsThreads };
+const kernelUrls = {
+  'kernels.wasm': kernelsPlain,
+  'kernels-threads.wasm': kernelsThreads,
+  'kernels-relaxed.wasm': kernelsRelaxed,
+  'kernels-relaxed-threads.wasm': kernelsRelaxedThreads,
+};
 
 const hostOptions: HandlerOptions = {
   wasmPaths,

@@ -26,6 +26,12 @@ test('bench quick mode writes a complete, sane report', async ({}, testInfo) => 
   expect(isolated.crossOriginIsolated).toBe(true);
   expect(plain.crossOriginIsolated).toBe(false);
   expect(plain.wasmThreads ?? 1).toBe(1);
+  // Chromium has Relaxed SIMD: both pages run the fused-multiply-add build of the app's kernels
+  // (shared heap and plain), and their logits are held to native PyTorch's below like every engine's.
+  expect(isolated.wasmKernels).toMatchObject({ convolutions: 'lymphscope', simd: 'relaxed' });
+  expect(plain.wasmKernels).toMatchObject({ convolutions: 'lymphscope', simd: 'relaxed' });
+  // The throughput batch ran on the app's wasm scenarios (its figures are read, never asserted).
+  expect(isolated.throughput?.images).toBeGreaterThan(0);
   // The tensor count after the leak-check analyses is where it was before them.
   expect(isolated.tensors!.after).toBe(isolated.tensors!.before);
   expect(isolated.tensors!.analyses).toBeGreaterThan(0);

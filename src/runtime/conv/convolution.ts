@@ -20,10 +20,13 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_ITEMS, type JobKind } from './control';
 import { HelperPool, type Item } from './pool';
 
-export type KernelBinary = 'kernels.wasm' | 'kernels-threads.wasm';
+export type KernelBinary = 'kernels.wasm' | 'kernels-threads.wasm' | 'kernels-relaxed.wasm' | 'kernels-relaxed-threads.wasm';
+
+/** Which instruction set the kernels were built for: 128-bit SIMD, or Relaxed SIMD (fused multiply-add). */
+export type KernelSimd = 'relaxed' | 'simd128';
 
 export interface ConvolutionSource {
-  /** Bytes of one of the two builds (the shared-memory one for tfjs's threaded build). */
+  /** Bytes of one of the builds (the shared-memory ones for tfjs's threaded build). */
   load(binary: KernelBinary): Promise<ArrayBuffer>;
   /** Starts one helper worker (helper-worker.ts); without it every convolution runs on this thread. */
   spawnHelper?: () => Worker;
@@ -34,15 +37,48 @@ export interface ConvolutionOptions extends ConvolutionSource {
   threads: number;
   /** A build already compiled (wasm-kernels.ts compiles the one it expects before the backend starts). */
   compiled?: { binary: KernelBinary; module: WebAssembly.Module };
+  /** false: the SIMD128 build even where Relaxed SIMD validates (the benchmark's comparison). Default true. */
+  relaxedSimd?: boolean;
 }
 
-/** The build for a tfjs heap that is shared (threaded tfjs) or not. */
-export function kernelBinaryFor(sharedHeap: boolean): KernelBinary {
+/** The build for a tfjs heap that is shared (threaded tfjs) or not, with or without Relaxed SIMD. */
+export function kernelBinaryFor(sharedHeap: boolean, simd: KernelSimd = 'simd128'): KernelBinary {
+  if (simd === 'relaxed') return sharedHeap ? 'kernels-relaxed-threads.wasm' : 'kernels-relaxed.wasm';
   return sharedHeap ? 'kernels-threads.wasm' : 'kernels.wasm';
+}
+
+/**
+ * The smallest module that uses Relaxed SIMD: one function (v128, v128, v128) → v128 returning
+ * f32x4.relaxed_madd of its parameters. An engine that validates it runs the relaxed builds.
+ */
+// prettier-ignore
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) → v128
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, // code: one body of 11 bytes, no locals
+  0x20, 0x00, 0x20, 0x01, 0x20, 0x02, // local.get 0, 1, 2
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0xfd 0x105)
+  0x0b, // end
+]);
+
+/** Whether this engine runs Relaxed SIMD (Chromium has since 114; detected, never inferred from a version). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** The instruction set to load: Relaxed SIMD where the engine has it and it is not switched off. */
+export function kernelSimdFor(relaxedSimd = true): KernelSimd {
+  return relaxedSimd && relaxedSimdSupported() ? 'relaxed' : 'simd128';
 }
 
 export interface ConvolutionStatus {
   threads: number;
+  simd: KernelSimd;
   /** Why fewer threads than asked run, when they do. */
   singleThreadReason?: string;
 }
@@ -140,7 +176,8 @@ export class WasmConvolution {
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('the tfjs wasm heap is not reachable');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const binary = kernelBinaryFor(shared);
+    const simd = kernelSimdFor(options.relaxedSimd);
+    const binary = kernelBinaryFor(shared, simd);
     const module =
       options.compiled?.binary === binary ? options.compiled.module : await WebAssembly.compile(await options.load(binary));
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -156,7 +193,7 @@ export class WasmConvolution {
         singleThreadReason = errorMessage(e);
       }
     }
-    const status: ConvolutionStatus = { threads: pool?.threads ?? 1, singleThreadReason };
+    const status: ConvolutionStatus = { threads: pool?.threads ?? 1, simd, singleThreadReason };
     const conv = new WasmConvolution(backend, instance.exports as unknown as Exports, pool, status);
     conv.register();
     installed = { backend, conv };
@@ -308,7 +345,11 @@ export class WasmConvolution {
         // A helper failed or went silent: stop them all and carry on with this thread alone.
         this.pool.dispose();
         this.pool = null;
-        this.currentStatus = { threads: 1, singleThreadReason: `helper threads stopped: ${errorMessage(e)}` };
+        this.currentStatus = {
+          threads: 1,
+          simd: this.currentStatus.simd,
+          singleThreadReason: `helper threads stopped: ${errorMessage(e)}`,
+        };
       }
     }
     for (const item of items) kernel(...common, ...item);

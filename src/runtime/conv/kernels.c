@@ -11,6 +11,9 @@
  * multiply-adds for the same result (16 products per 2×2 output tile instead of 36), which is the
  * only large saving left for ResNet-18's twelve 3×3 stride-1 layers.
  *
+ * Built twice over: 128-bit SIMD (every browser with WebAssembly SIMD) and Relaxed SIMD (fused
+ * multiply-add; scripts/build-kernels.mjs), each for a plain and a shared heap.
+ *
  * The module owns no memory: it imports the tfjs module's linear memory and works on tensors in
  * place. So it must never use a data segment or the shadow stack (they would overwrite tfjs's
  * heap): everything lives in wasm locals, and `npm run build:kernels` checks the binary for both.
@@ -35,6 +38,20 @@ static inline void st(float *p, f4 v) { wasm_v128_store(p, v); }
 static inline f4 add(f4 a, f4 b) { return wasm_f32x4_add(a, b); }
 static inline f4 sub(f4 a, f4 b) { return wasm_f32x4_sub(a, b); }
 static inline f4 mul(f4 a, f4 b) { return wasm_f32x4_mul(a, b); }
+
+/*
+ * acc + a·b, the only multiply in the hot loop (tile_4x8, under both kernels). Built with
+ * -mrelaxed-simd (the kernels-relaxed*.wasm variants) it is one f32x4.relaxed_madd, which the
+ * engine may compute fused where the CPU has FMA (one rounding instead of two: results differ from
+ * the SIMD128 build in the last bits, see tests/unit/runtime/convolution-relaxed.test.ts) or as
+ * multiply + add. Without the flag it is the plain multiply and add, and the
+ * SIMD128 binaries stay byte-identical to what they were before this function existed.
+ */
+#ifdef __wasm_relaxed_simd__
+static inline f4 madd(f4 a, f4 b, f4 acc) { return wasm_f32x4_relaxed_madd(a, b, acc); }
+#else
+static inline f4 madd(f4 a, f4 b, f4 acc) { return add(acc, mul(a, b)); }
+#endif
 
 EXPORT(wino_filter_size) int wino_filter_size(int cin, int cout) { return 16 * cin * cout; }
 
@@ -127,17 +144,17 @@ static inline __attribute__((always_inline)) void tile_4x8(const float *a0, cons
       const f4 b0 = ld(b), b1 = ld(b + 4);
       b += 8;
       f4 s = wasm_v128_load32_splat(r0 + i);
-      c00 = add(c00, mul(s, b0));
-      c01 = add(c01, mul(s, b1));
+      c00 = madd(s, b0, c00);
+      c01 = madd(s, b1, c01);
       s = wasm_v128_load32_splat(r1 + i);
-      c10 = add(c10, mul(s, b0));
-      c11 = add(c11, mul(s, b1));
+      c10 = madd(s, b0, c10);
+      c11 = madd(s, b1, c11);
       s = wasm_v128_load32_splat(r2 + i);
-      c20 = add(c20, mul(s, b0));
-      c21 = add(c21, mul(s, b1));
+      c20 = madd(s, b0, c20);
+      c21 = madd(s, b1, c21);
       s = wasm_v128_load32_splat(r3 + i);
-      c30 = add(c30, mul(s, b0));
-      c31 = add(c31, mul(s, b1));
+      c30 = madd(s, b0, c30);
+      c31 = madd(s, b1, c31);
     }
   }
   if (relu) {

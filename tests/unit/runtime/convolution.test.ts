@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cutItems, WasmConvolution } from '../../../src/runtime/conv/convolution';
+import { cutItems, kernelSimdFor, WasmConvolution } from '../../../src/runtime/conv/convolution';
 import { MAX_ITEMS } from '../../../src/runtime/conv/control';
 import { createRng } from '../../../src/phantoms/rng';
 import { loadKernelsFromDisk } from './helpers';
@@ -154,7 +154,8 @@ describe('wasm convolution kernels', () => {
   it('installs once per backend', async () => {
     expect(await WasmConvolution.install({ load: loadKernelsFromDisk, threads: 1 })).toBe(conv);
     expect(WasmConvolution.current()).toBe(conv);
-    expect(conv.status).toEqual({ threads: 1, singleThreadReason: 'one thread requested' });
+    // SIMD128 under Node 20's defaults; the relaxed build where the engine validates relaxed SIMD.
+    expect(conv.status).toEqual({ threads: 1, simd: kernelSimdFor(), singleThreadReason: 'one thread requested' });
   });
 
   for (const [kind, cases] of [

@@ -31,6 +31,8 @@ function complete(overrides: Partial<Facts> = {}): Facts {
     python: { path: '/usr/bin/python3', usable: true, missingModules: [] },
     clang: true,
     wasmLd: true,
+    relaxedClang: true,
+    relaxedWasmLd: true,
     ...overrides,
   };
 }
@@ -44,6 +46,8 @@ function bare(platform: Facts['platform'] = 'debian'): Facts {
     python: { path: '/usr/bin/python3', usable: false, missingModules: [] },
     clang: false,
     wasmLd: false,
+    relaxedClang: false,
+    relaxedWasmLd: false,
   });
 }
 
@@ -112,16 +116,18 @@ describe('findMissing', () => {
 
   it('says what each missing thing is for', () => {
     const lines = describeMissing(findMissing(bare()));
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(7);
     expect(lines[0]).toMatch(/^Chromium: the browser tests/);
     expect(lines[2]).toMatch(/^Python 3 \(\/usr\/bin\/python3\): the training tests/);
     expect(lines[4]).toMatch(/^wasm-ld \(lld\): /);
+    expect(lines[5]).toMatch(/^clang 16 or later .*Relaxed-SIMD/);
+    expect(lines[6]).toMatch(/^wasm-ld of that clang \(lld-19\): /);
   });
 });
 
 describe('installPlan on Debian', () => {
   const everything =
-    'apt-get install -y --no-install-recommends chromium fonts-dejavu-core python3 clang lld ' +
+    'apt-get install -y --no-install-recommends chromium fonts-dejavu-core python3 clang lld clang-19 lld-19 ' +
     'python3-torch python3-torchvision python3-pytest python3-numpy python3-pil python3-tqdm ' +
     'python3-jsonschema python3-sklearn flake8 mypy python3-typeshed';
 
@@ -203,6 +209,7 @@ describe('installPlan elsewhere', () => {
     ]);
     expect(plan.notes).toEqual([
       'export CHROMIUM_PATH=/usr/bin/chromium-browser',
+      'export RELAXED_CC=clang   # any clang 16 or later builds the Relaxed-SIMD kernels',
       'export PYTHON=~/.venvs/lymphscope/bin/python',
     ]);
     expect(whyNotAutomatic('fedora', { ...ROOT_ACCESS, optedOut: false }, missing)).toMatch(/only installs on Debian\/Ubuntu/);

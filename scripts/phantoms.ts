@@ -12,6 +12,8 @@
  *   DIR/elastic/<class-index>/<case>.png  elastography ROI crop (strain panel)
  *   DIR/masks/<case>_<structure>.png      0/255 masks, cropped to the 2d ROI (pixel-aligned with DIR/2d)
  *   DIR/full/<modality>/<class-index>/<case>.png  full screenshots, with --full
+ *   DIR/full/masks/<case>_<structure>.png  0/255 masks of the whole B-mode/CDFI screenshot, with --full
+ *                                          (pixel-aligned with DIR/full/2d and DIR/full/cdfi; node finder training)
  *   DIR/classes.txt, DIR/labels.csv
  */
 
@@ -108,6 +110,11 @@ function writeCase(opts: Options, pc: PhantomCase, id: string): void {
   }
   for (const name of MASK_NAMES)
     writeFileSync(join(opts.out, 'masks', `${id}_${name}.png`), encodeMask(pc.masks[name], pc.maskWidth, pc.rois.bmode));
+  if (opts.full) {
+    const whole = fullRect(pc.maskWidth, pc.maskHeight);
+    for (const name of MASK_NAMES)
+      writeFileSync(join(opts.out, 'full', 'masks', `${id}_${name}.png`), encodeMask(pc.masks[name], pc.maskWidth, whole));
+  }
 }
 
 interface Job {
@@ -174,6 +181,7 @@ async function main(): Promise<void> {
     }
   }
   mkdirSync(join(opts.out, 'masks'), { recursive: true });
+  if (opts.full) mkdirSync(join(opts.out, 'full', 'masks'), { recursive: true });
   writeFileSync(join(opts.out, 'classes.txt'), CLASS_NAMES.join('\n') + '\n');
 
   const all = jobs(opts);

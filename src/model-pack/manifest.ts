@@ -5,6 +5,9 @@
  */
 
 import { MODALITY_IDS, type ModalityId } from '../domain';
+import { parseNodeFinderFields, type NodeFinderFields } from './node-finder-spec';
+
+export type { CropConvention, NodeFinderFields, NodeFinderSpec } from './node-finder-spec';
 
 /** The modalities a pack may hold: every one the registry (src/domain) knows. */
 export const MODALITIES = MODALITY_IDS;
@@ -62,7 +65,8 @@ export interface MetricsEntry {
   [extra: string]: unknown;
 }
 
-export interface Manifest {
+/** `nodeFinder` and `crop` (optional) come from NodeFinderFields (node-finder-spec.ts). */
+export interface Manifest extends NodeFinderFields {
   format: 'lymphscope-model-pack';
   formatVersion: 1;
   id: string;
@@ -277,6 +281,9 @@ export function parseManifest(json: Json): Manifest {
       throw new ManifestError(`modalities.${m}.golden`, `"${spec.golden}" is not listed in files`);
     }
   }
+  // --- node finder + crop convention (optional fields; node-finder-spec.ts) ---
+  const finderFields = parseNodeFinderFields(o, listed, (f, problem) => new ManifestError(f, problem));
+  // --- end node finder ---
   if (o.fixture !== undefined && typeof o.fixture !== 'boolean') throw new ManifestError('fixture', 'must be true or false');
   if (o.training !== undefined && !isRecord(o.training)) throw new ManifestError('training', 'must be an object');
   return {
@@ -295,6 +302,7 @@ export function parseManifest(json: Json): Manifest {
     intendedUse: str(o.intendedUse, 'intendedUse', undefined, MANIFEST_LIMITS.intendedUse),
     disclaimer: str(o.disclaimer, 'disclaimer', undefined, MANIFEST_LIMITS.disclaimer),
     license: str(o.license, 'license', undefined, MANIFEST_LIMITS.license),
+    ...finderFields,
   };
 }
 

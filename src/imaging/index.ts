@@ -14,3 +14,4 @@ export {
   type DicomMetadata,
   type PixelSpacingMm,
 } from './dicom';
+export * from './node-geometry';

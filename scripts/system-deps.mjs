@@ -16,6 +16,8 @@ export const PYTHON_MODULES = [
   { module: 'jsonschema', apt: 'python3-jsonschema', pip: 'jsonschema' },
   // The parity test of the validation metrics recomputes them with an independent implementation.
   { module: 'sklearn', apt: 'python3-sklearn', pip: 'scikit-learn' },
+  // The node finder's training and evaluation label connected components and distances (scipy.ndimage).
+  { module: 'scipy', apt: 'python3-scipy', pip: 'scipy' },
   // The Debian packages named after the tools also bring their command-line entry points.
   { module: 'flake8', apt: 'flake8', pip: 'flake8' },
   { module: 'mypy', apt: 'mypy', pip: 'mypy' },

@@ -5,6 +5,8 @@
   train-pack            fine-tune one model per modality on your data and write a model pack
   import                convert a torchvision ResNet-18/34/50 checkpoint into a pack modality
   rebuild-default-pack  rebuild the bundled demonstration pack end to end
+  train-node-finder     train + evaluate the node/lesion finder (BUSI, DDTI, phantom masks)
+  export-node-finder    add a trained node finder to a pack (TF.js model, parity check, model card)
 
 `<command> --help` lists its options with their defaults and examples.
 """
@@ -207,6 +209,18 @@ The pack is written to a temporary folder, verified with TF.js (needs the Node d
 }
 
 
+def cmd_train_finder(a: argparse.Namespace) -> None:
+    from .finder.cli import train_command
+
+    train_command(a)
+
+
+def cmd_export_finder(a: argparse.Namespace) -> None:
+    from .finder.cli import export_command
+
+    export_command(a)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__, formatter_class=_HelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -319,6 +333,11 @@ def main(argv: list[str] | None = None) -> None:
     ab.add_argument("--run", default=str(RUNS / "default" / "stage2-scratch"))
     ab.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
     ab.set_defaults(fn=cmd_attach_ablation)
+
+    from .finder.cli import add_export_parser, add_train_parser
+
+    add_train_parser(sub).set_defaults(fn=cmd_train_finder)
+    add_export_parser(sub).set_defaults(fn=cmd_export_finder)
 
     for sp in sub.choices.values():  # options without help text still show their default
         for action in sp._actions:

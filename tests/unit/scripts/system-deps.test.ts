@@ -129,7 +129,7 @@ describe('installPlan on Debian', () => {
   const everything =
     'apt-get install -y --no-install-recommends chromium fonts-dejavu-core python3 clang lld clang-19 lld-19 ' +
     'python3-torch python3-torchvision python3-pytest python3-numpy python3-pil python3-tqdm ' +
-    'python3-jsonschema python3-sklearn flake8 mypy python3-typeshed';
+    'python3-jsonschema python3-sklearn python3-scipy flake8 mypy python3-typeshed';
 
   it('installs everything with apt as root, and prints the same command', () => {
     const plan = installPlan(findMissing(bare()), 'debian', ROOT_ACCESS);
@@ -205,7 +205,7 @@ describe('installPlan elsewhere', () => {
     expect(plan.commands).toEqual([
       'sudo dnf install -y chromium dejavu-sans-fonts python3 clang lld',
       'python3 -m venv ~/.venvs/lymphscope',
-      '~/.venvs/lymphscope/bin/python -m pip install torch torchvision pytest numpy pillow tqdm jsonschema scikit-learn flake8 mypy types-Pillow types-tqdm types-jsonschema',
+      '~/.venvs/lymphscope/bin/python -m pip install torch torchvision pytest numpy pillow tqdm jsonschema scikit-learn scipy flake8 mypy types-Pillow types-tqdm types-jsonschema',
     ]);
     expect(plan.notes).toEqual([
       'export CHROMIUM_PATH=/usr/bin/chromium-browser',

@@ -1,0 +1,80 @@
+"""The node finder's section of a pack's MODEL_CARD.md (between markers, so a re-export replaces it)."""
+
+from __future__ import annotations
+
+CARD_START = "<!-- node-finder:start -->"
+CARD_END = "<!-- node-finder:end -->"
+SOURCE_NAMES = {"busi": "BUSI (breast)", "ddti": "DDTI (thyroid crops)", "phantom": "Simulated nodes"}
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * v:.1f} %"
+
+
+def _num(v, digits: int = 3) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def _main_table(res: dict) -> list[str]:
+    lines = ["| Source | n | Box IoU mean / median | IoU ≥ 0.5 | Dice mean | Node inside crop | Fallback to image "
+             "area | Crop / node box (median) | Small nodes: inside and ≤ 4× |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for src, r in res.items():
+        if not r.get("n"):
+            continue
+        lines.append(f"| {SOURCE_NAMES.get(src, src)} | {r['n']} | {_num(r['boxIouMean'])} / {_num(r['boxIouMedian'])} "
+                     f"| {_pct(r['iouAtLeast0.5'])} | {_num(r['diceMean'])} | {_pct(r['nodeInsideCrop'])} "
+                     f"| {_pct(r['fallbackToImageArea'])} | {_num(r['cropToNodeBoxMedian'], 2)}× "
+                     f"| {_pct(r['smallInsideAndAtMost4x'])} (n = {r['smallNodes']}) |")
+    return lines
+
+
+def _variant_table(by_variant: dict, key: str, fmt) -> list[str]:
+    sources = [s for s in next(iter(by_variant.values())) if by_variant[next(iter(by_variant))][s].get("n")]
+    lines = ["| Image variant | " + " | ".join(SOURCE_NAMES.get(s, s) for s in sources) + " |",
+             "|---|" + "---|" * len(sources)]
+    for v, res in by_variant.items():
+        lines.append(f"| {v} | " + " | ".join(fmt(res[s].get(key)) for s in sources) + " |")
+    return lines
+
+
+def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dict) -> str:
+    auto = metrics["automatic"]
+    neg = auto["original"].get("busi", {})
+    crop_text = (f"node box plus {crop['margin']:.3f} × the box's longer side on every side"
+                 if crop["kind"] == "node-box-margin" else "the whole image area")
+    out = [CARD_START, "## Node finder", "",
+           f"A compact U-Net ({summary['parameters']:,} parameters, input {summary['inputSize']}×"
+           f"{summary['inputSize']}: luma + an optional click heat-map) that proposes the node and the crop the "
+           f"classifiers expect ({crop_text}). Trained for {train_info.get('minutes', '?')} min on 2 shared CPU "
+           f"cores ({train_info.get('samples', '?')} augmented samples) on the lesion masks of BUSI, DDTI and "
+           "LymphScope phantoms (`python3 -m training train-node-finder`); see docs/node-finder.md.",
+           "",
+           "**None of these images are cervical lymph nodes from patients**: breast lesions (BUSI), thyroid "
+           "nodules cropped around the nodule (DDTI, so the nodule is large in the frame), and simulated lymph "
+           "nodes. How the finder does on real cervical node images is not measured here.",
+           "",
+           f"Held-out test splits (grouped: BUSI by perceptual hash, DDTI by case, phantoms by case). Confidence "
+           f"threshold {metrics['threshold']} chosen on the validation split (the smallest at which the proposals "
+           "made hold the node in their crop ≥ 95 % of the time); below it the app falls back to the image area, "
+           "which counts as holding the node. Box IoU and Dice count a fallback as 0. Dice is measured at the "
+           "model's input resolution.",
+           "",
+           "### Automatic proposal (no click)", ""]
+    out += _main_table(auto["original"])
+    if neg.get("negatives"):
+        out += ["", f"BUSI images without a lesion (n = {neg['negatives']}): a node was proposed on "
+                    f"{_pct(neg['proposedOnNegatives'])} of them."]
+    out += ["", "### Robustness (test split, automatic): node inside the proposed crop", ""]
+    out += _variant_table(auto, "nodeInsideCrop", _pct)
+    out += ["", "Box IoU (mean):", ""]
+    out += _variant_table(auto, "boxIouMean", _num)
+    out += ["", "### Click-to-outline (a click at the node's deepest interior point)", "", "Dice (mean):", ""]
+    out += _variant_table(metrics["click"], "diceMean", _num)
+    out += ["", "Box IoU (mean):", ""]
+    out += _variant_table(metrics["click"], "boxIouMean", _num)
+    out += ["", f"Export: BatchNorm folded, float16 weights; the stored model's logits differ from the float32 "
+                f"PyTorch model's by at most {summary['float16VsFloat32MaxLogitDiff']} on the golden images, and "
+                "TF.js reproduces the stored model's golden outputs (checked at export and by the test suite).",
+            CARD_END]
+    return "\n".join(out)

@@ -1,0 +1,139 @@
+"""The node finder: exporter (graph + BN folding) vs PyTorch, TF.js parity through the app's own code
+(scripts/node-finder-check.ts), post-processing rules, augmentation and the evaluation's counting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from training.export.pack import list_files
+from training.finder.augment import make_sample
+from training.finder.data import FinderItem, prompt_map
+from training.finder.evaluate import choose_threshold, summarise
+from training.finder.export import finder_input, verify_in_tfjs, write_finder
+from training.finder.geometry import box_iou, contains, pick_component, to_image_box, with_margin
+from training.finder.graph import finder_graph, run_graph
+from training.finder.model import NodeUNet
+from training.tests.conftest import REPO, randomize_batchnorm, requires_node
+from training.tests.manifest_schema import schema_errors
+
+
+def tiny_unet(seed: int = 0) -> NodeUNet:
+    torch.manual_seed(seed)
+    return randomize_batchnorm(NodeUNet(2, (4, 8), 8, (8, 4)), seed)
+
+
+def test_exported_graph_equals_the_pytorch_model() -> None:
+    model = tiny_unet()
+    layers, weights = finder_graph(model, 32)
+    x = np.random.default_rng(1).normal(size=(2, 32, 32, 2)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
+    got = run_graph(layers, weights, x)
+    assert got.shape == (2, 32, 32, 1)
+    assert np.abs(got - want).max() < 1e-4
+    kinds = {layer["class_name"] for layer in layers}
+    assert kinds == {"InputLayer", "Conv2D", "Activation", "MaxPooling2D", "UpSampling2D", "Concatenate"}
+
+
+def _blob_image(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[0:h, 0:w]
+    mask = (xx - w * 0.4) ** 2 / (w * 0.15) ** 2 + (yy - h * 0.5) ** 2 / (h * 0.2) ** 2 <= 1
+    img = rng.integers(60, 200, size=(h, w, 3)).astype(np.uint8)
+    img[mask] //= 3
+    return img, mask
+
+
+@requires_node
+def test_tiny_finder_reproduces_in_tfjs(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    rng = np.random.default_rng(2)
+    img, _ = _blob_image(rng, 77, 61)
+    cases = [{"name": "auto", "image": img, "click": None}, {"name": "click", "image": img, "click": (30.5, 30.0)}]
+    # threshold 0: a random tiny model is never confident, and the golden boxes should not all be null
+    spec, worst = write_finder(pack, tiny_unet(3), 32, 0.0, cases)
+    assert worst < 0.05  # float16 rounding only
+    fixture = json.loads((REPO / "tests" / "fixtures" / "manifest-cases.json").read_text())["base"]
+    # The base lists classifier files that do not exist: the check loads the finder's files only.
+    manifest = {**fixture, "nodeFinder": spec, "crop": {"kind": "node-box-margin", "margin": 0.25},
+                "files": fixture["files"] + list_files(pack)}
+    assert schema_errors(manifest) == []
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    res = verify_in_tfjs(pack / "manifest.json")
+    assert [c["name"] for c in res["cases"]] == ["auto", "click"]
+    assert all(c["excess"] <= 0 for c in res["cases"])
+
+
+def _logits(mask: np.ndarray, inside: float = 4.0) -> np.ndarray:
+    return np.where(mask, inside, -4.0).astype(np.float32)
+
+
+def test_post_processing_rules() -> None:
+    yy, xx = np.mgrid[0:32, 0:32]
+    big = (xx - 10) ** 2 + (yy - 10) ** 2 <= 25
+    small = (xx - 25) ** 2 + (yy - 25) ** 2 <= 4
+    p = pick_component(_logits(big | small))
+    assert p is not None and p.box == (5, 5, 16, 16) and p.score == pytest.approx(1 / (1 + np.exp(-4)))
+    clicked = pick_component(_logits(big | small), (25.5, 25.5))
+    assert clicked is not None and clicked.box == (23, 23, 28, 28)
+    assert pick_component(_logits(big | small), (2.0, 30.0)) is None  # far from any node
+    assert pick_component(_logits(np.zeros((32, 32), bool))) is None
+    speck = np.zeros((32, 32), bool)
+    speck[3, 3] = True
+    assert pick_component(_logits(speck)) is None
+    assert to_image_box((5, 5, 16, 16), 32, 640, 480) == (100, 75, 320, 240)
+    assert with_margin((100, 100, 140, 120), 0.25, 400, 300) == (90, 90, 150, 130)
+    assert with_margin((5, 5, 45, 45), 0.5, 400, 300) == (0, 0, 65, 65)
+    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+    assert contains((0, 0, 10, 10), (1, 1, 9, 10)) and not contains((0, 0, 10, 10), (1, 1, 11, 9))
+
+
+def test_prompt_map_peaks_at_the_point() -> None:
+    m = prompt_map(32, (10.5, 20.5), 3.0)
+    y, x = np.unravel_index(int(np.argmax(m)), m.shape)
+    assert (int(y), int(x)) == (20, 10)
+    assert m.max() == pytest.approx(1.0)
+    assert not prompt_map(32, None).any()
+
+
+def test_augmented_samples_are_consistent() -> None:
+    rng = np.random.default_rng(0)
+    img, mask = _blob_image(rng, 120, 90)
+    item = FinderItem("test", "blob", img, mask, "g", "train")
+    for _ in range(40):
+        x, t = make_sample(item, 32, rng)
+        assert x.shape == (2, 32, 32) and t.shape == (32, 32) and x.dtype == np.float32
+        if x[1].max() > 0.5 and t.any():  # prompted inside a node: the click lies in the target
+            k = int(np.argmax(x[1]))
+            y, xx = k // 32, k % 32
+            near = t[max(0, y - 1):y + 2, max(0, xx - 1):xx + 2]
+            assert near.any()
+
+
+def test_summary_counts_a_fallback_as_holding_the_node() -> None:
+    recs: list[dict] = [
+        {"node": True, "score": 0.9, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "box": (10, 10, 20, 20),
+         "crop": (8, 8, 22, 22), "iou": 1.0, "dice": 0.9},
+        {"node": True, "score": 0.55, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "box": (50, 50, 60, 60),
+         "crop": (48, 48, 62, 62), "iou": 0.0, "dice": 0.0},
+        {"node": False, "score": 0.7},
+    ]
+    s = summarise(recs, threshold=0.6)
+    assert s["nodeInsideCrop"] == 1.0 and s["fallbackToImageArea"] == 0.5
+    assert s["boxIouMean"] == 0.5 and s["proposedOnNegatives"] == 1.0
+    assert s["smallInsideAndAtMost4x"] == 0.5  # the fallback holds the node but is 100× its box
+    t, curve = choose_threshold(recs)
+    assert t == 0.575 and curve[0]["insideRate"] == 0.5
+
+
+def test_finder_input_maps_the_click_into_model_pixels() -> None:
+    img = np.zeros((48, 64, 3), np.uint8)
+    x = finder_input(img, 32, (40.0, 12.0))
+    assert x.shape == (1, 32, 32, 2)
+    k = int(np.argmax(x[0, :, :, 1]))
+    assert (k % 32, k // 32) in {(19, 7), (20, 7), (19, 8), (20, 8)}

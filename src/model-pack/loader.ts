@@ -29,6 +29,8 @@ export interface LoadedPack {
   manifest: Manifest;
   baseUrl: string;
   models: Partial<Record<Modality, ModelFiles>>;
+  /** The node finder's files, when the manifest has `nodeFinder` (and loading it was not turned off). */
+  nodeFinder?: ModelFiles;
   /** Verified bytes of every other file (golden inputs and the like), by pack-relative path. */
   extras: Map<string, ArrayBuffer>;
 }
@@ -133,6 +135,8 @@ export interface LoadOptions {
    * total that loading these modalities' models takes (`modelBytes`).
    */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Load the node finder when the pack has one (default true). */
+  nodeFinder?: boolean;
 }
 
 /**
@@ -183,6 +187,14 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
     const parsed = parseModelJson(parseJsonBytes(await getVerified(spec.model), spec.model), spec.model);
     const shards = await Promise.all(parsed.shards.map(getVerified));
     models[m] = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
+  }
+  // --- node finder (optional) ---
+  const finder = manifest.nodeFinder;
+  if (finder && opts.nodeFinder !== false) {
+    const parsed = parseModelJson(parseJsonBytes(await getVerified(finder.model), finder.model), finder.model);
+    const shards = await Promise.all(parsed.shards.map(getVerified));
+    const nodeFinder = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
+    return { manifest, baseUrl: manifestUrl, models, nodeFinder, extras };
   }
   return { manifest, baseUrl: manifestUrl, models, extras };
 }

@@ -4,12 +4,14 @@
  * runs a model.
  */
 
+import type { NodeFinding } from '../domain';
 import type { RgbaImage } from '../imaging';
 import type { Modality } from '../model-pack';
 import {
   type BackendChangedMessage,
   type BackendChoice,
   type ErrorCode,
+  type NodeMessage,
   type ProgressMessage,
   type ReadyMessage,
   type ResultMessage,
@@ -52,6 +54,14 @@ export interface RuntimeClient {
    * image stays usable (the copy is transferred, not cloned again).
    */
   analyze(modality: Modality, pixels: RgbaImage): Promise<ResultMessage>;
+  /**
+   * The pack's node finder on an image (8-bit RGBA, image pixel coordinates; pass the image area to
+   * keep scanner chrome out): the node it proposes, or null when it is unsure or the pack has none
+   * (`manifest.nodeFinder` absent rejects with "bad-input").
+   */
+  proposeNode(modality: Modality, image: RgbaImage): Promise<NodeFinding | null>;
+  /** The outline of the node under or next to `point` (image pixels, continuous); null when there is none. */
+  outlineAt(modality: Modality, image: RgbaImage, point: { x: number; y: number }): Promise<NodeFinding | null>;
   /** tfjs memory use in the worker (tensor count must stay flat across analyses). */
   stats(): Promise<StatsMessage>;
   /** Frees the models; resolves with the memory left afterwards. */
@@ -71,7 +81,7 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-inference' });
 }
 
-type Expected = 'ready' | 'result' | 'stats';
+type Expected = 'ready' | 'result' | 'stats' | 'node';
 
 interface Pending {
   expected: Expected;
@@ -195,6 +205,18 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
     start();
   }
 
+  async function findNode(modality: Modality, image: RgbaImage, point?: { x: number; y: number }): Promise<NodeFinding | null> {
+    const data = new Uint8ClampedArray(image.data); // a copy: the caller keeps its image
+    const message: WorkerRequest = {
+      type: 'find-node',
+      id: nextId++,
+      modality,
+      pixels: { width: image.width, height: image.height, data },
+      ...(point ? { point } : {}),
+    };
+    return (await request<NodeMessage>(message, 'node', [data.buffer])).finding;
+  }
+
   return {
     init(manifestUrl, backend = 'auto', onProgress) {
       if (crashed && !terminated) restart();
@@ -214,6 +236,12 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
         pixels: { width: pixels.width, height: pixels.height, data },
       };
       return request<ResultMessage>(message, 'result', [data.buffer]);
+    },
+    proposeNode(modality, image) {
+      return findNode(modality, image);
+    },
+    outlineAt(modality, image, point) {
+      return findNode(modality, image, { x: point.x, y: point.y });
     },
     stats() {
       return request<StatsMessage>({ type: 'stats', id: nextId++ }, 'stats');

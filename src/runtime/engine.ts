@@ -8,7 +8,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../domain';
-import { preprocess, type RgbaImage } from '../imaging';
+import { findingFromLogits, finderInput, preprocess, type ImagePoint, type RgbaImage } from '../imaging';
+import type { NodeFinding } from '../domain';
 import type { LoadedPack, Modality } from '../model-pack';
 import {
   arrangeAuto,
@@ -194,6 +195,36 @@ export class InferenceEngine {
       const result = await this.supervisor.run(() => this.models.run(modality, input), this.loader(true));
       result.timings.preprocessMs = preprocessMs;
       return result;
+    });
+  }
+
+  /**
+   * The pack's node finder on an image (8-bit RGBA, e.g. the image area): the node it proposes, or
+   * with `click` (image pixels) the node under that point; null when it is unsure. `modality` must be
+   * one the pack has (the finder serves them all).
+   */
+  findNode(modality: Modality, pixels: RgbaImage, click?: ImagePoint): Promise<NodeFinding | null> {
+    return this.queue.request(async () => {
+      if (!this.pack || !this.backend) {
+        throw new RuntimeError('not-ready', 'The analysis engine is not ready: load a model pack first.');
+      }
+      this.models.require(modality);
+      if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
+        throw new RuntimeError(
+          'bad-input',
+          `The image is malformed (${pixels.width}×${pixels.height}, ${pixels.data.length} bytes).`,
+        );
+      }
+      if (click && !(click.x >= 0 && click.y >= 0 && click.x <= pixels.width && click.y <= pixels.height)) {
+        throw new RuntimeError(
+          'bad-input',
+          `The point (${click.x}, ${click.y}) is outside the ${pixels.width}×${pixels.height} image.`,
+        );
+      }
+      const finder = this.models.requireFinder();
+      const input = finderInput(pixels, finder.spec, click);
+      const logits = await this.supervisor.run(() => this.models.requireFinder().run(input), this.loader(true));
+      return findingFromLogits(logits, finder.spec, pixels.width, pixels.height, click);
     });
   }
 

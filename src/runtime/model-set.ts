@@ -11,6 +11,7 @@ import { RuntimeError } from './errors';
 import { GradCamModel } from './gradcam';
 import { infer } from './inference';
 import { buildModel, checkModelShape } from './model-build';
+import { NodeFinderModel } from './node-finder';
 import type { ModalityAnalysis } from './protocol';
 import type { RuntimeTuning } from './tuning';
 
@@ -36,6 +37,8 @@ export class ModelSet {
   /** Models that have not run yet on the active backend (their first run is slower). */
   private readonly coldModels = new Set<Modality>();
   private backend: BackendId | null = null;
+  /** The pack's node finder, when it has one. */
+  private finderModel: NodeFinderModel | null = null;
 
   constructor(
     private readonly tuning: RuntimeTuning,
@@ -55,6 +58,12 @@ export class ModelSet {
       throw new RuntimeError('bad-input', `This model pack has no ${modality} model (it has: ${available}).`);
     }
     return built;
+  }
+
+  /** The node finder, or a `bad-input` error when the pack has none. */
+  requireFinder(): NodeFinderModel {
+    if (!this.finderModel) throw new RuntimeError('bad-input', 'This model pack has no node finder.');
+    return this.finderModel;
   }
 
   /** Builds every model of the pack on the active backend (`backend`). On failure nothing stays built. */
@@ -92,6 +101,10 @@ export class ModelSet {
         model.dispose();
         throw e;
       }
+    }
+    const finder = pack.manifest.nodeFinder;
+    if (finder && pack.nodeFinder) {
+      this.finderModel = await NodeFinderModel.build(finder, pack.nodeFinder, this.hooks, this.tuning.fuseConvRelu !== false);
     }
   }
 
@@ -147,6 +160,8 @@ export class ModelSet {
       }
     }
     this.models.clear();
+    this.finderModel?.dispose();
+    this.finderModel = null;
     this.backend = null;
   }
 

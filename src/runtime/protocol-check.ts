@@ -12,24 +12,31 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
+function isPixels(p: unknown): boolean {
+  return (
+    isRecord(p) &&
+    Number.isInteger(p.width) &&
+    Number.isInteger(p.height) &&
+    (p.width as number) > 0 &&
+    (p.height as number) > 0 &&
+    p.data instanceof Uint8ClampedArray &&
+    p.data.length === (p.width as number) * (p.height as number) * 4
+  );
+}
+
 export function isWorkerRequest(v: unknown): v is WorkerRequest {
   if (!isRecord(v) || typeof v.id !== 'number') return false;
   switch (v.type) {
     case 'init':
       return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || isBackendId(v.backend));
-    case 'analyze': {
-      const p = v.pixels;
+    case 'analyze':
+      return typeof v.modality === 'string' && isPixels(v.pixels);
+    case 'find-node':
       return (
         typeof v.modality === 'string' &&
-        isRecord(p) &&
-        Number.isInteger(p.width) &&
-        Number.isInteger(p.height) &&
-        (p.width as number) > 0 &&
-        (p.height as number) > 0 &&
-        p.data instanceof Uint8ClampedArray &&
-        p.data.length === (p.width as number) * (p.height as number) * 4
+        isPixels(v.pixels) &&
+        (v.point === undefined || (isRecord(v.point) && Number.isFinite(v.point.x) && Number.isFinite(v.point.y)))
       );
-    }
     case 'stats':
     case 'dispose':
       return true;
@@ -158,7 +165,38 @@ function checkProgress(o: Fields): void {
   }
 }
 
+// --- node finder ---
+function checkNode(o: Fields): void {
+  num(o, 'ms', 0);
+  const f = o.finding;
+  if (f === null) return;
+  if (!isRecord(f)) return fail('finding', `expected an object or null, ${describe(f)}`);
+  const box = f.box;
+  if (!isRecord(box)) return fail('finding.box', `expected an object, ${describe(box)}`);
+  for (const [key, min] of [
+    ['x', 0],
+    ['y', 0],
+    ['width', 1],
+    ['height', 1],
+  ] as const) {
+    const v = box[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      fail(`finding.box.${key}`, `expected a whole number ≥ ${min}, ${describe(v)}`);
+  }
+  const score = f.score;
+  if (typeof score !== 'number' || !(score >= 0 && score <= 1))
+    fail('finding.score', `expected a number in [0, 1], ${describe(score)}`);
+  if (!Array.isArray(f.outline) || f.outline.length < 3)
+    return fail('finding.outline', `expected at least 3 points, ${describe(f.outline)}`);
+  (f.outline as unknown[]).forEach((pt, i) => {
+    if (!Array.isArray(pt) || pt.length !== 2 || !pt.every((c) => typeof c === 'number' && Number.isFinite(c) && c >= 0)) {
+      fail(`finding.outline[${i}]`, `expected [x, y] (finite, ≥ 0), ${describe(pt)}`);
+    }
+  });
+}
+
 const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {
+  node: checkNode,
   ready: checkReady,
   result: checkResult,
   stats: checkStats,

@@ -5,7 +5,7 @@
  * error, not a crash.
  */
 
-import type { BackendId } from '../domain';
+import type { BackendId, NodeFinding } from '../domain';
 import type { Manifest, Modality } from '../model-pack';
 
 /** A compute backend (the ids and their order are `BACKEND_IDS` in src/domain). */
@@ -23,7 +23,9 @@ export type WorkerRequest =
   | { type: 'init'; id: number; manifestUrl: string; backend: BackendChoice }
   | { type: 'analyze'; id: number; modality: Modality; pixels: PixelsMessage }
   | { type: 'stats'; id: number }
-  | { type: 'dispose'; id: number };
+  | { type: 'dispose'; id: number }
+  // --- node finder: the node in an image (point: click-to-outline, image pixels) ---
+  | { type: 'find-node'; id: number; modality: Modality; pixels: PixelsMessage; point?: { x: number; y: number } };
 
 export interface SkippedBackend {
   backend: BackendName;
@@ -99,6 +101,15 @@ export interface StatsMessage {
   wasmHeapBytes?: number;
 }
 
+/** The node finder's answer: the node, or null when it is unsure. */
+export interface NodeMessage {
+  type: 'node';
+  id: number;
+  finding: NodeFinding | null;
+  /** Preprocessing + model + geometry, in the worker. */
+  ms: number;
+}
+
 export const ERROR_CODES = [
   'pack-invalid',
   'pack-integrity',
@@ -143,4 +154,5 @@ export interface ProgressMessage {
   total?: number;
 }
 
-export type WorkerResponse = ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage;
+export type WorkerResponse =
+  ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage | NodeMessage;

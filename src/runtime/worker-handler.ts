@@ -193,6 +193,18 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     );
   }
 
+  async function findNode(req: Extract<WorkerRequest, { type: 'find-node' }>): Promise<void> {
+    if (!isModalityId(req.modality)) {
+      throw new RuntimeError(
+        'bad-input',
+        `Unknown modality "${String(req.modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`,
+      );
+    }
+    const start = performance.now();
+    const finding = await engine.findNode(req.modality, req.pixels, req.point);
+    post({ type: 'node', id: req.id, finding, ms: performance.now() - start });
+  }
+
   function postStats(id: number): void {
     const s = engine.stats();
     if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
@@ -214,6 +226,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return await init(req, tracked.fetchFn);
         case 'analyze':
           return await analyze(req);
+        case 'find-node':
+          return await findNode(req);
         case 'stats':
           return postStats(req.id);
         case 'dispose':
@@ -222,7 +236,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return postStats(req.id);
       }
     } catch (e) {
-      const fallbackCode: ErrorCode = req.type === 'analyze' ? 'inference-failed' : 'pack-unavailable';
+      const fallbackCode: ErrorCode =
+        req.type === 'analyze' || req.type === 'find-node' ? 'inference-failed' : 'pack-unavailable';
       const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });
       fail(req.id, code, message);
     }

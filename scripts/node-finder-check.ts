@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findingFromLogits, finderInput } from '../src/imaging/node-geometry';
 import { loadPack, loadPackFile, type LoadedPack } from '../src/model-pack/loader';
+import type { ModelHooks } from '../src/runtime/model-set';
 import { NodeFinderModel } from '../src/runtime/node-finder';
 import { decodePng, fileFetch, initBackend, manifestUrl } from './pack-logits';
 
@@ -30,10 +31,12 @@ export interface FinderGoldenResult {
   excess: number;
   wantBox: [number, number, number, number] | null;
   gotBox: [number, number, number, number] | null;
+  wantScore: number | null;
+  gotScore: number | null;
   ms: number;
 }
 
-const NO_HOOKS = { built: () => undefined, disposing: () => undefined };
+const NO_HOOKS: ModelHooks = { built: () => undefined, disposing: () => undefined };
 
 export async function loadFinderPack(manifestPath: string): Promise<LoadedPack> {
   // Only the finder: its files are verified, the classifiers are not loaded.
@@ -41,7 +44,11 @@ export async function loadFinderPack(manifestPath: string): Promise<LoadedPack> 
 }
 
 /** Reproduces every golden case of the pack's finder on the active tfjs backend. */
-export async function checkFinderGolden(pack: LoadedPack, manifestPath: string): Promise<FinderGoldenResult[]> {
+export async function checkFinderGolden(
+  pack: LoadedPack,
+  manifestPath: string,
+  hooks: ModelHooks = NO_HOOKS,
+): Promise<FinderGoldenResult[]> {
   const spec = pack.manifest.nodeFinder;
   if (!spec?.golden || !pack.nodeFinder) throw new Error('the pack has no node finder with golden outputs');
   const url = manifestUrl(manifestPath);
@@ -50,7 +57,7 @@ export async function checkFinderGolden(pack: LoadedPack, manifestPath: string):
     tolerance: { abs: number; rel: number };
     cases: FinderGoldenCase[];
   };
-  const model = await NodeFinderModel.build(spec, pack.nodeFinder, NO_HOOKS, true);
+  const model = await NodeFinderModel.build(spec, pack.nodeFinder, hooks, true);
   const s = spec.inputSize;
   const results: FinderGoldenResult[] = [];
   try {
@@ -59,7 +66,8 @@ export async function checkFinderGolden(pack: LoadedPack, manifestPath: string):
       const click = c.click ? { x: c.click[0], y: c.click[1] } : undefined;
       const start = performance.now();
       const logits = await model.run(finderInput(img, spec, click));
-      const finding = findingFromLogits(logits, spec, img.width, img.height, click);
+      // Golden boxes are the proposals before the confidence threshold, so every case checks the geometry.
+      const finding = findingFromLogits(logits, { ...spec, threshold: 0 }, img.width, img.height, click);
       const ms = performance.now() - start;
       let excess = -Infinity;
       let k = 0;
@@ -81,7 +89,7 @@ export async function checkFinderGolden(pack: LoadedPack, manifestPath: string):
             number,
           ])
         : null;
-      results.push({ name: c.name, excess, wantBox: c.box, gotBox, ms });
+      results.push({ name: c.name, excess, wantBox: c.box, gotBox, wantScore: c.score, gotScore: finding?.score ?? null, ms });
     }
   } finally {
     model.dispose();
@@ -90,7 +98,12 @@ export async function checkFinderGolden(pack: LoadedPack, manifestPath: string):
 }
 
 export function goldenPassed(results: FinderGoldenResult[]): boolean {
-  return results.every((r) => r.excess <= 0 && JSON.stringify(r.gotBox) === JSON.stringify(r.wantBox));
+  return results.every(
+    (r) =>
+      r.excess <= 0 &&
+      JSON.stringify(r.gotBox) === JSON.stringify(r.wantBox) &&
+      (r.wantScore === null ? r.gotScore === null : r.gotScore !== null && Math.abs(r.gotScore - r.wantScore) <= 1e-3),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

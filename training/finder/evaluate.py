@@ -188,10 +188,17 @@ def evaluate_all(model, items: list[FinderItem], size: int, seed: int, margin: f
         log(f"[finder] test {variant}: " + ", ".join(
             f"{s} IoU {v.get('boxIouMean')} inside {v.get('nodeInsideCrop')}"
             for s, v in results["automatic"][variant].items()))
+        if variant == "original":  # the same proposals without the confidence threshold: the raw model
+            results["automaticAnyConfidence"] = {s: summarise([r for r in recs if r["source"] == s], 0.0)
+                                                 for s in sources}
     for variant in CLICK_VARIANTS:
         recs = _records(model, test, size, variant, seed, True, margin)
         results["click"][variant] = {s: summarise([r for r in recs if r["source"] == s], threshold)
                                      for s in sources}
+        if variant == "original":
+            results["clickAnyConfidence"] = {s: summarise([r for r in recs if r["source"] == s], 0.0)
+                                             for s in sources}
     results["summary"] = {"threshold": threshold, "automatic": results["automatic"]["original"],
-                          "click": results["click"]["original"]}
+                          "automaticAnyConfidence": results["automaticAnyConfidence"],
+                          "click": results["click"]["original"], "clickAnyConfidence": results["clickAnyConfidence"]}
     return results

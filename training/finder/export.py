@@ -77,7 +77,8 @@ def _golden(pack: Path, layers, stored: dict, model: NodeUNet, size: int, cases:
         })
     doc = {"about": "logits: the finder's output (as stored, float16 weights) at every "
                     f"{GOLDEN_STRIDE}rd row and column, row-major; box/score: the proposal the app derives "
-                    "from them (image pixels, x0 y0 x1 y1 exclusive). click: image pixels or null (automatic).",
+                    "from them before the confidence threshold (image pixels, x0 y0 x1 y1 exclusive). click: image "
+                    "pixels or null (automatic).",
            "stride": GOLDEN_STRIDE, "tolerance": GOLDEN_TOLERANCE, "cases": out}
     (pack / FOLDER / "golden.json").write_text(json.dumps(doc, indent=1))
     return f"{FOLDER}/golden.json", worst

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 CARD_START = "<!-- node-finder:start -->"
 CARD_END = "<!-- node-finder:end -->"
 SOURCE_NAMES = {"busi": "BUSI (breast)", "ddti": "DDTI (thyroid crops)", "phantom": "Simulated nodes"}
@@ -29,13 +31,19 @@ def _main_table(res: dict) -> list[str]:
     return lines
 
 
-def _variant_table(by_variant: dict, key: str, fmt) -> list[str]:
+def _variant_table(by_variant: dict, key: "str | Callable[[dict], str]", fmt: Callable) -> list[str]:
+    """`key` names a field of each summary, or is a function of the whole summary."""
     sources = [s for s in next(iter(by_variant.values())) if by_variant[next(iter(by_variant))][s].get("n")]
     lines = ["| Image variant | " + " | ".join(SOURCE_NAMES.get(s, s) for s in sources) + " |",
              "|---|" + "---|" * len(sources)]
     for v, res in by_variant.items():
-        lines.append(f"| {v} | " + " | ".join(fmt(res[s].get(key)) for s in sources) + " |")
+        cells = [fmt(key(res[s]) if callable(key) else res[s].get(key)) for s in sources]
+        lines.append(f"| {v} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _inside_and_fallback(r: dict) -> str:
+    return f"{_pct(r.get('nodeInsideCrop'))} ({_pct(r.get('fallbackToImageArea'))} image area)"
 
 
 def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dict) -> str:
@@ -65,14 +73,22 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
     if neg.get("negatives"):
         out += ["", f"BUSI images without a lesion (n = {neg['negatives']}): a node was proposed on "
                     f"{_pct(neg['proposedOnNegatives'])} of them."]
-    out += ["", "### Robustness (test split, automatic): node inside the proposed crop", ""]
-    out += _variant_table(auto, "nodeInsideCrop", _pct)
+    if metrics.get("automaticAnyConfidence"):
+        out += ["", "The same test images without the confidence threshold (every proposal the model makes, "
+                    "i.e. what it finds when it is unsure too):", ""]
+        out += _main_table(metrics["automaticAnyConfidence"])
+    out += ["", "### Robustness (test split, automatic): node inside the proposed crop (share of unsure "
+                "proposals that fell back to the image area)", ""]
+    out += _variant_table(auto, _inside_and_fallback, str)
     out += ["", "Box IoU (mean):", ""]
     out += _variant_table(auto, "boxIouMean", _num)
     out += ["", "### Click-to-outline (a click at the node's deepest interior point)", "", "Dice (mean):", ""]
     out += _variant_table(metrics["click"], "diceMean", _num)
     out += ["", "Box IoU (mean):", ""]
     out += _variant_table(metrics["click"], "boxIouMean", _num)
+    if metrics.get("clickAnyConfidence"):
+        out += ["", "Click-to-outline without the confidence threshold (original images):", ""]
+        out += _main_table(metrics["clickAnyConfidence"])
     out += ["", f"Export: BatchNorm folded, float16 weights; the stored model's logits differ from the float32 "
                 f"PyTorch model's by at most {summary['float16VsFloat32MaxLogitDiff']} on the golden images, and "
                 "TF.js reproduces the stored model's golden outputs (checked at export and by the test suite).",

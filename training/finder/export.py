@@ -1,4 +1,4 @@
-"""Adds a trained finder to a model pack: `node-finder/` (TF.js LayersModel, float16 weights,
+"""Adds a trained finder to a model pack: `node-finder/` (TF.js LayersModel, float32 weights,
 golden outputs), the manifest's `nodeFinder` and `crop` fields, every file's SHA-256, the finder's
 section of MODEL_CARD.md; then the app's own loading path reproduces the golden outputs."""
 
@@ -24,7 +24,7 @@ from .model import NodeUNet, parameter_count
 from .model_card import CARD_END, CARD_START, render_finder_card
 
 FOLDER = "node-finder"
-WEIGHTS_DTYPE = "float16"
+WEIGHTS_DTYPE = "float32"  # 1.1 MB: the shipped model is exactly the evaluated one
 GOLDEN_STRIDE = 3  # golden logits every 3rd row and column: enough to catch any layer error, small file
 GOLDEN_TOLERANCE = {"abs": 1e-3, "rel": 1e-3}
 
@@ -75,7 +75,7 @@ def _golden(pack: Path, layers, stored: dict, model: NodeUNet, size: int, cases:
             "box": None if prop is None else list(to_image_box(prop.box, size, w, h)),
             "score": None if prop is None else round(prop.score, 5),
         })
-    doc = {"about": "logits: the finder's output (as stored, float16 weights) at every "
+    doc = {"about": f"logits: the finder's output (as stored, {WEIGHTS_DTYPE} weights) at every "
                     f"{GOLDEN_STRIDE}rd row and column, row-major; box/score: the proposal the app derives "
                     "from them before the confidence threshold (image pixels, x0 y0 x1 y1 exclusive). click: image "
                     "pixels or null (automatic).",
@@ -150,12 +150,12 @@ def export_finder(run: Path, pack: Path, crop_kind: str, margin: float | None, l
     model.load_state_dict(ck["model"])
     threshold = float(metrics["threshold"])
     spec, worst = write_finder(pack, model, size, threshold, _golden_cases(run))
-    log(f"[finder-export] stored (float16, BN folded) vs PyTorch float32: max |logit diff| {worst:.2e}")
+    log(f"[finder-export] stored ({WEIGHTS_DTYPE}, BN folded) vs PyTorch float32: max |logit diff| {worst:.2e}")
     m = float(margin if margin is not None else metrics.get("margin", DEFAULT_MARGIN))
     crop = {"kind": "node-box-margin", "margin": m} if crop_kind == "node-box-margin" else {"kind": "image-area"}
     train_info = json.loads((run / "train.json").read_text()) if (run / "train.json").exists() else {}
     summary = {"architecture": spec["architecture"], "parameters": parameter_count(model), "inputSize": size,
-               "float16VsFloat32MaxLogitDiff": float(f"{worst:.3g}"),
+               "weightsDtype": WEIGHTS_DTYPE, "storedVsFloat32MaxLogitDiff": float(f"{worst:.3g}"),
                "trainingMinutes": train_info.get("minutes"), "trainingCpuMinutes": train_info.get("cpuMinutes"),
                "trainingSamples": train_info.get("samples"), "threshold": threshold}
     card_path = pack / "MODEL_CARD.md"

@@ -1,6 +1,6 @@
 """NodeUNet → Keras functional topology for TF.js (BatchNorm folded) and an independent runner of
 that topology in PyTorch, which checks the export and computes golden outputs from the weights as
-stored (after float16 rounding)."""
+stored (after any float16 rounding)."""
 
 from __future__ import annotations
 

@@ -89,8 +89,9 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
     if metrics.get("clickAnyConfidence"):
         out += ["", "Click-to-outline without the confidence threshold (original images):", ""]
         out += _main_table(metrics["clickAnyConfidence"])
-    out += ["", f"Export: BatchNorm folded, float16 weights; the stored model's logits differ from the float32 "
-                f"PyTorch model's by at most {summary['float16VsFloat32MaxLogitDiff']} on the golden images, and "
+    out += ["", f"Export: BatchNorm folded, {summary.get('weightsDtype', 'float32')} weights; the stored model's "
+                "logits differ from the float32 "
+                f"PyTorch model's by at most {summary['storedVsFloat32MaxLogitDiff']} on the golden images, and "
                 "TF.js reproduces the stored model's golden outputs (checked at export and by the test suite).",
             CARD_END]
     return "\n".join(out)

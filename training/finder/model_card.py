@@ -55,7 +55,8 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
            f"A compact U-Net ({summary['parameters']:,} parameters, input {summary['inputSize']}×"
            f"{summary['inputSize']}: luma + an optional click heat-map) that proposes the node and the crop the "
            f"classifiers expect ({crop_text}). Trained for {train_info.get('minutes', '?')} min on 2 shared CPU "
-           f"cores ({train_info.get('samples', '?')} augmented samples) on the lesion masks of BUSI, DDTI and "
+           f"cores ({train_info.get('cpuMinutes', '?')} CPU-minutes, {train_info.get('samples', '?')} augmented "
+           "samples: under-trained) on the lesion masks of BUSI, DDTI and "
            "LymphScope phantoms (`python3 -m training train-node-finder`); see docs/node-finder.md.",
            "",
            "**None of these images are cervical lymph nodes from patients**: breast lesions (BUSI), thyroid "

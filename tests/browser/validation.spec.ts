@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page, type Request } from '@playwright/test';
 import { evaluate, parseCaseTable, scoresOf } from '../../src/validation';
-import { modalityImage, openApp } from './helpers';
+import { analyze, modalityImage, openApp, probabilities, uploadAll } from './helpers';
 
 const PATIENTS_PER_CLASS = 5;
 const FOLDERS = { '2d': 'bmode', cdfi: 'cdfi' } as const;
@@ -139,6 +139,15 @@ test('validation of a labelled folder: mapping, run, cancel, reload, continue, A
     await page.getByTestId('validate-op-rule').selectOption('youden');
     await page.getByTestId('validate-op-save').click();
     await expect(page.getByTestId('validate-op-saved')).toBeVisible();
+    const threshold = (await page.getByTestId('validate-op-saved').getAttribute('data-threshold'))!;
+    await page.getByTestId('validate-open').click(); // closes the view
+    await uploadAll(page);
+    await analyze(page);
+    const category = page.getByTestId('op-category');
+    await expect(category).toHaveAttribute('data-threshold', threshold);
+    const fused = await probabilities(page, 'fused');
+    expect(await category.getAttribute('data-positive')).toBe(String(fused[0]! + fused[1]! >= Number(threshold)));
+    await expect(page.getByTestId('op-provenance')).toContainText(`n = ${3 * PATIENTS_PER_CLASS + 1}`);
 
     const origin = new URL(baseURL!).origin;
     const foreign = requests.filter((r) => {

@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { zipSync } from 'fflate';
 import { expect, test, type Page, type Request } from '@playwright/test';
 import { evaluate, parseCaseTable, scoresOf } from '../../src/validation';
 import { analyze, modalityImage, openApp, probabilities, uploadAll } from './helpers';
@@ -117,6 +119,11 @@ test('validation of a labelled folder: mapping, run, cancel, reload, continue, A
     }
     await expect(page.getByTestId('validate-auc-elastography')).toHaveCount(0);
     await expect(page.getByTestId('validate-roc-fused').locator('canvas')).toBeVisible();
+    const axe = await new AxeBuilder({ page })
+      .include('[data-testid="validate-view"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('validate-export-csv').click()]);
     const csvPath = join(dir, '..', 'cases.csv');
@@ -183,4 +190,26 @@ test('bad sets say what is wrong: one class only, a single-modality folder', asy
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a zip of the folder: nested extra folders and system files are told, the set is read', async ({ page }) => {
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 4; i++) {
+    files[`export/2d/0/${i}-1.png`] = modalityImage('bmode', 60 + i);
+    files[`export/2d/1/extra/${i}-2.png`] = modalityImage('bmode', 70 + i);
+  }
+  files['__MACOSX/export/2d/0/._0-1.png'] = new Uint8Array([1, 2, 3]);
+  files['export/2d/.DS_Store'] = new Uint8Array([0, 0, 0, 1]);
+  await openApp(page);
+  await page.getByTestId('validate-open').click();
+  await page.getByTestId('validate-input-zip').setInputFiles({
+    name: 'export.zip',
+    mimeType: 'application/zip',
+    buffer: Buffer.from(zipSync(files)),
+  });
+  await expect(page.getByTestId('validate-mapping')).toHaveAttribute('data-images', '8');
+  await expect(page.getByTestId('validate-problems').locator('[data-code="nested-folders"]')).toBeVisible();
+  await expect(page.getByTestId('validate-skipped')).toHaveAttribute('data-count', '2');
+  await expect(page.getByTestId('validate-map-0')).toBeVisible();
+  await expect(page.getByTestId('validate-map-1')).toBeVisible();
 });

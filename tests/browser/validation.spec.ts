@@ -79,13 +79,13 @@ test('validation of a labelled folder: mapping, run, cancel, reload, continue, A
     await page.getByTestId('validate-open').click();
     await mapAndStart(page, dir);
 
+    // Cancel at once (the run stops after the image in hand), then reload: what is done is in IndexedDB.
+    await page.getByTestId('validate-cancel').click();
     const progress = page.getByTestId('validate-progress');
     await expect(progress).toHaveAttribute('data-total', String(images + 1));
-    // Cancel part way, then reload: the results so far are in IndexedDB.
-    await expect.poll(async () => Number(await progress.getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(3);
-    await page.getByTestId('validate-cancel').click();
     await expect(page.getByTestId('validate-stopped')).toBeVisible();
     const doneBefore = Number(await progress.getAttribute('data-done'));
+    expect(doneBefore).toBeGreaterThan(0);
     expect(doneBefore).toBeLessThan(images + 1);
 
     recording = false;
@@ -125,6 +125,11 @@ test('validation of a labelled folder: mapping, run, cancel, reload, continue, A
       .analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
+    // Printed, the results are the page (the page's print rules otherwise show only a case report).
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByTestId('validate-auc-fused')).toBeVisible();
+    await expect(page.getByTestId('validate-start')).toBeHidden();
+    await page.emulateMedia({ media: 'screen' });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('validate-export-csv').click()]);
     const csvPath = join(dir, '..', 'cases.csv');
     await download.saveAs(csvPath);

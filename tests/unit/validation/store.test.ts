@@ -20,6 +20,7 @@ import {
   scoresOf,
   VALIDATION_DB,
   ValidationStore,
+  type ImageResult,
   type OperatingPoint,
   type RunSpec,
 } from '../../../src/validation';
@@ -127,8 +128,8 @@ describe('run table', () => {
 
   it('has a row per analysed image and a fused row per patient; failed images are counted, not rows', () => {
     const s = spec('k');
-    const results = new Map(
-      s.images.map((img, n) =>
+    const results = new Map<string, ImageResult>(
+      s.images.map((img, n): [string, ImageResult] =>
         n === 3
           ? [img.path, { path: img.path, ok: false as const, error: 'decode-failed' }]
           : [

@@ -6,7 +6,7 @@
  * computed from the stored results alone (no pixels), so a partial run can be shown and exported.
  */
 
-import { MODALITY_IDS, type ModalityId } from '../domain';
+import { INPUT_VERDICTS, MODALITY_IDS, type InputVerdict, type ModalityId } from '../domain';
 import type { FusionSpec } from '../model-pack';
 import { formatCaseTable, parseCaseTable, scoresOf, type CaseRow, type CaseTable, type RowModality } from './csv-export';
 import { sha256Hex } from './duplicates';
@@ -35,10 +35,8 @@ export interface RunSpec {
   created: string;
 }
 
-/** The input check that came with an image (the slot's plausibility rule). */
-export type InputVerdict = 'ok' | 'grayscale-in-colour-slot' | 'colour-in-bmode-slot';
-
 export type ImageResult =
+  /** `verdict`: the input check's, in the shared vocabulary (src/domain/provenance.ts). */
   | { path: string; ok: true; probabilities: number[]; verdict: InputVerdict }
   /** `error` is the image error code (unreadable, too small…) the decode or analysis gave. */
   | { path: string; ok: false; error: string };
@@ -120,7 +118,7 @@ export function evaluateTable(table: CaseTable, options: BootstrapOptions = {}):
 
 /** Counts for the results header: analysed, failed and each input-check verdict. */
 export function runCounts(spec: RunSpec, results: ReadonlyMap<string, ImageResult>) {
-  const verdicts: Record<InputVerdict, number> = { ok: 0, 'grayscale-in-colour-slot': 0, 'colour-in-bmode-slot': 0 };
+  const verdicts = Object.fromEntries(INPUT_VERDICTS.map((v) => [v, 0])) as Record<InputVerdict, number>;
   const errors = new Map<string, number>();
   let analysed = 0;
   for (const img of spec.images) {

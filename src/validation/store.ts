@@ -11,9 +11,9 @@
  */
 
 import { openDB, type IDBPDatabase } from 'idb';
-import { isModalityId } from '../domain';
+import { isInputVerdict, isModalityId } from '../domain';
 import { parseOperatingPoint, type OperatingPoint } from './operating-point';
-import type { ImageResult, InputVerdict, RunImage, RunSpec } from './run';
+import type { ImageResult, RunImage, RunSpec } from './run';
 
 export const VALIDATION_DB = 'lymphscope-validation';
 const DB_VERSION = 1;
@@ -34,7 +34,6 @@ export interface RunSummary {
   done: number;
 }
 
-const VERDICTS: readonly InputVerdict[] = ['ok', 'grayscale-in-colour-slot', 'colour-in-bmode-slot'];
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown, max = 4096): v is string => typeof v === 'string' && v.length <= max;
 
@@ -68,8 +67,8 @@ export function checkResult(v: unknown, classes: number): ImageResult | null {
   if (v.ok === false) return isStr(v.error, 64) ? { path: v.path, ok: false, error: v.error } : null;
   if (v.ok !== true || !Array.isArray(v.probabilities) || v.probabilities.length !== classes) return null;
   if (!v.probabilities.every((p) => typeof p === 'number' && p >= 0 && p <= 1 + 1e-9)) return null;
-  if (!VERDICTS.includes(v.verdict as InputVerdict)) return null;
-  return { path: v.path, ok: true, probabilities: v.probabilities as number[], verdict: v.verdict as InputVerdict };
+  if (!isInputVerdict(v.verdict)) return null;
+  return { path: v.path, ok: true, probabilities: v.probabilities as number[], verdict: v.verdict };
 }
 
 export class ValidationStore {

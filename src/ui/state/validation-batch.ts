@@ -6,9 +6,9 @@
  * proposed and cut while the current one is analysed, so the workers and the page overlap.
  */
 
-import type { ModalityAnalysis, ModalityId } from '../../domain';
+import type { InputVerdict, ModalityAnalysis, ModalityId } from '../../domain';
 import { checkSlotFit, cropRgba, fullRect, ImageInputError, proposeRoi, type DecodedImage, type RgbaImage } from '../../imaging';
-import type { ImageResult, InputVerdict, RunImage, ValidationStore } from '../../validation';
+import type { ImageResult, RunImage, ValidationStore } from '../../validation';
 import type { Decoder } from './slot.svelte';
 
 export interface BatchDeps {
@@ -59,7 +59,8 @@ async function prepareOne(deps: BatchDeps, img: RunImage, file: Blob | undefined
     ? fullRect(pixels.width, pixels.height)
     : proposeRoi(pixels, img.modality, imageArea ? [imageArea] : []).rect;
   const crop = cropRgba(pixels, rect);
-  return { ok: true, crop, verdict: checkSlotFit(pixels, crop, img.modality) ?? 'ok' };
+  // The slot's check (colour share), as a single analysis runs it; its verdict as the case keeps it.
+  return { ok: true, crop, verdict: checkSlotFit(pixels, crop, img.modality) === null ? 'ok' : 'wrong-modality' };
 }
 
 /** Errors of one image (its pixels); anything else means the engine itself is in trouble. */

@@ -1,6 +1,7 @@
 /** English UI text. Every string the user can see lives here, so the UI can be translated whole. */
 
 import type { ClassId, InputVerdict, ModalityId } from '../domain';
+import { validationEn } from './validation-en';
 
 export const en = {
   appName: 'LymphScope',
@@ -385,6 +386,7 @@ export const en = {
       'export-failed': 'The pack could not be exported.',
     },
   },
+  validation: validationEn,
   disclaimerFallback: 'Decision support only. Not a diagnosis.',
 };
 

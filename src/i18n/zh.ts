@@ -1,6 +1,7 @@
 /** 简体中文界面文本。类型为 Messages：英文目录每增加一个键，这里缺少时类型检查即报错。 */
 
 import type { Messages } from './en';
+import { validationZh } from './validation-zh';
 
 export const zh: Messages = {
   appName: 'LymphScope',
@@ -362,5 +363,6 @@ export const zh: Messages = {
       'export-failed': '无法导出模型包。',
     },
   },
+  validation: validationZh,
   disclaimerFallback: '仅供辅助决策，不构成诊断。',
 };

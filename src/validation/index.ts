@@ -8,3 +8,5 @@ export * from './bootstrap';
 export * from './metrics';
 export * from './operating-point';
 export * from './csv-export';
+export * from './run';
+export * from './store';

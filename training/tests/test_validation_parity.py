@@ -195,3 +195,13 @@ def test_operating_points(index: int) -> None:
     for j, name in enumerate(("sensitivity", "specificity", "ppv", "npv")):
         ci = op["intervals"][name]
         assert close(interval(list(samples[:, j]), boot["level"]), [ci["lower"], ci["upper"]])
+
+
+def test_the_browser_tests_recomputation_reads_the_exported_table() -> None:
+    """training/validation_auc.py (which the validation view's browser test runs on the CSV it
+    downloads) gives the fixture's macro AUCs from the fixture's table."""
+    from training.validation_auc import macro_aucs
+
+    got = macro_aucs(FIXTURES / "validation-cases.csv")
+    for group in GROUPS:
+        assert got[group] is not None and abs(got[group] - EXPECTED["results"][group]["macroAuc"]) <= TOL

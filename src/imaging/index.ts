@@ -14,3 +14,5 @@ export {
   type DicomMetadata,
   type PixelSpacingMm,
 } from './dicom';
+export * from './segment';
+export * from './axes';

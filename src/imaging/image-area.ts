@@ -237,6 +237,26 @@ function line(m: ContentMap, horizontal: boolean, i: number, from: number, to: n
  * tick, never continues the picture, while dark deep tissue and the slanted edges of a sector do.
  * A nearly empty margin kept by the block grid is trimmed first.
  */
+/** True when the `gap` lines after line i (outwards) are all nearly empty, or the image ends. */
+function emptyRunAhead(
+  m: ContentMap,
+  horizontal: boolean,
+  i: number,
+  outward: 1 | -1,
+  from: number,
+  to: number,
+  gap: number,
+): boolean {
+  const limit = horizontal ? m.height : m.width;
+  const n = to - from + 1;
+  for (let k = 1; k <= gap; k++) {
+    const j = i + outward * k;
+    if (j < 0 || j >= limit) return true;
+    if (line(m, horizontal, j, from, to).reduce((a, v) => a + v, 0) / n >= EXTEND_FILL) return false;
+  }
+  return true;
+}
+
 function growEdge(
   m: ContentMap,
   horizontal: boolean,
@@ -245,6 +265,7 @@ function growEdge(
   from: number,
   to: number,
   maxTrim: number,
+  gap: number,
 ): number {
   const limit = horizontal ? m.height : m.width;
   const n = to - from + 1;
@@ -268,7 +289,13 @@ function growEdge(
         }
       }
     }
-    if (c / n < EXTEND_FILL) break;
+    if (c / n < EXTEND_FILL) {
+      // Rows (growing in depth) may cross dim bands of deep tissue whose sparse specks do not line
+      // up from one row to the next: there, a line of raw content continues the picture unless a
+      // run of `gap` empty lines (the gap before the chrome) follows.
+      if (!horizontal || fill(cur) < EXTEND_FILL || emptyRunAhead(m, horizontal, i, outward, from, to, gap)) break;
+      cont.set(cur);
+    }
     e = i;
     prev = front;
     front = cont;
@@ -313,12 +340,13 @@ export function growPanel(m: ContentMap, p: Panel, b: number): Rect {
     y0 = p.y0 * b,
     x1 = Math.min(m.width, p.x1 * b) - 1,
     y1 = Math.min(m.height, p.y1 * b) - 1;
+  const gap = Math.max(4, Math.round(Math.max(m.width, m.height) / 150));
   for (let pass = 0; pass < 3; pass++) {
     const before = [x0, y0, x1, y1].join();
-    y0 = growEdge(m, true, y0, -1, x0, x1, b);
-    y1 = growEdge(m, true, y1, 1, x0, x1, b);
-    x0 = growEdge(m, false, x0, -1, y0, y1, b);
-    x1 = growEdge(m, false, x1, 1, y0, y1, b);
+    y0 = growEdge(m, true, y0, -1, x0, x1, b, gap);
+    y1 = growEdge(m, true, y1, 1, x0, x1, b, gap);
+    x0 = growEdge(m, false, x0, -1, y0, y1, b, gap);
+    x1 = growEdge(m, false, x1, 1, y0, y1, b, gap);
     if ([x0, y0, x1, y1].join() === before) break;
   }
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };

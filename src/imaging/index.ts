@@ -16,3 +16,6 @@ export {
 } from './dicom';
 export * from './segment';
 export * from './axes';
+export * from './node-crop';
+export { outlineOffThread } from './outline-client';
+export * from './scale';

@@ -1,0 +1,224 @@
+/**
+ * The node in one slot's image: its outline (from the learned node finder when a pack brings one,
+ * else the seeded segmentation run off the UI thread), its axes (recomputed from the outline, or
+ * set by the user's calipers), and the image's physical scale (DICOM, or the user's two clicks on
+ * the depth ruler, remembered per scanner layout). A refused click or scale leaves what the user
+ * had untouched and says why.
+ */
+
+import {
+  axesFromOutline,
+  dicomScale,
+  layoutKey,
+  measureAxes,
+  outlineBox,
+  outlineOffThread,
+  userScale,
+  type CropConvention,
+  type DecodedImage,
+  type ImageScale,
+  type NodeAxes,
+  type RgbaImage,
+  type ScaleProblem,
+  type Segment,
+} from '../../imaging';
+import type { ModalityId, NodeFinding, NodeMeasurement, RoiSource } from '../../domain';
+
+/** The learned node finder as the inference runtime exposes it (absent until a pack brings one). */
+export interface NodeFinderClient {
+  /** The crop the pack's classifier expects (its manifest declares it). */
+  crop: CropConvention;
+  proposeNode(modality: ModalityId, image: RgbaImage): Promise<NodeFinding | null>;
+  outlineAt(modality: ModalityId, image: RgbaImage, at: { x: number; y: number }): Promise<NodeFinding | null>;
+}
+
+export type NodeProblem = 'no-structure' | 'outside-image' | 'outline-failed' | 'roi-too-small' | ScaleProblem;
+
+const SCALE_STORE = 'lymphscope.ruler-scale.v1';
+
+/** Remembered ruler calibrations, keyed by scanner layout. Validated on read: storage is outside data. */
+function storedScales(): Record<string, number> {
+  try {
+    const raw: unknown = JSON.parse(globalThis.localStorage?.getItem(SCALE_STORE) ?? '{}');
+    if (!raw || typeof raw !== 'object') return {};
+    return Object.fromEntries(
+      Object.entries(raw as Record<string, unknown>).filter(
+        (e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]) && e[1] > 0 && e[1] < 2,
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
+function rememberScale(key: string, mmPerPx: number): void {
+  try {
+    const all = storedScales();
+    all[key] = mmPerPx;
+    // Keep the store small: the most recent 50 layouts.
+    const entries = Object.entries(all).slice(-50);
+    globalThis.localStorage?.setItem(SCALE_STORE, JSON.stringify(Object.fromEntries(entries)));
+  } catch {
+    // Storage unavailable (private mode, full): the scale still applies to this image.
+  }
+}
+
+export class NodeState {
+  outline = $state.raw<NodeFinding | null>(null);
+  /** Where the outline came from. */
+  outlineFrom = $state<'finder' | 'seeded' | null>(null);
+  axes = $state.raw<NodeAxes | null>(null);
+  /** True once the user moved a caliper: the axes are theirs, not the outline's. */
+  calipersEdited = $state(false);
+  scale = $state.raw<ImageScale | null>(null);
+  problem = $state<NodeProblem | null>(null);
+  busy = $state(false);
+  private image: DecodedImage | null = null;
+  private layout = '';
+  private ticket = 0;
+
+  constructor(
+    private readonly modality: ModalityId,
+    private readonly finder: () => NodeFinderClient | null,
+  ) {}
+
+  /** A new image: no outline yet; the scale from the file, else one remembered for this layout. */
+  reset(image: DecodedImage | null, area: { x: number; y: number; width: number; height: number } | null): void {
+    this.ticket++;
+    this.image = image;
+    this.outline = null;
+    this.outlineFrom = null;
+    this.axes = null;
+    this.calipersEdited = false;
+    this.problem = null;
+    this.busy = false;
+    this.scale = null;
+    if (!image) return;
+    this.layout = layoutKey(image.pixels.width, image.pixels.height, area);
+    this.updateFileScale();
+    if (!this.scale) {
+      const mm = storedScales()[this.layout];
+      if (mm) this.scale = { spacing: { x: mm, y: mm }, source: 'user' };
+    }
+  }
+
+  /** The file's scale for the current outline (per-region), unless the user set their own. */
+  private updateFileScale(): void {
+    const img = this.image;
+    if (!img || this.scale?.source === 'user') return;
+    const box = this.outline?.box ?? null;
+    const { scale, problem } = dicomScale(box, img.regionSpacingsMm ?? [], img.pixelSpacingMm ?? null, img.spacingSource);
+    this.scale = scale;
+    if (problem) this.problem = problem;
+  }
+
+  /**
+   * Outlines the node around `at` (image pixels). Returns the finding, or null with `problem` set
+   * (the previous outline stays).
+   */
+  async outlineAt(at: { x: number; y: number }): Promise<NodeFinding | null> {
+    const img = this.image;
+    if (!img) return null;
+    const ticket = ++this.ticket;
+    this.busy = true;
+    this.problem = null;
+    let found: NodeFinding | null = null;
+    let from: 'finder' | 'seeded' = 'seeded';
+    try {
+      const finder = this.finder();
+      const learned = finder ? await finder.outlineAt(this.modality, img.pixels, at) : null;
+      // The finder is used when it is reasonably sure; otherwise the seeded segmentation decides.
+      if (learned && learned.score >= 0.5 && learned.outline.length >= 3) {
+        found = learned;
+        from = 'finder';
+      } else {
+        const r = await outlineOffThread(img.pixels, at);
+        if (ticket !== this.ticket) return null;
+        if (r.ok) found = r.finding;
+        else this.problem = r.reason;
+      }
+    } catch {
+      if (ticket === this.ticket) this.problem = 'outline-failed';
+    }
+    if (ticket !== this.ticket) return null;
+    this.busy = false;
+    if (!found) return null;
+    this.outline = found;
+    this.outlineFrom = from;
+    this.calipersEdited = false;
+    this.updateFileScale();
+    this.recompute();
+    return found;
+  }
+
+  /** The user moved outline vertices. */
+  setOutline(outline: ReadonlyArray<readonly [number, number]>): void {
+    if (!this.outline || outline.length < 3) return;
+    this.outline = { ...this.outline, outline, box: outlineBox(outline) };
+    this.calipersEdited = false;
+    this.recompute();
+  }
+
+  /** The user moved a caliper end. */
+  setCalipers(long: Segment, short: Segment): void {
+    this.axes = measureAxes(long, short, this.scale?.spacing ?? null);
+    this.calipersEdited = true;
+  }
+
+  /** Two clicked ruler ticks `distMm` apart. A refused value keeps the scale the image had. */
+  setRulerScale(a: { x: number; y: number }, b: { x: number; y: number }, distMm: number): boolean {
+    const r = userScale(a, b, distMm);
+    if (!r.ok) {
+      this.problem = r.problem;
+      return false;
+    }
+    this.problem = null;
+    this.scale = r.scale;
+    rememberScale(this.layout, r.scale.spacing.x);
+    this.rescale();
+    return true;
+  }
+
+  /** Forgets the user's ruler scale for this layout; the file's scale (if any) applies again. */
+  clearRulerScale(): void {
+    if (this.scale?.source !== 'user') return;
+    try {
+      const all = storedScales();
+      delete all[this.layout];
+      globalThis.localStorage?.setItem(SCALE_STORE, JSON.stringify(all));
+    } catch {
+      // nothing stored to forget
+    }
+    this.scale = null;
+    this.updateFileScale();
+    this.rescale();
+  }
+
+  noteProblem(p: NodeProblem | null): void {
+    this.problem = p;
+  }
+
+  private recompute(): void {
+    this.axes = this.outline ? axesFromOutline(this.outline.outline, this.scale?.spacing ?? null) : null;
+  }
+
+  private rescale(): void {
+    if (this.axes && this.calipersEdited) this.axes = measureAxes(this.axes.long, this.axes.short, this.scale?.spacing ?? null);
+    else this.recompute();
+  }
+
+  /** What goes into the analysis result, when there is something measured. */
+  measurement(roiSource: RoiSource): NodeMeasurement | null {
+    const a = this.axes;
+    if (!a) return null;
+    return {
+      roiSource,
+      longAxisPx: a.longPx,
+      shortAxisPx: a.shortPx,
+      ratio: a.ratio,
+      longAxisMm: a.longMm ?? null,
+      shortAxisMm: a.shortMm ?? null,
+      scaleSource: a.longMm !== undefined ? (this.scale?.source ?? null) : null,
+    };
+  }
+}

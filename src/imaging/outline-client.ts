@@ -6,6 +6,7 @@
  */
 
 import type { RgbaImage } from './resize';
+import type { Rect } from './roi';
 import { outlineFromSeed, type SeedOutline } from './segment';
 
 export interface OutlineRequest {
@@ -14,6 +15,7 @@ export interface OutlineRequest {
   height: number;
   data: ArrayBuffer;
   seed: { x: number; y: number };
+  area?: Rect;
 }
 
 export type OutlineResponse = { id: number; result: SeedOutline } | { id: number; error: string };
@@ -45,9 +47,9 @@ function outlineWorker(): Worker | null {
 }
 
 /** The outline of the structure around `seed`, computed off the UI thread where possible. */
-export function outlineOffThread(img: RgbaImage, seed: { x: number; y: number }): Promise<SeedOutline> {
+export function outlineOffThread(img: RgbaImage, seed: { x: number; y: number }, area?: Rect): Promise<SeedOutline> {
   const w = outlineWorker();
-  if (!w) return Promise.resolve(outlineFromSeed(img, seed));
+  if (!w) return Promise.resolve(outlineFromSeed(img, seed, area));
   const id = nextId++;
   return new Promise<SeedOutline>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -59,7 +61,7 @@ export function outlineOffThread(img: RgbaImage, seed: { x: number; y: number })
     pending.set(id, { resolve, reject, timer });
     // Copied, not transferred: the slot keeps its pixels.
     const data = img.data.slice().buffer;
-    const req: OutlineRequest = { id, width: img.width, height: img.height, data, seed };
+    const req: OutlineRequest = { id, width: img.width, height: img.height, data, seed, ...(area ? { area } : {}) };
     w.postMessage(req, [data]);
   });
 }

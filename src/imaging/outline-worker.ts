@@ -10,10 +10,10 @@ import { outlineFromSeed } from './segment';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = (e: MessageEvent<OutlineRequest>) => {
-  const { id, width, height, data, seed } = e.data;
+  const { id, width, height, data, seed, area } = e.data;
   let msg: OutlineResponse;
   try {
-    msg = { id, result: outlineFromSeed({ width, height, data: new Uint8ClampedArray(data) }, seed) };
+    msg = { id, result: outlineFromSeed({ width, height, data: new Uint8ClampedArray(data) }, seed, area) };
   } catch (err) {
     msg = { id, error: String(err).slice(0, 160) };
   }

@@ -1,19 +1,23 @@
 /**
  * Seeded outline of a node: the user clicks inside it, this finds its border. Used when no learned
- * node finder is available (or it is unsure). Pure TS on RGBA pixels; runs in the imaging worker.
+ * node finder is available (or it is unsure). Pure TS on RGBA pixels; runs in the outline worker.
  *
- * How: the image is reduced to at most WORK_SIDE pixels a side and smoothed (speckle is noise at
- * this scale); from the seed, regions {smoothed ≤ t} (a dark node) or {smoothed ≥ t} (a bright one)
- * connected to the seed are grown for a range of thresholds t, and the one whose border runs along
- * the strongest edges (mean gradient magnitude on its boundary) wins — the threshold at which the
- * region stops at the node's wall rather than leaking into the tissue around it. An opening cuts
- * thin leaks, holes (hilum, calcifications) are filled. No strong border around the seed, or a
- * region that spills over most of the image, means the click was not inside a structure.
+ * How: inside the picture area, the image is reduced to at most WORK_SIDE pixels a side and
+ * smoothed (speckle is noise at this scale). Two kinds of candidates are built around the seed:
+ *  - a star-shaped outline found by dynamic programming on rays from the seed (./segment-polar.ts):
+ *    nodes are ovoid, and this steps over the hilum and internal echoes;
+ *  - threshold regions {smoothed ≤ t} (dark node) or {≥ t} (bright) connected to the seed, for a
+ *    range of t, opened to cut thin leaks, holes filled.
+ * The candidate whose border runs along the strongest edges (mean gradient magnitude) wins. No
+ * border clearly stronger than the picture's typical edges means the click was not inside a
+ * structure. Measured against the BUSI and DDTI masks in docs/roi.md.
  */
 
 import type { NodeFinding } from '../domain';
 import { lum } from './image-area';
 import type { RgbaImage } from './resize';
+import { clampRect, cropRgba, type Rect } from './roi';
+import { polarOutline } from './segment-polar';
 
 export const WORK_SIDE = 192;
 
@@ -269,8 +273,26 @@ export function simplify(pts: [number, number][], eps: number): [number, number]
  * The outline of the structure around `seed` (image pixels), or why there is none. Bounded work:
  * at most WORK_SIDE² pixels × 48 thresholds, well under a second in any browser.
  */
-export function outlineFromSeed(img: RgbaImage, seed: { x: number; y: number }): SeedOutline {
+export function outlineFromSeed(img: RgbaImage, seed: { x: number; y: number }, area?: Rect): SeedOutline {
   if (!(seed.x >= 0 && seed.y >= 0 && seed.x < img.width && seed.y < img.height)) return { ok: false, reason: 'outside-image' };
+  // Work inside the picture only: the border between the picture and the screen's black chrome
+  // is the strongest edge of a screenshot and must not pass for the node's wall.
+  const a = area ? clampRect(area, img.width, img.height) : null;
+  if (a && !(seed.x >= a.x && seed.y >= a.y && seed.x < a.x + a.width && seed.y < a.y + a.height))
+    return { ok: false, reason: 'outside-image' };
+  if (a && (a.x > 0 || a.y > 0 || a.width < img.width || a.height < img.height)) {
+    const r = outlineFromSeed(cropRgba(img, a), { x: seed.x - a.x, y: seed.y - a.y });
+    if (!r.ok) return r;
+    const { box, outline, score } = r.finding;
+    return {
+      ok: true,
+      finding: {
+        box: { ...box, x: box.x + a.x, y: box.y + a.y },
+        outline: outline.map(([x, y]) => [x + a.x, y + a.y] as const),
+        score,
+      },
+    };
+  }
   const { g: raw, f } = reduce(img);
   const g = boxBlur(boxBlur(raw, 2), 1);
   const grad = gradient(g);
@@ -311,11 +333,29 @@ export function outlineFromSeed(img: RgbaImage, seed: { x: number; y: number }):
       if (!best || score > best.score) best = { score, t, dark };
     }
   }
-  if (!best || best.score < 1.6 * typical + 0.5) return { ok: false, reason: 'no-structure' };
-  const chosen = best;
-  flood(w, h, chosen.dark ? (i) => v[i]! <= chosen.t : (i) => v[i]! >= chosen.t, si, region);
-  const mask = clean(w, h, region, si, Math.max(1, Math.round(Math.min(w, h) / 100)));
-  const contour = simplify(traceBoundary(w, h, mask), 0.7);
+  // The star-shaped polar outline, for both polarities; scored like the threshold regions (mean
+  // gradient magnitude along the border) so the better-bordered of all candidates wins.
+  let polar: { score: number; points: [number, number][] } | null = null;
+  for (const dark of [true, false]) {
+    const p = polarOutline(v, w, h, sx, sy, dark);
+    if (!p) continue;
+    let sum = 0;
+    for (const [x, y] of p.points)
+      sum += grad[Math.min(h - 1, Math.max(0, Math.round(y))) * w + Math.min(w - 1, Math.max(0, Math.round(x)))]!;
+    const score = (sum / p.points.length) * (dark ? 1 : 0.7);
+    if (!polar || score > polar.score) polar = { score, points: p.points };
+  }
+  const usePolar = polar !== null && (!best || polar.score >= best.score);
+  const bestScore = usePolar ? polar!.score : (best?.score ?? 0);
+  if ((!usePolar && !best) || bestScore < 1.6 * typical + 0.5) return { ok: false, reason: 'no-structure' };
+  let contour: [number, number][];
+  if (usePolar) contour = polar!.points;
+  else {
+    const chosen = best!;
+    flood(w, h, chosen.dark ? (i) => v[i]! <= chosen.t : (i) => v[i]! >= chosen.t, si, region);
+    const mask = clean(w, h, region, si, Math.max(1, Math.round(Math.min(w, h) / 100)));
+    contour = simplify(traceBoundary(w, h, mask), 0.7);
+  }
   if (contour.length < 3) return { ok: false, reason: 'no-structure' };
   const outline = contour.map(([x, y]) => [(x + 0.5) * f, (y + 0.5) * f] as const);
   const xs = outline.map((p) => p[0]),
@@ -324,6 +364,6 @@ export function outlineFromSeed(img: RgbaImage, seed: { x: number; y: number }):
     y0 = Math.max(0, Math.floor(Math.min(...ys) - f / 2));
   const x1 = Math.min(img.width, Math.ceil(Math.max(...xs) + f / 2)),
     y1 = Math.min(img.height, Math.ceil(Math.max(...ys) + f / 2));
-  const score = Math.min(1, (best.score - typical) / (4 * typical + 1));
+  const score = Math.min(1, Math.max(0, (bestScore - typical) / (4 * typical + 1)));
   return { ok: true, finding: { box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, outline, score } };
 }

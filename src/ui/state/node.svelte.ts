@@ -74,6 +74,8 @@ export class NodeState {
   problem = $state<NodeProblem | null>(null);
   busy = $state(false);
   private image: DecodedImage | null = null;
+  /** The picture area of a screenshot (the outline stays inside it); null: the whole image. */
+  private area: { x: number; y: number; width: number; height: number } | null = null;
   private layout = '';
   private ticket = 0;
 
@@ -86,6 +88,7 @@ export class NodeState {
   reset(image: DecodedImage | null, area: { x: number; y: number; width: number; height: number } | null): void {
     this.ticket++;
     this.image = image;
+    this.area = area;
     this.outline = null;
     this.outlineFrom = null;
     this.axes = null;
@@ -132,7 +135,7 @@ export class NodeState {
         found = learned;
         from = 'finder';
       } else {
-        const r = await outlineOffThread(img.pixels, at);
+        const r = await outlineOffThread(img.pixels, at, this.area ?? undefined);
         if (ticket !== this.ticket) return null;
         if (r.ok) found = r.finding;
         else this.problem = r.reason;

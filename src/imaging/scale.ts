@@ -70,10 +70,22 @@ export function dicomScale(
 }
 
 /**
- * A key for "this scanner layout": the image size and where its picture lies. Frames from one
- * scanner preset share both, so a ruler calibration is offered again for them and not for others.
+ * "This scanner layout": frames of one scanner preset share their size and where their picture
+ * lies, so a ruler calibration is offered again for them and not for others. The size is the
+ * storage key; the picture areas are compared with a few pixels' tolerance (two frames of one
+ * layout may differ by a pixel or two in the area found).
  */
-export function layoutKey(width: number, height: number, area: Rect | null): string {
-  const a = area ? `${area.x},${area.y},${area.width},${area.height}` : 'whole';
-  return `${width}x${height}@${a}`;
+export function layoutKey(width: number, height: number): string {
+  return `${width}x${height}`;
+}
+
+export function sameLayoutArea(a: Rect | null, b: Rect | null): boolean {
+  if (!a || !b) return a === b;
+  const tol = 6;
+  return (
+    Math.abs(a.x - b.x) <= tol &&
+    Math.abs(a.y - b.y) <= tol &&
+    Math.abs(a.width - b.width) <= tol &&
+    Math.abs(a.height - b.height) <= tol
+  );
 }

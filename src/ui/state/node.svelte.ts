@@ -10,6 +10,7 @@ import {
   axesFromOutline,
   dicomScale,
   layoutKey,
+  sameLayoutArea,
   measureAxes,
   outlineBox,
   outlineOffThread,
@@ -36,27 +37,42 @@ export type NodeProblem = 'no-structure' | 'outside-image' | 'outline-failed' | 
 
 const SCALE_STORE = 'lymphscope.ruler-scale.v1';
 
-/** Remembered ruler calibrations, keyed by scanner layout. Validated on read: storage is outside data. */
-function storedScales(): Record<string, number> {
+type Area = { x: number; y: number; width: number; height: number };
+type Remembered = { area: Area | null; mm: number };
+
+const isArea = (v: unknown): v is Area =>
+  !!v && typeof v === 'object' && ['x', 'y', 'width', 'height'].every((k) => Number.isFinite((v as Record<string, unknown>)[k]));
+
+/** Remembered ruler calibrations, per image size. Validated on read: storage is outside data. */
+function storedScales(): Record<string, Remembered[]> {
   try {
     const raw: unknown = JSON.parse(globalThis.localStorage?.getItem(SCALE_STORE) ?? '{}');
     if (!raw || typeof raw !== 'object') return {};
-    return Object.fromEntries(
-      Object.entries(raw as Record<string, unknown>).filter(
-        (e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]) && e[1] > 0 && e[1] < 2,
-      ),
-    );
+    const out: Record<string, Remembered[]> = {};
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (!Array.isArray(v)) continue;
+      out[k] = v.filter(
+        (e): e is Remembered =>
+          !!e &&
+          typeof e === 'object' &&
+          typeof (e as Remembered).mm === 'number' &&
+          (e as Remembered).mm > 0 &&
+          (e as Remembered).mm < 2 &&
+          ((e as Remembered).area === null || isArea((e as Remembered).area)),
+      );
+    }
+    return out;
   } catch {
     return {};
   }
 }
 
-function rememberScale(key: string, mmPerPx: number): void {
+function saveScales(all: Record<string, Remembered[]>): void {
   try {
-    const all = storedScales();
-    all[key] = mmPerPx;
-    // Keep the store small: the most recent 50 layouts.
-    const entries = Object.entries(all).slice(-50);
+    // Keep the store small: the most recent 50 image sizes, 10 layouts each.
+    const entries = Object.entries(all)
+      .slice(-50)
+      .map(([k, v]) => [k, v.slice(-10)] as const);
     globalThis.localStorage?.setItem(SCALE_STORE, JSON.stringify(Object.fromEntries(entries)));
   } catch {
     // Storage unavailable (private mode, full): the scale still applies to this image.
@@ -75,7 +91,7 @@ export class NodeState {
   busy = $state(false);
   private image: DecodedImage | null = null;
   /** The picture area of a screenshot (the outline stays inside it); null: the whole image. */
-  private area: { x: number; y: number; width: number; height: number } | null = null;
+  private area: Area | null = null;
   private layout = '';
   private ticket = 0;
 
@@ -88,7 +104,8 @@ export class NodeState {
   reset(image: DecodedImage | null, area: { x: number; y: number; width: number; height: number } | null): void {
     this.ticket++;
     this.image = image;
-    this.area = area;
+    // A plain copy: the slot's region is reactive state, which cannot be posted to a worker.
+    this.area = area ? { x: area.x, y: area.y, width: area.width, height: area.height } : null;
     this.outline = null;
     this.outlineFrom = null;
     this.axes = null;
@@ -97,10 +114,10 @@ export class NodeState {
     this.busy = false;
     this.scale = null;
     if (!image) return;
-    this.layout = layoutKey(image.pixels.width, image.pixels.height, area);
+    this.layout = layoutKey(image.pixels.width, image.pixels.height);
     this.updateFileScale();
     if (!this.scale) {
-      const mm = storedScales()[this.layout];
+      const mm = storedScales()[this.layout]?.find((e) => sameLayoutArea(e.area, this.area))?.mm;
       if (mm) this.scale = { spacing: { x: mm, y: mm }, source: 'user' };
     }
   }
@@ -177,7 +194,12 @@ export class NodeState {
     }
     this.problem = null;
     this.scale = r.scale;
-    rememberScale(this.layout, r.scale.spacing.x);
+    const all = storedScales();
+    all[this.layout] = [
+      ...(all[this.layout] ?? []).filter((e) => !sameLayoutArea(e.area, this.area)),
+      { area: this.area, mm: r.scale.spacing.x },
+    ];
+    saveScales(all);
     this.rescale();
     return true;
   }
@@ -185,13 +207,9 @@ export class NodeState {
   /** Forgets the user's ruler scale for this layout; the file's scale (if any) applies again. */
   clearRulerScale(): void {
     if (this.scale?.source !== 'user') return;
-    try {
-      const all = storedScales();
-      delete all[this.layout];
-      globalThis.localStorage?.setItem(SCALE_STORE, JSON.stringify(all));
-    } catch {
-      // nothing stored to forget
-    }
+    const all = storedScales();
+    all[this.layout] = (all[this.layout] ?? []).filter((e) => !sameLayoutArea(e.area, this.area));
+    saveScales(all);
     this.scale = null;
     this.updateFileScale();
     this.rescale();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { axesFromOutline, cropAroundNode, dicomScale, layoutKey, measureAxes, userScale } from '../../../src/imaging';
+import {
+  axesFromOutline,
+  cropAroundNode,
+  dicomScale,
+  layoutKey,
+  measureAxes,
+  sameLayoutArea,
+  userScale,
+} from '../../../src/imaging';
 
 describe('physical scale', () => {
   it('turns two ruler ticks and a distance into mm per pixel, refusing zero, absurd and too-close input', () => {
@@ -32,9 +40,12 @@ describe('physical scale', () => {
     expect(dicomScale(null, [], null, undefined)).toEqual({ scale: null, problem: null });
   });
 
-  it('keys a ruler calibration by image size and picture area', () => {
-    expect(layoutKey(640, 480, { x: 120, y: 72, width: 400, height: 360 })).toBe('640x480@120,72,400,360');
-    expect(layoutKey(640, 480, null)).not.toBe(layoutKey(800, 600, null));
+  it('recognises a scanner layout by image size and picture area, within a few pixels', () => {
+    expect(layoutKey(640, 480)).toBe('640x480');
+    expect(sameLayoutArea({ x: 121, y: 71, width: 399, height: 361 }, { x: 120, y: 72, width: 400, height: 360 })).toBe(true);
+    expect(sameLayoutArea({ x: 60, y: 72, width: 400, height: 360 }, { x: 120, y: 72, width: 400, height: 360 })).toBe(false);
+    expect(sameLayoutArea(null, null)).toBe(true);
+    expect(sameLayoutArea(null, { x: 0, y: 0, width: 1, height: 1 })).toBe(false);
   });
 });
 

@@ -176,8 +176,15 @@ export function proposeRoi(img: RgbaImage, modality: ModalityId, declared: Rect[
   if (strategy.includeColourBox) rect = includeColourBox(img, rect, 2 * b);
   rect = clampRect(rect, img.width, img.height);
   const share = (rect.width * rect.height) / (img.width * img.height);
-  // Nearly the whole picture: no chrome to leave out.
-  if (share >= 0.93 || (!map.uniformBorder && share >= 0.8)) return whole('no-chrome');
+  // Nearly the whole picture: no chrome to leave out. Likewise when the picture reaches three
+  // edges of the image: a frame with chrome (or a letterbox) has it on two sides at least, while a
+  // bare picture often ends in dark, deep tissue on the fourth.
+  const touching =
+    Number(rect.x <= 2) +
+    Number(rect.y <= 2) +
+    Number(rect.x + rect.width >= img.width - 2) +
+    Number(rect.y + rect.height >= img.height - 2);
+  if (share >= 0.93 || (!map.uniformBorder && share >= 0.8) || (touching >= 3 && share >= 0.5)) return whole('no-chrome');
   // A strip or a tiny box is never a plausible picture area: say so rather than propose it.
   const aspect = rect.width / rect.height;
   if (share < 0.1 || aspect > 3.2 || aspect < 1 / 3.2) return whole('weak');

@@ -355,6 +355,13 @@ function paletteFixture(): DicomFixture {
   };
 }
 
+export type DicomElement = Elem;
+
+/** An 8-bit MONOCHROME2 file of any size with extra attributes (browser tests build scanner-like frames). */
+export function grayDicomFile(w: number, h: number, pixels: Uint8Array, extra: Elem[] = []): Uint8Array {
+  return file({ transferSyntax: TS.explicit, dataset: imageAttrs(w, h, 'MONOCHROME2', 1, 8, extra), pixelData: pixels });
+}
+
 /** Every fixture, with the pixels it must decode to. Deterministic. */
 export function dicomFixtures(): DicomFixture[] {
   const out: DicomFixture[] = [];

@@ -6,6 +6,7 @@
  */
 
 import type { BackendId, ModalityId } from './ids';
+import type { NodeMeasurement } from './measurement';
 
 /** A rectangle in image pixels (the region the model saw, within its source image). */
 export interface RoiRect {
@@ -46,4 +47,6 @@ export interface ModalityAnalysis {
   modelId: string;
   /** Null for a result read back from the history rather than computed now. */
   timings: AnalysisTimings | null;
+  /** The node's axes measured on the image, when the user outlined it (absent otherwise). */
+  measurements?: NodeMeasurement;
 }

@@ -3,3 +3,4 @@ export * from './modalities';
 export * from './analysis';
 export * from './provenance';
 export * from './node-finding';
+export * from './measurement';

@@ -25,7 +25,7 @@ export interface CaseInput {
         crop: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
         roi: RoiRect;
         source: { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
-        analysis: Pick<ModalityAnalysis, 'logits' | 'probabilities' | 'cams'>;
+        analysis: Pick<ModalityAnalysis, 'logits' | 'probabilities' | 'cams' | 'measurements'>;
       }
     >
   >;
@@ -86,6 +86,7 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
       probabilities: [...r.analysis.probabilities],
       cams: copyCams(r.analysis.cams),
       screenshot: input.keepScreenshots ? copyImage(r.source) : null,
+      ...(r.analysis.measurements ? { measurements: { ...r.analysis.measurements } } : {}),
     };
   }
   return {
@@ -122,6 +123,7 @@ export function analysesOfCase(r: CaseRecord): Partial<Record<CaseModality, Moda
       backend: r.backend,
       modelId: r.model.id,
       timings: null,
+      ...(res.measurements ? { measurements: { ...res.measurements } } : {}),
     };
   }
   return out;

@@ -7,6 +7,7 @@ import {
   type CamMaps,
   type CaseProvenance,
   type ModalityId,
+  type NodeMeasurement,
   type RoiRect,
 } from '../domain';
 
@@ -40,6 +41,8 @@ export interface CaseModalityResult {
   cams: StoredCams | null;
   /** The whole source image, only when the user asked to keep it. */
   screenshot: StoredImage | null;
+  /** The node's axes, when they were measured (absent in cases saved before or without them). */
+  measurements?: NodeMeasurement;
 }
 
 export interface ModelMetricSummary {

@@ -4,7 +4,16 @@
  * first field that is wrong.
  */
 
-import { CLASS_IDS, INPUT_VERDICTS, type CaseProvenance, type ImageProvenance, type InputCheckNote } from '../domain';
+import {
+  CLASS_IDS,
+  INPUT_VERDICTS,
+  ROI_SOURCES,
+  SCALE_SOURCES,
+  type CaseProvenance,
+  type ImageProvenance,
+  type InputCheckNote,
+  type NodeMeasurement,
+} from '../domain';
 import { InvalidDataError } from './errors';
 import {
   CASE_BACKENDS,
@@ -144,6 +153,20 @@ function roi(v: unknown, path: string, sw: number, sh: number): RoiRect {
   return { x, y, width, height };
 }
 
+function measurements(v: unknown, path: string): NodeMeasurement {
+  const o = obj(v, path);
+  const mm = (x: unknown, p: string) => nullable(x, (y) => num(y, p, 0, 10_000));
+  return {
+    roiSource: oneOf(o.roiSource, ROI_SOURCES, `${path}.roiSource`),
+    longAxisPx: num(o.longAxisPx, `${path}.longAxisPx`, 0, LIMITS.imageSide * 2),
+    shortAxisPx: num(o.shortAxisPx, `${path}.shortAxisPx`, 0, LIMITS.imageSide * 2),
+    ratio: num(o.ratio, `${path}.ratio`, 0, 1000),
+    longAxisMm: mm(o.longAxisMm, `${path}.longAxisMm`),
+    shortAxisMm: mm(o.shortAxisMm, `${path}.shortAxisMm`),
+    scaleSource: nullable(o.scaleSource, (x) => oneOf(x, SCALE_SOURCES, `${path}.scaleSource`)),
+  };
+}
+
 function modalityResult(v: unknown, path: string, bin: BinaryReader, nClasses: number): CaseModalityResult {
   const o = obj(v, path);
   const sourceWidth = int(o.sourceWidth, `${path}.sourceWidth`, 1, LIMITS.imageSide);
@@ -163,6 +186,7 @@ function modalityResult(v: unknown, path: string, bin: BinaryReader, nClasses: n
     probabilities: probabilities(o.probabilities, `${path}.probabilities`, nClasses),
     cams: nullable(o.cams, (c) => cams(c, `${path}.cams`, bin, nClasses)),
     screenshot,
+    ...(o.measurements !== undefined ? { measurements: measurements(o.measurements, `${path}.measurements`) } : {}),
   };
 }
 

@@ -328,6 +328,51 @@ export const en = {
     loading: 'Reading the image…',
     pasted: 'pasted image',
   },
+  node: {
+    outlineMode: 'Outline node',
+    outlineDone: 'Done outlining',
+    outlineHelp:
+      'Click or tap inside the node to outline it; drag the outline’s points to correct it. Keyboard: arrow keys move the cross, Enter outlines there. Caliper ends can be dragged.',
+    outlining: 'Finding the outline…',
+    outlineFrom: { finder: 'Outline: node finder', seeded: 'Outline: from your click (seeded segmentation)' },
+    scaleMode: 'Set scale from ruler',
+    scaleHelp:
+      'Click two ticks of the depth ruler, then type the distance between them in millimetres. Keyboard: arrow keys move the cross, Enter marks a tick.',
+    scalePick: (n: number): string => (n === 0 ? 'Click the first ruler tick.' : 'Click the second ruler tick.'),
+    scaleDistance: 'Distance between the ticks (mm)',
+    scaleApply: 'Apply scale',
+    scaleCancel: 'Cancel',
+    scaleForget: 'Forget ruler scale',
+    axes: (long: string, short: string, unit: string, ratio: string) =>
+      `Long axis ${long} ${unit} · short axis ${short} ${unit} · short/long ${ratio}`,
+    calipersEdited: 'calipers set by you',
+    scaleSource: {
+      'dicom-pixel-spacing': 'Scale: DICOM Pixel Spacing',
+      'dicom-region': 'Scale: DICOM ultrasound region',
+      user: 'Scale: your ruler calibration (remembered for this scanner layout)',
+      none: 'No scale known: lengths in pixels. Set it from the depth ruler.',
+    },
+    roiSource: {
+      node: 'Region: around the node’s outline, with the model’s margin',
+      'image-area': 'Region: the image area found in the screenshot',
+      declared: 'Region: the image area the DICOM file declares',
+      whole: 'Region: the whole image (no chrome around it)',
+      weak: 'No clear image area found: the whole image is proposed. Adjust the region if needed.',
+      user: 'Region: set by you',
+    },
+    problem: {
+      'no-structure': 'No node found at that point: click inside the node. What you had is kept.',
+      'outside-image': 'That point is outside the image.',
+      'outline-failed': 'The outline could not be computed; what you had is kept.',
+      'roi-too-small': 'A region must be at least 8 × 8 pixels; the previous region is kept.',
+      'scale-zero': 'Enter a distance greater than zero, in millimetres; the previous scale is kept.',
+      'scale-absurd':
+        'That distance gives an implausible pixel size (0.005–2 mm per pixel, at most 300 mm); the previous scale is kept.',
+      'scale-points-close': 'The two ticks are too close together: click two ticks farther apart.',
+      'regions-disagree':
+        'The DICOM file’s ultrasound regions state different scales for this area: no millimetres are shown. Set the scale from the ruler if needed.',
+    },
+  },
   heatmap: {
     colormap: 'Colour map',
     magenta: 'Magenta (single hue, default)',

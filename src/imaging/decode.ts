@@ -68,6 +68,10 @@ export interface DecodedImage {
   pixelSpacingMm?: { x: number; y: number } | null;
   /** The ultrasound image area the file declares (DICOM ultrasound regions), in `pixels` coordinates. */
   imageArea?: Rect | null;
+  /** Every DICOM ultrasound region with a physical scale, in `pixels` coordinates and mm per pixel. */
+  regionSpacingsMm?: { rect: Rect; x: number; y: number }[];
+  /** Where `pixelSpacingMm` comes from. */
+  spacingSource?: 'PixelSpacing' | 'UltrasoundRegion';
   /** DICOM description; identifying attributes only when the user opted in. */
   dicom?: DicomMetadata;
 }
@@ -203,6 +207,8 @@ async function decodeDicom(bytes: Uint8Array, name: string, opts: DecodeOptions)
     frameIndex: frame,
     pixelSpacingMm: spacing ? { x: spacing.x / sx, y: spacing.y / sy } : null,
     imageArea: area ? scaleRect(area, sx, sy) : null,
+    regionSpacingsMm: img.regionSpacings.map((r) => ({ rect: scaleRect(r.rect, sx, sy), x: r.x / sx, y: r.y / sy })),
+    ...(spacing ? { spacingSource: spacing.source } : {}),
     dicom: img.metadata,
   };
 }

@@ -15,3 +15,8 @@ export {
   type PixelSpacingMm,
 } from './dicom';
 export * from './node-geometry';
+export * from './segment';
+export * from './axes';
+export * from './node-crop';
+export { outlineOffThread } from './outline-client';
+export * from './scale';

@@ -3,7 +3,7 @@
  * an old case always describes the model that produced it, not the one loaded today).
  */
 
-import type { CaseProvenance, ModalityId, RoiRect } from '../domain';
+import type { CaseProvenance, ModalityId, NodeMeasurement, RoiRect } from '../domain';
 import { CASE_MODALITIES, type CaseRecord } from '../history';
 
 export const RESULT_FORMAT = 'lymphscope-result';
@@ -21,6 +21,8 @@ export interface ReportModality {
   top: ClassProbability;
   roi: RoiRect;
   sourceSize: { width: number; height: number };
+  /** The node's axes, when they were measured. */
+  measurements: NodeMeasurement | null;
 }
 
 export interface ReportData {
@@ -57,6 +59,7 @@ export function buildReport(r: CaseRecord): ReportData {
       top: top(probabilities),
       roi: { ...res.roi },
       sourceSize: { width: res.sourceWidth, height: res.sourceHeight },
+      measurements: res.measurements ? { ...res.measurements } : null,
     });
   }
   const fusedProbs = r.fused ? withLabels(r, r.fused) : null;

@@ -76,6 +76,12 @@ export interface PixelSpacingMm {
   source: 'PixelSpacing' | 'UltrasoundRegion';
 }
 
+export interface RegionSpacing {
+  rect: Rect;
+  x: number;
+  y: number;
+}
+
 export interface PaletteLut {
   /** Number of entries. */
   count: number;
@@ -110,6 +116,8 @@ export interface DicomImage {
   pixelSpacingMm: PixelSpacingMm | null;
   /** Image areas declared by the Sequence of Ultrasound Regions (pixel coordinates), if any. */
   regions: Rect[];
+  /** Per region with a physical scale in centimetres: its area and its millimetres per pixel. */
+  regionSpacings: RegionSpacing[];
   metadata: DicomMetadata;
 }
 
@@ -183,8 +191,9 @@ function readLut(dataSet: DataSet, descTag: string, dataTag: string, name: strin
   return { count, first, values };
 }
 
-function readSpacing(dataSet: DataSet): { spacing: PixelSpacingMm | null; regions: Rect[] } {
+function readSpacing(dataSet: DataSet): { spacing: PixelSpacingMm | null; regions: Rect[]; regionSpacings: RegionSpacing[] } {
   const regions: Rect[] = [];
+  const regionSpacings: RegionSpacing[] = [];
   let spacing: PixelSpacingMm | null = null;
   const seq = dataSet.elements['x00186011'];
   for (const item of seq?.items ?? []) {
@@ -195,15 +204,19 @@ function readSpacing(dataSet: DataSet): { spacing: PixelSpacingMm | null; region
       const y0 = r.uint32('x0018601a');
       const x1 = r.uint32('x0018601c');
       const y1 = r.uint32('x0018601e');
-      if (x0 !== undefined && y0 !== undefined && x1 !== undefined && y1 !== undefined && x1 > x0 && y1 > y0)
-        regions.push({ x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
+      const rect =
+        x0 !== undefined && y0 !== undefined && x1 !== undefined && y1 !== undefined && x1 > x0 && y1 > y0
+          ? { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }
+          : null;
+      if (rect) regions.push(rect);
       const ux = r.uint16('x00186024');
       const uy = r.uint16('x00186026');
       const dx = r.double('x0018602c');
       const dy = r.double('x0018602e');
       // Units 3 = centimetres. Only a 2D tissue region's scale applies to the picture.
-      if (!spacing && ux === 3 && uy === 3 && dx && dy && dx > 0 && dy > 0 && Number.isFinite(dx) && Number.isFinite(dy))
-        spacing = { x: Math.abs(dx) * 10, y: Math.abs(dy) * 10, source: 'UltrasoundRegion' };
+      const cm = ux === 3 && uy === 3 && dx && dy && dx > 0 && dy > 0 && Number.isFinite(dx) && Number.isFinite(dy);
+      if (cm && rect) regionSpacings.push({ rect, x: Math.abs(dx) * 10, y: Math.abs(dy) * 10 });
+      if (!spacing && cm) spacing = { x: Math.abs(dx) * 10, y: Math.abs(dy) * 10, source: 'UltrasoundRegion' };
     } catch {
       // a malformed region item is ignored: scale is optional
     }
@@ -218,7 +231,7 @@ function readSpacing(dataSet: DataSet): { spacing: PixelSpacingMm | null; region
       }
     }
   }
-  return { spacing, regions };
+  return { spacing, regions, regionSpacings };
 }
 
 /** Parses the file and checks that its pixels are in a form LymphScope can show. */
@@ -299,7 +312,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
         ] as [PaletteLut, PaletteLut, PaletteLut])
       : null;
 
-  const { spacing, regions } = readSpacing(dataSet);
+  const { spacing, regions, regionSpacings } = readSpacing(dataSet);
 
   const metadata: DicomMetadata = {
     transferSyntax: transferSyntaxLabel(transferSyntax),
@@ -344,6 +357,7 @@ export function readDicom(bytes: Uint8Array, name: string, opts: ReadDicomOption
     palette,
     pixelSpacingMm: spacing,
     regions,
+    regionSpacings,
     metadata,
   };
 }

@@ -149,7 +149,8 @@ export class SessionState {
       const source = slot.image.pixels;
       const origin = imageProvenance(slot);
       const simulation = origin.source === 'simulated' ? this.simulation : null;
-      return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision, origin, simulation }];
+      const measurement = slot.node.measurement(slot.roiSourceId);
+      return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision, origin, simulation, measurement }];
     });
     if (jobs.length === 0) return;
     const generation = ++this.generation;
@@ -159,9 +160,10 @@ export class SessionState {
     this.steps = { ...steps };
     try {
       const results: Partial<Record<ModalityId, AnalysedModality>> = {};
-      for (const { mod, crop, roi, source, revision, origin, simulation } of jobs) {
+      for (const { mod, crop, roi, source, revision, origin, simulation, measurement } of jobs) {
         if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'running' };
         const analysis = await this.runtime.analyze(mod, crop);
+        if (measurement) analysis.measurements = measurement;
         results[mod] = { analysis, crop, roi, source, revision, origin, simulation };
         if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'done' };
       }

@@ -3,7 +3,9 @@
 import {
   checkModalityFit,
   checkSlotFit,
+  cropAroundNode,
   cropRgba,
+  DEFAULT_CROP,
   decodeImageFile,
   ImageInputError,
   proposeRoi,
@@ -12,7 +14,8 @@ import {
   type Rect,
   type RoiProposal,
 } from '../../imaging';
-import type { ModalityId } from '../../domain';
+import type { ModalityId, NodeFinding, RoiSource } from '../../domain';
+import { NodeState, type NodeFinderClient } from './node.svelte';
 
 export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
 
@@ -33,8 +36,14 @@ export class SlotState {
   loading = $state(false);
   /** Bumped on every change of image or ROI, so results can tell they are out of date. */
   revision = $state(0);
-  /** Where the current ROI came from: proposed automatically, declared by the file, or the user's. */
-  roiSource = $state<RoiProposal['source'] | 'user'>('whole');
+  /** Where the current ROI came from: proposed automatically, declared by the file, the node, or the user's. */
+  roiSource = $state<RoiProposal['source'] | 'user' | 'node'>('whole');
+  /** Why the whole image was proposed, when it was. */
+  roiReason = $state<RoiProposal['reason'] | null>(null);
+  /** The learned node finder, once the runtime has one (null: image area and seeded outlines only). */
+  finder: NodeFinderClient | null = null;
+  /** The node: outline, axes, scale. */
+  readonly node: NodeState;
   /** The file itself, kept to decode another frame of a multi-frame DICOM. */
   private file: Blob | null = null;
   /**
@@ -49,6 +58,12 @@ export class SlotState {
     private readonly decode: Decoder = decodeImageFile,
   ) {
     this.modality = modality;
+    this.node = new NodeState(modality, () => this.finder);
+  }
+
+  /** The region's source as the contract names it (a DICOM-declared area is an image area). */
+  get roiSourceId(): RoiSource {
+    return this.roiSource === 'declared' ? 'image-area' : this.roiSource;
   }
 
   /** Starts a new choice; `loading` shows while the latest one is being decoded. */
@@ -81,6 +96,8 @@ export class SlotState {
     this.fileName = name;
     this.file = file;
     this.propose();
+    this.node.reset(decoded, this.roiSource === 'image-area' || this.roiSource === 'declared' ? this.roi : null);
+    void this.proposeNode();
     this.error = null;
     this.loading = false;
   }
@@ -94,7 +111,9 @@ export class SlotState {
     this.error = null;
     this.roi = roi;
     this.roiSource = 'user';
+    this.roiReason = null;
     this.warning = checkModalityFit(cropRgba(decoded.pixels, roi), this.modality);
+    this.node.reset(decoded, null);
     this.revision++;
   }
 
@@ -108,6 +127,8 @@ export class SlotState {
     this.warning = null;
     this.roi = roi;
     this.roiSource = 'user';
+    this.roiReason = null;
+    this.node.reset(decoded, null);
     this.revision++;
   }
 
@@ -118,6 +139,7 @@ export class SlotState {
     const p = proposeRoi(img.pixels, this.modality, img.imageArea ? [img.imageArea] : []);
     this.roi = p.rect;
     this.roiSource = p.source;
+    this.roiReason = p.reason ?? null;
     this.warning = checkSlotFit(img.pixels, cropRgba(img.pixels, p.rect), this.modality);
     this.revision++;
   }
@@ -149,7 +171,43 @@ export class SlotState {
   setRoi(r: Rect): void {
     this.roi = r;
     this.roiSource = 'user';
+    this.roiReason = null;
     this.revision++;
+  }
+
+  /** The crop around a node, with the margin the pack expects (or the image area it wants). */
+  private followNode(f: NodeFinding): void {
+    const img = this.image;
+    if (!img) return;
+    const crop = this.finder?.crop ?? DEFAULT_CROP;
+    if (crop.kind !== 'node-box') return;
+    this.roi = cropAroundNode(f.box, crop.margin, img.pixels.width, img.pixels.height);
+    this.roiSource = 'node';
+    this.roiReason = null;
+    this.revision++;
+  }
+
+  /** Asks the learned finder (when there is one) for the node; its crop replaces the image area. */
+  async proposeNode(): Promise<void> {
+    const img = this.image;
+    const finder = this.finder;
+    if (!img || !finder || finder.crop.kind !== 'node-box') return;
+    const ticket = this.choice;
+    const f = await finder.proposeNode(this.modality, img.pixels).catch(() => null);
+    if (!f || ticket !== this.choice || this.image !== img || this.roiSource === 'user') return;
+    this.followNode(f);
+  }
+
+  /** Click-to-outline: the node around `at`; the crop follows it. */
+  async outlineAt(at: { x: number; y: number }): Promise<void> {
+    const f = await this.node.outlineAt(at);
+    if (f) this.followNode(f);
+  }
+
+  /** The user edited the outline: axes are recomputed and the crop follows. */
+  editOutline(outline: ReadonlyArray<readonly [number, number]>): void {
+    this.node.setOutline(outline);
+    if (this.node.outline) this.followNode(this.node.outline);
   }
 
   clear(): void {
@@ -160,6 +218,7 @@ export class SlotState {
     this.roi = null;
     this.warning = null;
     this.error = null;
+    this.node.reset(null, null);
     this.revision++;
   }
 }

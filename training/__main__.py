@@ -5,6 +5,7 @@
   train-pack            fine-tune one model per modality on your data and write a model pack
   import                convert a torchvision ResNet-18/34/50 checkpoint into a pack modality
   rebuild-default-pack  rebuild the bundled demonstration pack end to end
+  input-gate            train and measure a pack's input checks (docs/input-checks.md)
 
 `<command> --help` lists its options with their defaults and examples.
 """
@@ -204,7 +205,28 @@ The pack is written to a temporary folder, verified with TF.js (needs the Node d
   {PY} rebuild-default-pack --ablation --ablation-modality bmode""",
     "attach-ablation": f"""examples:
   {PY} attach-ablation                          # the default pack and run folders""",
+    "input-gate": f"""examples:
+  npm run phantoms -- --out /tmp/ph --per-class 200 --seed 2025 --full
+  npm run phantoms -- --out /tmp/demo --per-class 12 --seed 500000
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --features-from cdfi=bmode
+
+Writes <modality>/input-check.json into the pack, recomputes the manifest's hashes, writes the
+measurements to training/results/<pack>/input-check.json and the model card (docs/input-checks.md).""",
 }
+
+
+def cmd_input_gate(a: argparse.Namespace) -> None:
+    import torch
+
+    from .export.verify import verify_golden
+    from .input_gate_run import run_input_gate
+
+    torch.set_num_threads(a.threads)
+    pack = Path(a.pack)
+    run_input_gate(pack, Path(a.phantoms), Path(a.demo), Path(a.data), Path(a.results), Path(a.cache), a.seed,
+                   None if a.feature_model == "own" else a.feature_model)
+    if not a.no_verify:
+        print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -319,6 +341,20 @@ def main(argv: list[str] | None = None) -> None:
     ab.add_argument("--run", default=str(RUNS / "default" / "stage2-scratch"))
     ab.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
     ab.set_defaults(fn=cmd_attach_ablation)
+
+    ig = parser("input-gate", "train and measure a pack's input checks")
+    ig.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
+    ig.add_argument("--phantoms", required=True, help="npm run phantoms -- --full output, seeds as the pack's split")
+    ig.add_argument("--demo", required=True, help="npm run phantoms output at seeds the pack never saw (demo cases)")
+    ig.add_argument("--data", default=str(SHARED_DATA))
+    ig.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
+    ig.add_argument("--cache", default=str(CACHE / "input-gate"))
+    ig.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ig.add_argument("--threads", type=int, default=2)
+    ig.add_argument("--feature-model", default="own", choices=("own", *MODALITY_CHOICES),
+                    help="whose model computes every slot's features (default: each slot's own)")
+    ig.add_argument("--no-verify", action="store_true")
+    ig.set_defaults(fn=cmd_input_gate)
 
     for sp in sub.choices.values():  # options without help text still show their default
         for action in sp._actions:

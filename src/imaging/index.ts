@@ -14,3 +14,5 @@ export {
   type DicomMetadata,
   type PixelSpacingMm,
 } from './dicom';
+export * from './quality';
+export * from './colour-features';

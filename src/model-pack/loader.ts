@@ -4,6 +4,7 @@
  * app, the Node tests and the benchmarks.
  */
 
+import { parseInputCheck, type InputCheckParams } from './input-check-file';
 import { IntegrityError, verifyFile } from './integrity';
 import { parseManifest, packModalities, type Manifest, type Modality, type PackFile } from './manifest';
 
@@ -31,6 +32,8 @@ export interface LoadedPack {
   models: Partial<Record<Modality, ModelFiles>>;
   /** Verified bytes of every other file (golden inputs and the like), by pack-relative path. */
   extras: Map<string, ArrayBuffer>;
+  /** Each modality's input checks, where the manifest names them (older packs have none). */
+  inputChecks?: Partial<Record<Modality, InputCheckParams>>;
 }
 
 export class PackLoadError extends Error {
@@ -177,14 +180,24 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
 
   const models: Partial<Record<Modality, ModelFiles>> = {};
   const extras = new Map<string, ArrayBuffer>();
+  const inputChecks: Partial<Record<Modality, InputCheckParams>> = {};
   for (const m of wanted) {
     const spec = manifest.modalities[m];
     if (!spec) throw new PackLoadError(`The model pack has no ${m} model.`);
     const parsed = parseModelJson(parseJsonBytes(await getVerified(spec.model), spec.model), spec.model);
     const shards = await Promise.all(parsed.shards.map(getVerified));
     models[m] = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
+    if (spec.inputCheck) {
+      const path = spec.inputCheck;
+      try {
+        inputChecks[m] = parseInputCheck(parseJsonBytes(await getVerified(path), path), path);
+      } catch (e) {
+        if (e instanceof IntegrityError || e instanceof PackLoadError) throw e;
+        throw new PackLoadError((e as Error).message, path);
+      }
+    }
   }
-  return { manifest, baseUrl: manifestUrl, models, extras };
+  return { manifest, baseUrl: manifestUrl, models, extras, inputChecks };
 }
 
 /** Fetches and verifies one extra file of a pack (e.g. a golden input image). */

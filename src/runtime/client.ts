@@ -9,6 +9,7 @@ import type { Modality } from '../model-pack';
 import {
   type BackendChangedMessage,
   type BackendChoice,
+  type CheckMessage,
   type ErrorCode,
   type ProgressMessage,
   type ReadyMessage,
@@ -52,6 +53,8 @@ export interface RuntimeClient {
    * image stays usable (the copy is transferred, not cloned again).
    */
   analyze(modality: Modality, pixels: RgbaImage): Promise<ResultMessage>;
+  /** The input checks of an ROI crop (docs/input-checks.md); the pixels are copied like `analyze`'s. */
+  check(modality: Modality, pixels: RgbaImage): Promise<CheckMessage>;
   /** tfjs memory use in the worker (tensor count must stay flat across analyses). */
   stats(): Promise<StatsMessage>;
   /** Frees the models; resolves with the memory left afterwards. */
@@ -71,7 +74,7 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-inference' });
 }
 
-type Expected = 'ready' | 'result' | 'stats';
+type Expected = 'ready' | 'result' | 'check' | 'stats';
 
 interface Pending {
   expected: Expected;
@@ -214,6 +217,16 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
         pixels: { width: pixels.width, height: pixels.height, data },
       };
       return request<ResultMessage>(message, 'result', [data.buffer]);
+    },
+    check(modality, pixels) {
+      const data = new Uint8ClampedArray(pixels.data);
+      const message: WorkerRequest = {
+        type: 'check',
+        id: nextId++,
+        modality,
+        pixels: { width: pixels.width, height: pixels.height, data },
+      };
+      return request<CheckMessage>(message, 'check', [data.buffer]);
     },
     stats() {
       return request<StatsMessage>({ type: 'stats', id: nextId++ }, 'stats');

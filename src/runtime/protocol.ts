@@ -5,6 +5,7 @@
  * error, not a crash.
  */
 
+import type { InputCheckOutcome } from '../analysis';
 import type { BackendId } from '../domain';
 import type { Manifest, Modality } from '../model-pack';
 
@@ -22,6 +23,8 @@ export interface PixelsMessage {
 export type WorkerRequest =
   | { type: 'init'; id: number; manifestUrl: string; backend: BackendChoice }
   | { type: 'analyze'; id: number; modality: Modality; pixels: PixelsMessage }
+  /** The input checks of a region (docs/input-checks.md): pixel rules, then the pack's learned checks. */
+  | { type: 'check'; id: number; modality: Modality; pixels: PixelsMessage }
   | { type: 'stats'; id: number }
   | { type: 'dispose'; id: number };
 
@@ -89,6 +92,13 @@ export interface ResultMessage extends ModalityAnalysis {
   id: number;
 }
 
+/** The input checks' verdict on one region (analysis/input-check.ts). */
+export interface CheckMessage extends InputCheckOutcome {
+  type: 'check';
+  id: number;
+  modality: Modality;
+}
+
 export interface StatsMessage {
   type: 'stats';
   id: number;
@@ -143,4 +153,5 @@ export interface ProgressMessage {
   total?: number;
 }
 
-export type WorkerResponse = ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage;
+export type WorkerResponse =
+  ReadyMessage | ResultMessage | CheckMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage;

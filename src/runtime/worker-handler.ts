@@ -91,7 +91,11 @@ async function loadModalitiesInParallel(
       'The model pack changed on the server while it was loading. Reload to load it again.',
     );
   }
-  return { ...first, models: Object.assign({}, ...parts.map((p) => p.models)) as LoadedPack['models'] };
+  return {
+    ...first,
+    models: Object.assign({}, ...parts.map((p) => p.models)) as LoadedPack['models'],
+    inputChecks: Object.assign({}, ...parts.map((p) => p.inputChecks ?? {})) as LoadedPack['inputChecks'],
+  };
 }
 
 function absoluteUrl(url: string): string {
@@ -193,6 +197,17 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     );
   }
 
+  async function check(req: Extract<WorkerRequest, { type: 'check' }>): Promise<void> {
+    if (!isModalityId(req.modality)) {
+      throw new RuntimeError(
+        'bad-input',
+        `Unknown modality "${String(req.modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`,
+      );
+    }
+    const outcome = await engine.check(req.modality, req.pixels);
+    post({ type: 'check', id: req.id, modality: req.modality, ...outcome });
+  }
+
   function postStats(id: number): void {
     const s = engine.stats();
     if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
@@ -214,6 +229,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return await init(req, tracked.fetchFn);
         case 'analyze':
           return await analyze(req);
+        case 'check':
+          return await check(req);
         case 'stats':
           return postStats(req.id);
         case 'dispose':
@@ -222,7 +239,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return postStats(req.id);
       }
     } catch (e) {
-      const fallbackCode: ErrorCode = req.type === 'analyze' ? 'inference-failed' : 'pack-unavailable';
+      const fallbackCode: ErrorCode = req.type === 'analyze' || req.type === 'check' ? 'inference-failed' : 'pack-unavailable';
       const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });
       fail(req.id, code, message);
     }

@@ -12,9 +12,16 @@ import {
   type Rect,
   type RoiProposal,
 } from '../../imaging';
+import type { InputCheckOutcome } from '../../analysis';
 import type { ModalityId } from '../../domain';
 
 export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
+
+/** The input check of the slot's current image and region (docs/input-checks.md). */
+export type SlotCheck =
+  | { status: 'checking'; revision: number; pack: string }
+  | { status: 'done'; revision: number; pack: string; outcome: InputCheckOutcome }
+  | { status: 'failed'; revision: number; pack: string };
 
 /** Turns a file into pixels; the page uses the imaging worker, tests may pass their own. */
 export type Decoder = typeof decodeImageFile;
@@ -33,6 +40,10 @@ export class SlotState {
   loading = $state(false);
   /** Bumped on every change of image or ROI, so results can tell they are out of date. */
   revision = $state(0);
+  /** The input check of the current revision (null: none yet, or a reopened case). */
+  check = $state.raw<SlotCheck | null>(null);
+  /** The revision the user chose "analyse anyway" for (a new image or region needs a new choice). */
+  overrideRevision = $state<number | null>(null);
   /** Where the current ROI came from: proposed automatically, declared by the file, or the user's. */
   roiSource = $state<RoiProposal['source'] | 'user'>('whole');
   /** The file itself, kept to decode another frame of a multi-frame DICOM. */
@@ -83,6 +94,32 @@ export class SlotState {
     this.propose();
     this.error = null;
     this.loading = false;
+  }
+
+  /** The current verdict, once the check of this very image and region has finished. */
+  get outcome(): InputCheckOutcome | null {
+    const c = this.check;
+    return c?.status === 'done' && c.revision === this.revision ? c.outcome : null;
+  }
+
+  /** The user overrode a blocking verdict for the current image and region. */
+  get overridden(): boolean {
+    return this.overrideRevision === this.revision;
+  }
+
+  /** Takes over another slot's image (a wrong-modality move), with this modality's own ROI proposal. */
+  adopt(decoded: DecodedImage, name: string | null, file: Blob | null): void {
+    this.begin(false);
+    this.image = decoded;
+    this.fileName = name;
+    this.file = file;
+    this.error = null;
+    this.propose();
+  }
+
+  /** The file behind the image, for a move to another slot. */
+  get sourceFile(): Blob | null {
+    return this.file;
   }
 
   /** Puts already-decoded pixels into the slot (simulated demo cases), with the ROI to start from. */

@@ -27,14 +27,12 @@ export class InputChecks {
     private readonly runtime: RuntimeState,
     private readonly slots: Record<ModalityId, SlotState>,
   ) {
+    // A changed image or region is checked again (debounced); the effect below also catches a
+    // pack loaded after the image (or replaced by another one), in the page.
+    for (const mod of MODALITY_IDS) this.slots[mod].onchange = () => this.refresh(mod);
     this.stop = $effect.root(() => {
       $effect(() => {
-        const pack = this.packKey();
-        for (const mod of MODALITY_IDS) {
-          const slot = this.slots[mod];
-          const c = slot.check;
-          if (pack && this.checkable(slot) && (!c || c.revision !== slot.revision || c.pack !== pack)) this.schedule(mod);
-        }
+        for (const mod of MODALITY_IDS) this.refresh(mod);
       });
     });
   }
@@ -43,6 +41,14 @@ export class InputChecks {
   private packKey(): string | null {
     const m = this.runtime.manifest;
     return this.runtime.phase === 'ready' && m ? `${m.id}@${m.version}` : null;
+  }
+
+  /** Schedules a check of `mod` when its current image and region have none for the loaded pack. */
+  refresh(mod: ModalityId): void {
+    const pack = this.packKey();
+    const slot = this.slots[mod];
+    const c = slot.check;
+    if (pack && this.checkable(slot) && (!c || c.revision !== slot.revision || c.pack !== pack)) this.schedule(mod);
   }
 
   private checkable(slot: SlotState): boolean {

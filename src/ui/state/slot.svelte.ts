@@ -96,6 +96,14 @@ export class SlotState {
     this.loading = false;
   }
 
+  /** Called after every change of image or region (the input checks listen: input-checks.svelte.ts). */
+  onchange: (() => void) | null = null;
+
+  private bump(): void {
+    this.revision++;
+    this.onchange?.();
+  }
+
   /** The current verdict, once the check of this very image and region has finished. */
   get outcome(): InputCheckOutcome | null {
     const c = this.check;
@@ -132,7 +140,7 @@ export class SlotState {
     this.roi = roi;
     this.roiSource = 'user';
     this.warning = checkModalityFit(cropRgba(decoded.pixels, roi), this.modality);
-    this.revision++;
+    this.bump();
   }
 
   /** Shows the image of a saved case: no plausibility check, it was analysed as it is. */
@@ -145,7 +153,7 @@ export class SlotState {
     this.warning = null;
     this.roi = roi;
     this.roiSource = 'user';
-    this.revision++;
+    this.bump();
   }
 
   /** Sets the ROI to the automatic proposal (image area of a screenshot, colour panel of a dual view). */
@@ -156,7 +164,7 @@ export class SlotState {
     this.roi = p.rect;
     this.roiSource = p.source;
     this.warning = checkSlotFit(img.pixels, cropRgba(img.pixels, p.rect), this.modality);
-    this.revision++;
+    this.bump();
   }
 
   /** Shows another frame of a multi-frame file; the ROI stays where it is. */
@@ -178,7 +186,7 @@ export class SlotState {
     this.image = decoded;
     if (!this.roi || this.roi.x + this.roi.width > decoded.pixels.width || this.roi.y + this.roi.height > decoded.pixels.height)
       this.propose();
-    else this.revision++;
+    else this.bump();
     this.error = null;
     this.loading = false;
   }
@@ -186,7 +194,7 @@ export class SlotState {
   setRoi(r: Rect): void {
     this.roi = r;
     this.roiSource = 'user';
-    this.revision++;
+    this.bump();
   }
 
   clear(): void {
@@ -197,7 +205,7 @@ export class SlotState {
     this.roi = null;
     this.warning = null;
     this.error = null;
-    this.revision++;
+    this.bump();
   }
 }
 

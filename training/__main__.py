@@ -223,8 +223,9 @@ def cmd_input_gate(a: argparse.Namespace) -> None:
 
     torch.set_num_threads(a.threads)
     pack = Path(a.pack)
+    extractors = dict(pair.split("=", 1) for pair in a.features_from)
     run_input_gate(pack, Path(a.phantoms), Path(a.demo), Path(a.data), Path(a.results), Path(a.cache), a.seed,
-                   None if a.feature_model == "own" else a.feature_model)
+                   extractors)
     if not a.no_verify:
         print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
@@ -351,8 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     ig.add_argument("--cache", default=str(CACHE / "input-gate"))
     ig.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ig.add_argument("--threads", type=int, default=2)
-    ig.add_argument("--feature-model", default="own", choices=("own", *MODALITY_CHOICES),
-                    help="whose model computes every slot's features (default: each slot's own)")
+    ig.add_argument("--features-from", nargs="*", default=[], metavar="SLOT=MODALITY",
+                    help="compute SLOT's features with MODALITY's model (default: the slot's own), e.g. cdfi=bmode")
     ig.add_argument("--no-verify", action="store_true")
     ig.set_defaults(fn=cmd_input_gate)
 

@@ -47,9 +47,10 @@ def features(pf: PackFeatures | None, items: list[Item], cache: Path, log) -> np
 
 
 def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, results: Path, cache_dir: Path,
-                   seed: int = 1234, feature_model: str | None = None, log=print) -> dict:
-    """`feature_model`: one modality whose model computes the features for every slot's checks (one
-    forward pass of one model, a third of the feature extraction); None: each slot's own model."""
+                   seed: int = 1234, feature_model: dict[str, str] | None = None, log=print) -> dict:
+    """`feature_model`: per slot, the modality whose model computes the features of its checks
+    (absent: the slot's own model). One model for several slots costs one forward pass per check and
+    a fraction of the feature extraction here."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     items = (phantom_items(phantoms, results / "split-stage2.json", {"train": 200, "val": 80, "test": 60}, 20)
              + real_bmode_items(data, results, 50, 40, seed) + negative_items(50, 35, seed))
@@ -59,7 +60,7 @@ def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, resul
     for mod in MODALITY_IDS:
         if mod not in manifest["modalities"]:
             continue
-        extractor = feature_model or mod
+        extractor = (feature_model or {}).get(mod, mod)
         pf = PackFeatures(pack_dir, extractor)
         mine = [d for d in demos if d.source == f"demo-{mod}"]
         feats = features(pf, items + mine, cache_dir / f"features-{manifest['id']}-{extractor}.npz", log)

@@ -262,7 +262,8 @@ def negative_items(crops_train: int, crops_test: int, seed: int) -> list[Item]:
     for split, slices, n in (("train", dicom_train, crops_train // 2), ("test", dicom_test, crops_test // 2)):
         for k in range(n):
             s = slices[k % len(slices)]
-            items += _cropped("ct-mr-dicom", split, "not-ultrasound" if split == "train" else None, f"dicom:{split}:{k}",
+            label = "not-ultrasound" if split == "train" else None
+            items += _cropped("ct-mr-dicom", split, label, f"dicom:{split}:{k}",
                               partial(_same, s), 1, seed + 101 * k + (0 if split == "train" else 50_000), 0.5)
     for split, n, offset in (("train", crops_train // 2, 0), ("test", crops_test // 2, 1_000_000)):
         for k in range(n):

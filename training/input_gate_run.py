@@ -87,8 +87,12 @@ def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, resul
         })
         (pack_dir / mod / "input-check.json").write_text(json.dumps(doc, separators=(",", ":")) + "\n")
         manifest["modalities"][mod]["inputCheck"] = f"{mod}/input-check.json"
-        report["modalities"][mod] = measure(gate, ood, mod, f_items, c_items, src, split, f_demo, c_demo)
+        report["modalities"][mod] = {"featureModel": extractor,
+                                     **measure(gate, ood, mod, f_items, c_items, src, split, f_demo, c_demo)}
         log(f"[{mod}] {json.dumps(report['modalities'][mod]['summary'])}")
+    card = pack_dir / "MODEL_CARD.md"
+    if card.exists():
+        card.write_text(with_card_section(card.read_text(), report))
     manifest["files"] = list_files(pack_dir)
     (pack_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (results / "input-check.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -131,3 +135,32 @@ def measure(gate, ood, mod: str, feats: np.ndarray, colour: np.ndarray, src: np.
                       "demo": out["inDistribution"]["demoCases"]["passRate"],
                       **{s: [v["aurocNotUltrasound"], v["aurocOod"]] for s, v in out["sets"].items()}}
     return out
+
+
+CARD_START = "<!-- input-checks: written by python3 -m training input-gate -->"
+CARD_END = "<!-- /input-checks -->"
+
+
+def with_card_section(card: str, report: dict) -> str:
+    """The model card with its input-check section (re)written from `report`."""
+    lines = [CARD_START, "## Input checks", "",
+             "Learned checks of each slot's image before analysis (docs/input-checks.md in the app's repository): "
+             "a gate on the pooled features + colour statistics (not ultrasound / which modality) and a Mahalanobis "
+             "distance to this pack's training split (out of distribution). Held-out figures; AUROC of the "
+             "not-ultrasound probability / of the distance against the slot's simulated test crops.", "",
+             "| slot | features of | pass: validation / test / demo cases | " + " | ".join(FAR_SETS + NEAR_SETS) + " |",
+             "|---|---|---|" + "---|" * len(FAR_SETS + NEAR_SETS)]
+    for mod, r in report["modalities"].items():
+        i = r["inDistribution"]
+        cells = [f"{r['sets'][s]['aurocNotUltrasound']:.2f} / {r['sets'][s]['aurocOod']:.2f}" if s in r["sets"] else "—"
+                 for s in FAR_SETS + NEAR_SETS]
+        lines.append(f"| {mod} | {r.get('featureModel', mod)} | {i['validation']['passRate']:.0%} / "
+                     f"{i['test']['passRate']:.0%} / {i['demoCases']['passRate']:.0%} | " + " | ".join(cells) + " |")
+    lines += ["", "Photographs and colourised B-mode remain the weakest sets: some photo crops pass as ultrasound "
+              "(see the verdict tables in docs/input-checks.md). BUSI and DDTI are real ultrasound but not lymph "
+              "nodes; the distance flags many BUSI images as unlike the training images, few DDTI crops.", CARD_END]
+    section = "\n".join(lines)
+    if CARD_START in card:
+        head, rest = card.split(CARD_START, 1)
+        return head + section + rest.split(CARD_END, 1)[1]
+    return card.rstrip("\n") + "\n\n" + section + "\n"

@@ -122,3 +122,19 @@ def test_gate_head_probabilities_are_a_softmax():
     g = GateHead(weights=np.eye(4, 3), bias=np.zeros(4))
     p = g.probabilities(np.array([[1.0, 2.0, 3.0]]))
     np.testing.assert_allclose(p.sum(), 1.0)
+
+
+def test_model_card_section_is_replaced_not_repeated():
+    from training.input_gate_run import CARD_START, with_card_section
+
+    sets = {"n": 3, "aurocNotUltrasound": 0.9, "aurocOod": 0.8, "verdicts": {}}
+    report = {"modalities": {"bmode": {
+        "featureModel": "bmode", "sets": {"photos": sets},
+        "inDistribution": {"validation": {"passRate": 1.0}, "test": {"passRate": 0.98},
+                           "demoCases": {"passRate": 0.97}},
+    }}}
+    once = with_card_section("# Card\n\ntext\n", report)
+    twice = with_card_section(once + "\nmore\n", report)
+    assert once.count(CARD_START) == 1 and twice.count(CARD_START) == 1
+    assert "| bmode | bmode | 100% / 98% / 97% | 0.90 / 0.80 |" in once
+    assert twice.startswith("# Card") and twice.rstrip().endswith("more")

@@ -111,10 +111,13 @@ test('"analyse anyway" is the only way past a blocking verdict, and the result i
   await expect(page.getByTestId('result-overridden-bmode')).toContainText('Input check overridden');
   await expect(page.getByTestId('result-cdfi')).toHaveAttribute('data-overridden', 'false');
 
+  await expect(page.getByTestId('headline-input-check')).toBeVisible();
   await page.getByTestId('open-report').click();
-  await expect(page.getByTestId('report-input-check-bmode')).toHaveAttribute('data-verdict', 'low-quality');
-  await expect(page.getByTestId('result-overridden-report-bmode')).toBeVisible();
-  await expect(page.getByTestId('report-input-check-cdfi')).toHaveAttribute('data-verdict', 'ok');
+  await expect(page.getByTestId('report-check-bmode')).toHaveAttribute('data-verdict', 'low-quality');
+  await expect(page.getByTestId('report-check-bmode')).toContainText('pixel rules');
+  await expect(page.getByTestId('report-override-bmode')).toBeVisible();
+  await expect(page.getByTestId('report-check-cdfi')).toHaveAttribute('data-verdict', 'ok');
+  await expect(page.getByTestId('report-check-cdfi')).toContainText('learned gate');
 });
 
 test('real breast ultrasound: far from the training images is greyed and says so, near passes', async ({ page }) => {

@@ -37,22 +37,24 @@ describe('session: input checks', () => {
     s.slots.cdfi.loadPixels(decoded(2), 'c.png', region);
     await s.analyze();
     expect(Object.keys(s.results)).toEqual(['cdfi']);
-    expect(s.results.cdfi!.analysis.inputCheck).toEqual({ verdict: 'ok', learned: false, overridden: false });
+    // No learned check and a clean region: the colour-share heuristic's note stands.
+    expect(s.results.cdfi!.origin.inputCheck).toMatchObject({ overridden: false, method: 'colour-share' });
     expect(s.slots.bmode.outcome).toMatchObject({ verdict: 'low-quality', quality: 'blank' });
     expect(s.isBlocked('bmode')).toBe(true);
 
     s.override('bmode');
     expect(s.isBlocked('bmode')).toBe(false);
     await s.analyze();
-    expect(s.results.bmode!.analysis.inputCheck).toEqual({ verdict: 'low-quality', learned: false, overridden: true });
+    const note = { verdict: 'low-quality', overridden: true, method: 'pixel rules' };
+    expect(s.results.bmode!.origin.inputCheck).toEqual(note);
     expect(await s.save({ label: 'overridden' })).toBe(true);
     const record = (await app.history.get(s.savedCaseId!))!;
-    expect(record.results.bmode!.inputCheck).toEqual({ verdict: 'low-quality', learned: false, overridden: true });
-    expect(record.results.cdfi!.inputCheck?.overridden).toBe(false);
+    expect(record.provenance!.images.bmode!.inputCheck).toEqual(note);
+    expect(record.provenance!.images.cdfi!.inputCheck?.overridden).toBe(false);
 
     // Reopened, the result still carries it; a new region needs a new override.
     expect(await s.reopen(record.id)).toBe(true);
-    expect(s.results.bmode!.analysis.inputCheck?.overridden).toBe(true);
+    expect(s.results.bmode!.origin.inputCheck?.overridden).toBe(true);
   });
 
   it('an override holds for the image and region it was given for only', async () => {

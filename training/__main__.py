@@ -208,7 +208,8 @@ The pack is written to a temporary folder, verified with TF.js (needs the Node d
     "input-gate": f"""examples:
   npm run phantoms -- --out /tmp/ph --per-class 200 --seed 2025 --full
   npm run phantoms -- --out /tmp/demo --per-class 12 --seed 500000
-  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --features-from cdfi=bmode
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo      # each slot's own model
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --features-from cdfi=bmode   # CDFI checked on B-mode features
 
 Writes <modality>/input-check.json into the pack, recomputes the manifest's hashes, writes the
 measurements to training/results/<pack>/input-check.json and the model card (docs/input-checks.md).""",

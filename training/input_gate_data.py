@@ -34,13 +34,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .modalities import COLOUR_CODED, MODALITY_IDS, MODALITY_TO_FOLDER, load_registry
+
 PYDICOM_TEST_FILES = Path("/usr/lib/python3/dist-packages/pydicom/data/test_files")
 SKIMAGE_DOC_IMAGES = Path("/usr/share/doc/python-skimage-doc/html/_images")
 PYDICOM_DOC_IMAGES = Path("/usr/share/doc/python-pydicom-doc/html/_images")
 PHOTO_DIRS = (Path("/usr/share/backgrounds/mate"), Path("/usr/share/backgrounds/gnome"))
 MATPLOTLIB_SAMPLES = Path("/usr/share/matplotlib/mpl-data/sample_data")
 TEXT_SOURCES = Path("/usr/share/common-licenses")
-PHANTOM_FOLDERS = {"bmode": "2d", "cdfi": "cdfi", "elastography": "elastic"}
+PHANTOM_FOLDERS = dict(MODALITY_TO_FOLDER)
+# The registry's grayscale modality: real BUSI/DDTI images are labelled as it.
+GRAYSCALE = next(m for m in MODALITY_IDS if m not in COLOUR_CODED)
+# The colour-coded modality shown as one view (colour Doppler): colourised B-mode stands in for it.
+DOPPLER_LIKE = next(e["id"] for e in load_registry() if e["colourCoded"] and not e["roi"]["splitDualView"])
 # DICOM test files held out from training (evaluation only). J2K_pixelrep_mismatch is the same
 # slice as 693_J2KI, so it is left out of both.
 DICOM_EVAL = ("693_J2KI.dcm",)
@@ -214,9 +220,9 @@ def real_bmode_items(data: Path, results: Path, n_train: int, n_test: int, seed:
         train = sorted((it["id"] for it in split if it["split"] == "train"), key=_stable)[:n_train]
         test = sorted((it["id"] for it in split if it["split"] == "test"), key=_stable)[:n_test]
         for i in train:
-            items.append(Item(f"{name}:{i}", name, "train", "bmode", partial(_open, folder / i)))
+            items.append(Item(f"{name}:{i}", name, "train", GRAYSCALE, partial(_open, folder / i)))
         for j, i in enumerate(train[: n_train // 2]):
-            items.append(Item(f"{name}-colourised:{i}", "colourised-bmode", "train", "cdfi",
+            items.append(Item(f"{name}-colourised:{i}", "colourised-bmode", "train", DOPPLER_LIKE,
                               partial(_colourised, folder / i, seed + j)))
         for i in test:
             items.append(Item(f"{name}:{i}", name, "test", None, partial(_open, folder / i)))

@@ -7,6 +7,7 @@
   rebuild-default-pack  rebuild the bundled demonstration pack end to end
   train-node-finder     train + evaluate the node/lesion finder (BUSI, DDTI, phantom masks)
   export-node-finder    add a trained node finder to a pack (TF.js model, parity check, model card)
+  input-gate            train and measure a pack's input checks (docs/input-checks.md)
 
 `<command> --help` lists its options with their defaults and examples.
 """
@@ -206,6 +207,14 @@ The pack is written to a temporary folder, verified with TF.js (needs the Node d
   {PY} rebuild-default-pack --ablation --ablation-modality bmode""",
     "attach-ablation": f"""examples:
   {PY} attach-ablation                          # the default pack and run folders""",
+    "input-gate": f"""examples:
+  npm run phantoms -- --out /tmp/ph --per-class 200 --seed 2025 --full
+  npm run phantoms -- --out /tmp/demo --per-class 12 --seed 500000
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo      # each slot's own model
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --features-from cdfi=bmode   # CDFI checked on B-mode features
+
+Writes <modality>/input-check.json into the pack, recomputes the manifest's hashes, writes the
+measurements to training/results/<pack>/input-check.json and the model card (docs/input-checks.md).""",
 }
 
 
@@ -219,6 +228,21 @@ def cmd_export_finder(a: argparse.Namespace) -> None:
     from .finder.cli import export_command
 
     export_command(a)
+
+
+def cmd_input_gate(a: argparse.Namespace) -> None:
+    import torch
+
+    from .export.verify import verify_golden
+    from .input_gate_run import run_input_gate
+
+    torch.set_num_threads(a.threads)
+    pack = Path(a.pack)
+    extractors = dict(pair.split("=", 1) for pair in a.features_from)
+    run_input_gate(pack, Path(a.phantoms), Path(a.demo), Path(a.data), Path(a.results), Path(a.cache), a.seed,
+                   extractors)
+    if not a.no_verify:
+        print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -338,6 +362,19 @@ def main(argv: list[str] | None = None) -> None:
 
     add_train_parser(sub).set_defaults(fn=cmd_train_finder)
     add_export_parser(sub).set_defaults(fn=cmd_export_finder)
+    ig = parser("input-gate", "train and measure a pack's input checks")
+    ig.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
+    ig.add_argument("--phantoms", required=True, help="npm run phantoms -- --full output, seeds as the pack's split")
+    ig.add_argument("--demo", required=True, help="npm run phantoms output at seeds the pack never saw (demo cases)")
+    ig.add_argument("--data", default=str(SHARED_DATA))
+    ig.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
+    ig.add_argument("--cache", default=str(CACHE / "input-gate"))
+    ig.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ig.add_argument("--threads", type=int, default=2)
+    ig.add_argument("--features-from", nargs="*", default=[], metavar="SLOT=MODALITY",
+                    help="compute SLOT's features with MODALITY's model (default: the slot's own), e.g. cdfi=bmode")
+    ig.add_argument("--no-verify", action="store_true")
+    ig.set_defaults(fn=cmd_input_gate)
 
     for sp in sub.choices.values():  # options without help text still show their default
         for action in sp._actions:

@@ -1,2 +1,3 @@
 export * from './fusion';
 export * from './headline';
+export * from './input-check';

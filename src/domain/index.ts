@@ -4,3 +4,4 @@ export * from './analysis';
 export * from './provenance';
 export * from './node-finding';
 export * from './measurement';
+export * from './input-check';

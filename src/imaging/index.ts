@@ -20,3 +20,5 @@ export * from './axes';
 export * from './node-crop';
 export { outlineOffThread } from './outline-client';
 export * from './scale';
+export * from './quality';
+export * from './colour-features';

@@ -5,3 +5,4 @@ export * from './index-file';
 export * from './pack-url';
 export * from './offline-copy-status';
 export * from './local-store';
+export * from './input-check-file';

@@ -4,6 +4,7 @@
  * app, the Node tests and the benchmarks.
  */
 
+import { parseInputCheck, type InputCheckParams } from './input-check-file';
 import { IntegrityError, verifyFile } from './integrity';
 import { parseManifest, packModalities, type Manifest, type Modality, type PackFile } from './manifest';
 
@@ -33,6 +34,8 @@ export interface LoadedPack {
   nodeFinder?: ModelFiles;
   /** Verified bytes of every other file (golden inputs and the like), by pack-relative path. */
   extras: Map<string, ArrayBuffer>;
+  /** Each modality's input checks, where the manifest names them (older packs have none). */
+  inputChecks?: Partial<Record<Modality, InputCheckParams>>;
 }
 
 export class PackLoadError extends Error {
@@ -181,12 +184,22 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
 
   const models: Partial<Record<Modality, ModelFiles>> = {};
   const extras = new Map<string, ArrayBuffer>();
+  const inputChecks: Partial<Record<Modality, InputCheckParams>> = {};
   for (const m of wanted) {
     const spec = manifest.modalities[m];
     if (!spec) throw new PackLoadError(`The model pack has no ${m} model.`);
     const parsed = parseModelJson(parseJsonBytes(await getVerified(spec.model), spec.model), spec.model);
     const shards = await Promise.all(parsed.shards.map(getVerified));
     models[m] = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
+    if (spec.inputCheck) {
+      const path = spec.inputCheck;
+      try {
+        inputChecks[m] = parseInputCheck(parseJsonBytes(await getVerified(path), path), path);
+      } catch (e) {
+        if (e instanceof IntegrityError || e instanceof PackLoadError) throw e;
+        throw new PackLoadError((e as Error).message, path);
+      }
+    }
   }
   // --- node finder (optional) ---
   const finder = manifest.nodeFinder;
@@ -194,9 +207,9 @@ export async function loadPack(manifestUrl: string, opts: LoadOptions = {}): Pro
     const parsed = parseModelJson(parseJsonBytes(await getVerified(finder.model), finder.model), finder.model);
     const shards = await Promise.all(parsed.shards.map(getVerified));
     const nodeFinder = { topology: parsed.topology, weightSpecs: parsed.weightSpecs, weightData: concat(shards) };
-    return { manifest, baseUrl: manifestUrl, models, nodeFinder, extras };
+    return { manifest, baseUrl: manifestUrl, models, nodeFinder, extras, inputChecks };
   }
-  return { manifest, baseUrl: manifestUrl, models, extras };
+  return { manifest, baseUrl: manifestUrl, models, extras, inputChecks };
 }
 
 /** Fetches and verifies one extra file of a pack (e.g. a golden input image). */

@@ -36,6 +36,8 @@ export interface ModalitySpec {
   temperature: number;
   weightsDtype?: 'float32' | 'float16' | 'uint8';
   golden?: string;
+  /** The modality model's input checks (input-check-file.ts); absent in older packs: "check unavailable". */
+  inputCheck?: string;
 }
 
 export type FusionSpec = { method: 'mean' } | { method: 'weighted-mean'; weights: Partial<Record<Modality, number>> };
@@ -186,6 +188,7 @@ function parseModality(v: Json, field: string): ModalitySpec {
     spec.weightsDtype = oneOf(o.weightsDtype, `${field}.weightsDtype`, ['float32', 'float16', 'uint8'] as const);
   }
   if (o.golden !== undefined) spec.golden = str(o.golden, `${field}.golden`, RELATIVE_PATH);
+  if (o.inputCheck !== undefined) spec.inputCheck = str(o.inputCheck, `${field}.inputCheck`, RELATIVE_PATH);
   return spec;
 }
 
@@ -279,6 +282,9 @@ export function parseManifest(json: Json): Manifest {
     if (!listed.has(spec.model)) throw new ManifestError(`modalities.${m}.model`, `"${spec.model}" is not listed in files`);
     if (spec.golden && !listed.has(spec.golden)) {
       throw new ManifestError(`modalities.${m}.golden`, `"${spec.golden}" is not listed in files`);
+    }
+    if (spec.inputCheck && !listed.has(spec.inputCheck)) {
+      throw new ManifestError(`modalities.${m}.inputCheck`, `"${spec.inputCheck}" is not listed in files`);
     }
   }
   // --- node finder + crop convention (optional fields; node-finder-spec.ts) ---

@@ -10,6 +10,7 @@ import type { Modality } from '../model-pack';
 import {
   type BackendChangedMessage,
   type BackendChoice,
+  type CheckMessage,
   type ErrorCode,
   type NodeMessage,
   type ProgressMessage,
@@ -62,6 +63,8 @@ export interface RuntimeClient {
   proposeNode(modality: Modality, image: RgbaImage): Promise<NodeFinding | null>;
   /** The outline of the node under or next to `point` (image pixels, continuous); null when there is none. */
   outlineAt(modality: Modality, image: RgbaImage, point: { x: number; y: number }): Promise<NodeFinding | null>;
+  /** The input checks of an ROI crop (docs/input-checks.md); the pixels are copied like `analyze`'s. */
+  check(modality: Modality, pixels: RgbaImage): Promise<CheckMessage>;
   /** tfjs memory use in the worker (tensor count must stay flat across analyses). */
   stats(): Promise<StatsMessage>;
   /** Frees the models; resolves with the memory left afterwards. */
@@ -81,7 +84,7 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-inference' });
 }
 
-type Expected = 'ready' | 'result' | 'stats' | 'node';
+type Expected = 'ready' | 'result' | 'check' | 'stats' | 'node';
 
 interface Pending {
   expected: Expected;
@@ -242,6 +245,16 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
     },
     outlineAt(modality, image, point) {
       return findNode(modality, image, { x: point.x, y: point.y });
+    },
+    check(modality, pixels) {
+      const data = new Uint8ClampedArray(pixels.data);
+      const message: WorkerRequest = {
+        type: 'check',
+        id: nextId++,
+        modality,
+        pixels: { width: pixels.width, height: pixels.height, data },
+      };
+      return request<CheckMessage>(message, 'check', [data.buffer]);
     },
     stats() {
       return request<StatsMessage>({ type: 'stats', id: nextId++ }, 'stats');

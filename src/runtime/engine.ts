@@ -7,9 +7,19 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
+import { decideInputCheck, type InputCheckOutcome } from '../analysis';
 import type { BackendId } from '../domain';
-import { findingFromLogits, finderInput, preprocess, type ImagePoint, type RgbaImage } from '../imaging';
 import type { NodeFinding } from '../domain';
+import {
+  checkQuality,
+  colourFeatures,
+  findingFromLogits,
+  finderInput,
+  preprocess,
+  resizeBilinearAntialias,
+  type ImagePoint,
+  type RgbaImage,
+} from '../imaging';
 import type { LoadedPack, Modality } from '../model-pack';
 import {
   arrangeAuto,
@@ -179,16 +189,7 @@ export class InferenceEngine {
   /** Analyses ROI pixels (8-bit RGBA) with the modality's model. */
   analyze(modality: Modality, pixels: RgbaImage): Promise<ModalityAnalysis> {
     return this.queue.request(async () => {
-      if (!this.pack || !this.backend) {
-        throw new RuntimeError('not-ready', 'The analysis engine is not ready: load a model pack first.');
-      }
-      const { spec } = this.models.require(modality);
-      if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
-        throw new RuntimeError(
-          'bad-input',
-          `The image is malformed (${pixels.width}×${pixels.height}, ${pixels.data.length} bytes).`,
-        );
-      }
+      const spec = this.requireInput(modality, pixels);
       const start = now();
       const input = preprocess(pixels, spec.input);
       const preprocessMs = now() - start;
@@ -205,16 +206,7 @@ export class InferenceEngine {
    */
   findNode(modality: Modality, pixels: RgbaImage, click?: ImagePoint): Promise<NodeFinding | null> {
     return this.queue.request(async () => {
-      if (!this.pack || !this.backend) {
-        throw new RuntimeError('not-ready', 'The analysis engine is not ready: load a model pack first.');
-      }
-      this.models.require(modality);
-      if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
-        throw new RuntimeError(
-          'bad-input',
-          `The image is malformed (${pixels.width}×${pixels.height}, ${pixels.data.length} bytes).`,
-        );
-      }
+      this.requireInput(modality, pixels);
       if (click && !(click.x >= 0 && click.y >= 0 && click.x <= pixels.width && click.y <= pixels.height)) {
         throw new RuntimeError(
           'bad-input',
@@ -226,6 +218,48 @@ export class InferenceEngine {
       const logits = await this.supervisor.run(() => this.models.requireFinder().run(input), this.loader(true));
       return findingFromLogits(logits, finder.spec, pixels.width, pixels.height, click);
     });
+  }
+
+  /**
+   * The input checks of a region (docs/input-checks.md): the pixel rules, then, when the pack has
+   * learned checks for the modality, one forward pass up to the pooled features.
+   */
+  check(modality: Modality, pixels: RgbaImage): Promise<InputCheckOutcome> {
+    return this.queue.request(async () => {
+      this.requireInput(modality, pixels);
+      const quality = checkQuality(pixels);
+      const params = this.pack!.inputChecks?.[modality];
+      if (!params || quality) return decideInputCheck(modality, quality, undefined, undefined);
+      const extractor = params.featureModel;
+      const { spec } = this.models.require(extractor);
+      const channels = this.models.featureChannels(extractor);
+      if (params.featureDim !== channels) {
+        throw new RuntimeError(
+          'pack-invalid',
+          `The ${modality} input check expects ${params.featureDim} features, but the ${extractor} model's Grad-CAM layer has ${channels} channels.`,
+        );
+      }
+      const input = preprocess(pixels, spec.input);
+      const features = await this.supervisor.run(() => this.models.features(extractor, input), this.loader(true));
+      // The gate's colour statistics are of the crop as resized for the model (before normalisation).
+      const colour = colourFeatures(resizeBilinearAntialias(pixels, spec.input.width, spec.input.height), params.colourChromaMin);
+      return decideInputCheck(modality, null, params, features, colour);
+    });
+  }
+
+  /** The modality's spec, once the engine is ready and `pixels` is a well-formed image. */
+  private requireInput(modality: Modality, pixels: RgbaImage) {
+    if (!this.pack || !this.backend) {
+      throw new RuntimeError('not-ready', 'The analysis engine is not ready: load a model pack first.');
+    }
+    const { spec } = this.models.require(modality);
+    if (pixels.width <= 0 || pixels.height <= 0 || pixels.data.length !== pixels.width * pixels.height * 4) {
+      throw new RuntimeError(
+        'bad-input',
+        `The image is malformed (${pixels.width}×${pixels.height}, ${pixels.data.length} bytes).`,
+      );
+    }
+    return spec;
   }
 
   /** Live tensor count and bytes (tfjs engine state: valid even before a backend is chosen). */

@@ -61,6 +61,30 @@ export async function infer(
 }
 
 /**
+ * The pooled features of `input`: the spatial mean of the Grad-CAM layer's activations (what the
+ * pack's input checks are trained on, training/input_gate.py). Every tensor is freed on return.
+ */
+export async function pooledFeatures(
+  gradcam: GradCamModel,
+  input: Float32Array,
+  height: number,
+  width: number,
+): Promise<Float32Array> {
+  const fp = keepForwardPass(gradcam, tf.tensor4d(input, [1, height, width, 3]));
+  const forwardTensors = [fp.activations, fp.logits, ...fp.crossing];
+  try {
+    const pooled = tf.tidy(() => tf.mean(fp.activations, [0, 1, 2]));
+    try {
+      return (await pooled.data()) as Float32Array;
+    } finally {
+      pooled.dispose();
+    }
+  } finally {
+    tf.dispose([...new Set(forwardTensors)]);
+  }
+}
+
+/**
  * Runs the forward pass and keeps only its outputs (intermediate tensors are freed), so they can
  * outlive an `await`. The input tensor is freed too unless it crosses the Grad-CAM cut.
  */

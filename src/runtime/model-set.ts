@@ -9,7 +9,7 @@ import type { BackendId } from '../domain';
 import type { LoadedPack, ModelFiles, Modality, ModalitySpec } from '../model-pack';
 import { RuntimeError } from './errors';
 import { GradCamModel } from './gradcam';
-import { infer } from './inference';
+import { infer, pooledFeatures } from './inference';
 import { buildModel, checkModelShape } from './model-build';
 import { NodeFinderModel } from './node-finder';
 import type { ModalityAnalysis } from './protocol';
@@ -146,6 +146,23 @@ export class ModelSet {
     const result = await infer(modality, spec, gradcam, input, this.backend!);
     this.coldModels.delete(modality);
     return result;
+  }
+
+  /** The pooled features of a preprocessed input (input checks), length = the Grad-CAM layer's channels. */
+  async features(modality: Modality, input: Float32Array): Promise<Float32Array> {
+    const { spec, gradcam } = this.require(modality);
+    const expected = spec.input.height * spec.input.width * 3;
+    if (input.length !== expected) {
+      throw new RuntimeError('bad-input', `The ${modality} model expects ${expected} input values, got ${input.length}.`);
+    }
+    const features = await pooledFeatures(gradcam, input, spec.input.height, spec.input.width);
+    this.coldModels.delete(modality);
+    return features;
+  }
+
+  /** Channels of `modality`'s Grad-CAM layer (the length of its pooled features). */
+  featureChannels(modality: Modality): number {
+    return this.require(modality).gradcam.featureChannels;
   }
 
   /** Frees every model. */

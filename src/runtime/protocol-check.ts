@@ -4,7 +4,8 @@
  * malformed message names the field that is wrong, so the error says where to look. No tfjs here.
  */
 
-import { isBackendId, isModalityId } from '../domain';
+import { INPUT_VERDICTS, isBackendId, isModalityId, QUALITY_ISSUES } from '../domain';
+import { GATE_CLASSES } from '../model-pack';
 import { parseManifest } from '../model-pack';
 import { ERROR_CODES, PROGRESS_STAGES, type WorkerRequest, type WorkerResponse } from './protocol';
 
@@ -30,6 +31,7 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
     case 'init':
       return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || isBackendId(v.backend));
     case 'analyze':
+    case 'check':
       return typeof v.modality === 'string' && isPixels(v.pixels);
     case 'find-node':
       return (
@@ -144,6 +146,22 @@ function checkResult(o: Fields): void {
   for (const key of ['preprocessMs', 'inferenceMs', 'gradcamMs']) num(t, key, 0);
 }
 
+function checkInputCheck(o: Fields): void {
+  if (!isModalityId(o.modality)) fail('modality', `expected a modality id, ${describe(o.modality)}`);
+  oneOf(o, 'verdict', INPUT_VERDICTS);
+  if (typeof o.learned !== 'boolean') fail('learned', `expected true or false, ${describe(o.learned)}`);
+  if (o.verdict === 'wrong-modality' ? !isModalityId(o.looksLike) : o.looksLike !== undefined) {
+    fail('looksLike', `expected a modality id exactly for a wrong-modality verdict, ${describe(o.looksLike)}`);
+  }
+  if (o.verdict === 'low-quality' || o.quality !== undefined) oneOf(o, 'quality', QUALITY_ISSUES);
+  if (o.scores === undefined) return;
+  const s = o.scores;
+  if (!isRecord(s) || !isRecord(s.gate)) return fail('scores', `expected { gate, distance, threshold }, ${describe(s)}`);
+  for (const c of GATE_CLASSES) num(s.gate, c, 0);
+  num(s, 'distance', 0);
+  num(s, 'threshold', 0);
+}
+
 function checkStats(o: Fields): void {
   num(o, 'numTensors', 0, true);
   num(o, 'numBytes', 0, true);
@@ -199,6 +217,7 @@ const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {
   node: checkNode,
   ready: checkReady,
   result: checkResult,
+  check: checkInputCheck,
   stats: checkStats,
   error: (o) => {
     oneOf(o, 'code', ERROR_CODES);

@@ -5,6 +5,7 @@
  * error, not a crash.
  */
 
+import type { InputCheckOutcome } from '../analysis';
 import type { BackendId, NodeFinding } from '../domain';
 import type { Manifest, Modality } from '../model-pack';
 
@@ -22,6 +23,8 @@ export interface PixelsMessage {
 export type WorkerRequest =
   | { type: 'init'; id: number; manifestUrl: string; backend: BackendChoice }
   | { type: 'analyze'; id: number; modality: Modality; pixels: PixelsMessage }
+  /** The input checks of a region (docs/input-checks.md): pixel rules, then the pack's learned checks. */
+  | { type: 'check'; id: number; modality: Modality; pixels: PixelsMessage }
   | { type: 'stats'; id: number }
   | { type: 'dispose'; id: number }
   // --- node finder: the node in an image (point: click-to-outline, image pixels) ---
@@ -91,6 +94,13 @@ export interface ResultMessage extends ModalityAnalysis {
   id: number;
 }
 
+/** The input checks' verdict on one region (analysis/input-check.ts). */
+export interface CheckMessage extends InputCheckOutcome {
+  type: 'check';
+  id: number;
+  modality: Modality;
+}
+
 export interface StatsMessage {
   type: 'stats';
   id: number;
@@ -155,4 +165,11 @@ export interface ProgressMessage {
 }
 
 export type WorkerResponse =
-  ReadyMessage | ResultMessage | StatsMessage | ErrorMessage | BackendChangedMessage | ProgressMessage | NodeMessage;
+  | ReadyMessage
+  | ResultMessage
+  | CheckMessage
+  | StatsMessage
+  | ErrorMessage
+  | BackendChangedMessage
+  | ProgressMessage
+  | NodeMessage;

@@ -15,7 +15,7 @@ import {
   type Modality,
 } from '../model-pack';
 import type { ChoiceMemory } from './backends/choice';
-import { isModalityId, MODALITY_IDS } from '../domain';
+import { isModalityId, MODALITY_IDS, type ModalityId } from '../domain';
 import type { WasmPaths } from './backends/strategy';
 import { InferenceEngine, type EngineOptions } from './engine';
 import { describeError, RuntimeError } from './errors';
@@ -91,7 +91,11 @@ async function loadModalitiesInParallel(
       'The model pack changed on the server while it was loading. Reload to load it again.',
     );
   }
-  return { ...first, models: Object.assign({}, ...parts.map((p) => p.models)) as LoadedPack['models'] };
+  return {
+    ...first,
+    models: Object.assign({}, ...parts.map((p) => p.models)) as LoadedPack['models'],
+    inputChecks: Object.assign({}, ...parts.map((p) => p.inputChecks ?? {})) as LoadedPack['inputChecks'],
+  };
 }
 
 function absoluteUrl(url: string): string {
@@ -167,13 +171,14 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     });
   }
 
-  async function analyze(req: Extract<WorkerRequest, { type: 'analyze' }>): Promise<void> {
-    if (!isModalityId(req.modality)) {
-      throw new RuntimeError(
-        'bad-input',
-        `Unknown modality "${String(req.modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`,
-      );
+  function requireModality(modality: string): asserts modality is ModalityId {
+    if (!isModalityId(modality)) {
+      throw new RuntimeError('bad-input', `Unknown modality "${String(modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`);
     }
+  }
+
+  async function analyze(req: Extract<WorkerRequest, { type: 'analyze' }>): Promise<void> {
+    requireModality(req.modality);
     const r = await engine.analyze(req.modality, req.pixels);
     post(
       {
@@ -194,15 +199,16 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
   }
 
   async function findNode(req: Extract<WorkerRequest, { type: 'find-node' }>): Promise<void> {
-    if (!isModalityId(req.modality)) {
-      throw new RuntimeError(
-        'bad-input',
-        `Unknown modality "${String(req.modality)}" (expected one of ${MODALITY_IDS.join(', ')}).`,
-      );
-    }
+    requireModality(req.modality);
     const start = performance.now();
     const finding = await engine.findNode(req.modality, req.pixels, req.point);
     post({ type: 'node', id: req.id, finding, ms: performance.now() - start });
+  }
+
+  async function check(req: Extract<WorkerRequest, { type: 'check' }>): Promise<void> {
+    requireModality(req.modality);
+    const outcome = await engine.check(req.modality, req.pixels);
+    post({ type: 'check', id: req.id, modality: req.modality, ...outcome });
   }
 
   function postStats(id: number): void {
@@ -228,6 +234,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return await analyze(req);
         case 'find-node':
           return await findNode(req);
+        case 'check':
+          return await check(req);
         case 'stats':
           return postStats(req.id);
         case 'dispose':
@@ -237,7 +245,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       }
     } catch (e) {
       const fallbackCode: ErrorCode =
-        req.type === 'analyze' || req.type === 'find-node' ? 'inference-failed' : 'pack-unavailable';
+        req.type === 'analyze' || req.type === 'check' || req.type === 'find-node' ? 'inference-failed' : 'pack-unavailable';
       const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });
       fail(req.id, code, message);
     }

@@ -57,6 +57,9 @@ test('a 10000×10000 image is downscaled before analysis', async ({ page }) => {
   await upload(page, 'bmode', 'huge.png', hugeGrayPng(10_000, 10_000));
   await expect(page.getByTestId('slot-bmode')).toContainText('10000×10000', { timeout: 60_000 });
   await expect(page.getByTestId('slot-bmode')).toContainText('Region: 2048×2048');
+  // One flat gray: the input check calls it blank (docs/input-checks.md); analysed on the override.
+  await expect(page.getByTestId('input-check-bmode')).toHaveAttribute('data-verdict', 'low-quality');
+  await page.getByTestId('analyse-anyway-bmode').click();
   await analyze(page);
   expect((await probabilities(page, 'bmode')).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
 });

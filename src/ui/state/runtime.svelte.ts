@@ -4,6 +4,7 @@
  * worker's wire messages stop here. This file never touches tfjs.
  */
 
+import type { InputCheckOutcome } from '../../analysis';
 import type { ModalityAnalysis, ModalityId } from '../../domain';
 import type { RgbaImage } from '../../imaging';
 import { manifestUrlFor, parsePackIndex, type Manifest, type PackIndex } from '../../model-pack';
@@ -161,6 +162,19 @@ export class RuntimeState {
     const m = this.manifest;
     if (!m) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
     return analysisFromWire(await this.client.analyze(modality, crop), m.id);
+  }
+
+  /** The input checks of an ROI crop (docs/input-checks.md). */
+  async check(modality: ModalityId, crop: RgbaImage): Promise<InputCheckOutcome> {
+    if (!this.manifest) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
+    const { verdict, looksLike, learned, quality, scores } = await this.client.check(modality, crop);
+    return {
+      verdict,
+      learned,
+      ...(looksLike ? { looksLike } : {}),
+      ...(quality ? { quality } : {}),
+      ...(scores ? { scores } : {}),
+    };
   }
 
   async tensorStats() {

@@ -9,10 +9,11 @@
  */
 
 import { fuse, FusionError, headlineOf, type Headline } from '../../analysis';
-import { MODALITY_IDS, type CaseProvenance, type ModalityId } from '../../domain';
+import { BLOCKING_VERDICTS, MODALITY_IDS, type CaseProvenance, type InputCheckNote, type ModalityId } from '../../domain';
 import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
 import type { Manifest } from '../../model-pack';
+import { InputChecks } from './input-checks.svelte';
 import { toAppError, type AppError, type RuntimeState } from './runtime.svelte';
 import { caseProvenance, imageProvenance, type Simulation } from './provenance';
 import type { AnalysedModality, AnalysisStep, CaseReport, CaseStore, Revisions, SaveOptions } from './session-types';
@@ -20,6 +21,7 @@ import { SlotState, type Decoder } from './slot.svelte';
 
 export class SessionState {
   readonly slots: Record<ModalityId, SlotState>;
+  readonly checks: InputChecks;
   results = $state.raw<Partial<Record<ModalityId, AnalysedModality>>>({});
   analyzing = $state(false);
   /** Why the last analysis failed (a crash of the worker is the runtime's to report). */
@@ -51,6 +53,27 @@ export class SessionState {
     decode?: Decoder,
   ) {
     this.slots = Object.fromEntries(MODALITY_IDS.map((m) => [m, new SlotState(m, decode)])) as Record<ModalityId, SlotState>;
+    this.checks = new InputChecks(runtime, this.slots);
+  }
+
+  /** The slot holds an image its input check blocks (not ultrasound, low quality) and no override. */
+  isBlocked(mod: ModalityId): boolean {
+    const slot = this.slots[mod];
+    const v = slot.outcome?.verdict;
+    return v !== undefined && BLOCKING_VERDICTS.includes(v) && !slot.overridden;
+  }
+
+  /** "Analyse anyway": the user takes responsibility for analysing a blocked image (marked everywhere). */
+  override(mod: ModalityId): void {
+    this.slots[mod].overrideRevision = this.slots[mod].revision;
+  }
+
+  /** Moves an image to the slot its input check says it belongs to (a wrong-modality verdict). */
+  moveImage(from: ModalityId, to: ModalityId): void {
+    const src = this.slots[from];
+    if (from === to || !src.image) return;
+    this.slots[to].adopt(src.image, src.fileName, src.sourceFile);
+    src.clear();
   }
 
   get hasResults(): boolean {
@@ -153,6 +176,7 @@ export class SessionState {
       return [{ mod, roi, source, crop: cropRgba(source, roi), revision: slot.revision, origin, simulation, measurement }];
     });
     if (jobs.length === 0) return;
+    const overridden = Object.fromEntries(jobs.map((j) => [j.mod, this.slots[j.mod].overrideRevision === j.revision]));
     const generation = ++this.generation;
     this.analyzing = true;
     this.error = null;
@@ -162,12 +186,34 @@ export class SessionState {
       const results: Partial<Record<ModalityId, AnalysedModality>> = {};
       for (const { mod, crop, roi, source, revision, origin, simulation, measurement } of jobs) {
         if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'running' };
+        // The verdict of this very crop (the slot's, when it is of the same revision).
+        const outcome = await this.checks.run(mod, crop, revision);
+        const blocking = outcome !== null && BLOCKING_VERDICTS.includes(outcome.verdict);
+        if (blocking && !overridden[mod]) {
+          // Not analysed: the slot says why and offers "analyse anyway".
+          if (generation === this.generation) {
+            const { [mod]: _skipped, ...rest } = this.steps;
+            this.steps = rest;
+          }
+          continue;
+        }
         const analysis = await this.runtime.analyze(mod, crop);
         if (measurement) analysis.measurements = measurement;
-        results[mod] = { analysis, crop, roi, source, revision, origin, simulation };
+        // The learned checks (or the pixel rules) replace the colour-share note when they ran.
+        const decided = outcome && (outcome.learned || outcome.verdict !== 'ok');
+        const inputCheck: InputCheckNote | undefined = decided
+          ? {
+              verdict: outcome.verdict,
+              ...(outcome.looksLike ? { looksLike: outcome.looksLike } : {}),
+              overridden: blocking,
+              method: outcome.learned ? `learned gate (${m.id}@${m.version})` : 'pixel rules',
+            }
+          : origin.inputCheck;
+        const noted = inputCheck ? { ...origin, inputCheck } : origin;
+        results[mod] = { analysis, crop, roi, source, revision, origin: noted, simulation };
         if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'done' };
       }
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || Object.keys(results).length === 0) return;
       this.results = results;
       this.basis = basis;
       this.analysedWith = m;

@@ -14,10 +14,17 @@ import {
   type Rect,
   type RoiProposal,
 } from '../../imaging';
+import type { InputCheckOutcome } from '../../analysis';
 import type { ModalityId, NodeFinding, RoiSource } from '../../domain';
 import { NodeState, type NodeFinderClient } from './node.svelte';
 
 export type SlotError = { code: ImageInputError['code']; fileName: string; detail?: string };
+
+/** The input check of the slot's current image and region (docs/input-checks.md). */
+export type SlotCheck =
+  | { status: 'checking'; revision: number; pack: string }
+  | { status: 'done'; revision: number; pack: string; outcome: InputCheckOutcome }
+  | { status: 'failed'; revision: number; pack: string };
 
 /** Turns a file into pixels; the page uses the imaging worker, tests may pass their own. */
 export type Decoder = typeof decodeImageFile;
@@ -36,6 +43,10 @@ export class SlotState {
   loading = $state(false);
   /** Bumped on every change of image or ROI, so results can tell they are out of date. */
   revision = $state(0);
+  /** The input check of the current revision (null: none yet, or a reopened case). */
+  check = $state.raw<SlotCheck | null>(null);
+  /** The revision the user chose "analyse anyway" for (a new image or region needs a new choice). */
+  overrideRevision = $state<number | null>(null);
   /** Where the current ROI came from: proposed automatically, declared by the file, the node, or the user's. */
   roiSource = $state<RoiProposal['source'] | 'user' | 'node'>('whole');
   /** Why the whole image was proposed, when it was. */
@@ -102,6 +113,42 @@ export class SlotState {
     this.loading = false;
   }
 
+  /** Called after every change of image or region (the input checks listen: input-checks.svelte.ts). */
+  onchange: (() => void) | null = null;
+
+  private bump(): void {
+    this.revision++;
+    this.onchange?.();
+  }
+
+  /** The current verdict, once the check of this very image and region has finished. */
+  get outcome(): InputCheckOutcome | null {
+    const c = this.check;
+    return c?.status === 'done' && c.revision === this.revision ? c.outcome : null;
+  }
+
+  /** The user overrode a blocking verdict for the current image and region. */
+  get overridden(): boolean {
+    return this.overrideRevision === this.revision;
+  }
+
+  /** Takes over another slot's image (a wrong-modality move), with this modality's own ROI proposal. */
+  adopt(decoded: DecodedImage, name: string | null, file: Blob | null): void {
+    this.begin(false);
+    this.image = decoded;
+    this.fileName = name;
+    this.file = file;
+    this.error = null;
+    this.propose();
+    this.node.reset(decoded, this.roiSource === 'image-area' || this.roiSource === 'declared' ? this.roi : null);
+    void this.proposeNode();
+  }
+
+  /** The file behind the image, for a move to another slot. */
+  get sourceFile(): Blob | null {
+    return this.file;
+  }
+
   /** Puts already-decoded pixels into the slot (simulated demo cases), with the ROI to start from. */
   loadPixels(decoded: DecodedImage, name: string, roi: Rect): void {
     this.begin(false);
@@ -114,7 +161,7 @@ export class SlotState {
     this.roiReason = null;
     this.warning = checkModalityFit(cropRgba(decoded.pixels, roi), this.modality);
     this.node.reset(decoded, null);
-    this.revision++;
+    this.bump();
   }
 
   /** Shows the image of a saved case: no plausibility check, it was analysed as it is. */
@@ -129,7 +176,7 @@ export class SlotState {
     this.roiSource = 'user';
     this.roiReason = null;
     this.node.reset(decoded, null);
-    this.revision++;
+    this.bump();
   }
 
   /** Sets the ROI to the automatic proposal (image area of a screenshot, colour panel of a dual view). */
@@ -141,7 +188,7 @@ export class SlotState {
     this.roiSource = p.source;
     this.roiReason = p.reason ?? null;
     this.warning = checkSlotFit(img.pixels, cropRgba(img.pixels, p.rect), this.modality);
-    this.revision++;
+    this.bump();
   }
 
   /** Shows another frame of a multi-frame file; the ROI stays where it is. */
@@ -163,7 +210,7 @@ export class SlotState {
     this.image = decoded;
     if (!this.roi || this.roi.x + this.roi.width > decoded.pixels.width || this.roi.y + this.roi.height > decoded.pixels.height)
       this.propose();
-    else this.revision++;
+    else this.bump();
     this.error = null;
     this.loading = false;
   }
@@ -172,7 +219,7 @@ export class SlotState {
     this.roi = r;
     this.roiSource = 'user';
     this.roiReason = null;
-    this.revision++;
+    this.bump();
   }
 
   /** The crop around a node, with the margin the pack expects (or the image area it wants). */
@@ -184,7 +231,7 @@ export class SlotState {
     this.roi = cropAroundNode(f.box, crop.margin, img.pixels.width, img.pixels.height);
     this.roiSource = 'node';
     this.roiReason = null;
-    this.revision++;
+    this.bump();
   }
 
   /** Asks the learned finder (when there is one) for the node; its crop replaces the image area. */
@@ -219,7 +266,7 @@ export class SlotState {
     this.warning = null;
     this.error = null;
     this.node.reset(null, null);
-    this.revision++;
+    this.bump();
   }
 }
 

@@ -10,7 +10,7 @@
  * protected history holds in clear is ever accepted as a case. A BroadcastChannel tells other tabs at
  * once; the check inside the transaction is what guarantees it.
  *
- * Schema (DB_VERSION 2):
+ * Schema (DB_VERSION 3):
  *   summaries  { id, sealed }  — the list entry (label, note, date, model, fused result)
  *   details    { id, sealed }  — the whole case (crops, probabilities, Grad-CAM maps)
  *   meta       'lock' → LockInfo (present only when a passphrase is set)
@@ -18,6 +18,10 @@
  * `sealed` is { kind: 'plain', data } or { kind: 'aes-gcm', iv, ct }.
  *
  * Version 1 kept whole plaintext cases in one `cases` store; `migrate` (rows.ts) moves them.
+ * Version 3 gave every case an examination and descriptors; `migrate` rewrites clear rows in the new
+ * form, encrypted rows (no key during an upgrade) are read in the new form and rewritten when next saved.
+ * Every node of an examination carries the same examination data: `save` and `updateExam` rewrite
+ * the other nodes in the same transaction.
  */
 
 import { openDB, type IDBPDatabase } from 'idb';
@@ -52,11 +56,12 @@ import {
   type Expect,
   type RawRow,
 } from './rows';
-import { matchesQuery, type CaseRecord, type CaseSummary } from './types';
+import type { ExamInfo } from '../domain';
+import { groupExams, matchesQuery, type CaseRecord, type CaseSummary, type ExamSummary } from './types';
 import { validateCase, validateSummary } from './validate';
 
 export const DB_NAME = 'lymphscope-history';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export interface HistoryStoreOptions {
   name?: string;
@@ -325,9 +330,44 @@ export class HistoryStore {
     });
   }
 
+  /** Saves a node; the other nodes of its examination take over its examination data. */
   async save(record: CaseRecord): Promise<void> {
     this.check();
-    await this.putRecords([validateCase(record)], 'Saving the case', false);
+    const r = validateCase(record);
+    const others = (await this.getExam(r.exam.id)).filter((o) => o.id !== r.id);
+    const changed = others
+      .filter((o) => JSON.stringify(o.exam) !== JSON.stringify(r.exam))
+      .map((o) => ({ ...o, exam: { ...r.exam } }));
+    await this.putRecords([r, ...changed], 'Saving the case', false);
+  }
+
+  /** Every readable node of an examination, oldest first (the order they were examined in). */
+  async getExam(examId: string): Promise<CaseRecord[]> {
+    const { cases } = await this.list();
+    const out: CaseRecord[] = [];
+    for (const c of cases.filter((x) => x.examId === examId)) {
+      try {
+        out.push(await this.get(c.id));
+      } catch (e) {
+        // a node deleted meanwhile is simply not part of it any more
+        if (!(e instanceof HistoryError && e.code === 'not-found')) throw e;
+      }
+    }
+    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  /** Changes an examination's data on every node it has; returns the nodes as stored now. */
+  async updateExam(examId: string, patch: Partial<Omit<ExamInfo, 'id'>>): Promise<CaseRecord[]> {
+    const nodes = (await this.getExam(examId)).map((r) => validateCase({ ...r, exam: { ...r.exam, ...patch, id: examId } }));
+    if (nodes.length === 0) throw new HistoryError('not-found', 'The examination is no longer in the history.');
+    await this.putRecords(nodes, 'Saving the examination', false);
+    return nodes;
+  }
+
+  /** The history as examinations (each with its nodes), newest first, filtered by `query` per node. */
+  async listExams(query = ''): Promise<{ exams: ExamSummary[]; unreadable: string[] }> {
+    const { cases, unreadable } = await this.list(query);
+    return { exams: groupExams(cases), unreadable };
   }
 
   /** Updates label and note of a saved case. */

@@ -1,2 +1,4 @@
 export * from './report';
 export * from './exam';
+export * from './pdf';
+export * from './dicom';

@@ -156,9 +156,9 @@ test('printed report: a summary page and one page per node, nothing clipped or o
         expect(pages[1]!.words.filter((w) => w.text === 'High')).toHaveLength(3);
       } else {
         // Chinese throughout: title, findings, demonstration warning and model card headings.
-        expect(text[0].replace(/\s/g, '')).toContain('颈部淋巴结超声报告');
-        expect(text[0].replace(/\s/g, '')).toContain('模型说明');
-        expect(text[1].replace(/\s/g, '')).toContain('医师所见');
+        expect(text[0]!.replace(/\s/g, '')).toContain('颈部淋巴结超声报告');
+        expect(text[0]!.replace(/\s/g, '')).toContain('模型说明');
+        expect(text[1]!.replace(/\s/g, '')).toContain('医师所见');
         expect(pages[1]!.words.filter((w) => /低高|高低/.test(w.text))).toEqual([]);
       }
     }

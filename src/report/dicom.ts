@@ -31,10 +31,9 @@ const tm = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
 
 /** A DICOM text value: the characters the element allows, at most `max` of them. */
 function clean(s: string, max: number): string {
-  return s
-    .replace(/[\\\u0000-\u001f]/g, ' ')
-    .trim()
-    .slice(0, max);
+  // Control characters and the value separator (backslash) become spaces.
+  const out = [...s].map((c) => (c === '\\' || c.charCodeAt(0) < 0x20 ? ' ' : c)).join('');
+  return out.trim().slice(0, max);
 }
 
 export interface DicomContext {

@@ -145,6 +145,8 @@ export const clinicalEn = {
     demoWarning: 'Demonstration model: its outputs are not clinically validated and must not be used for diagnosis.',
     inputChecks: 'Input checks',
     exportDicom: 'Export DICOM',
+    exportDicomImages: 'Export images (DICOM)',
+    exportFailed: 'The export failed; nothing was written.',
     exportJson: 'Export examination (JSON)',
     exporting: 'Preparing…',
     dicomDone: (n: number) => `${n} DICOM file${n === 1 ? '' : 's'} prepared.`,

@@ -25,6 +25,18 @@ export function uuidToUid(uuid: string): string {
 
 export const newUid = (): string => uuidToUid(crypto.randomUUID());
 
+/**
+ * The study UID of an examination: its id read as a UUID (ids the app makes are UUIDs), else a
+ * name-based UID from the id's SHA-256 (an id imported from elsewhere), so every export of one
+ * examination lands in one study.
+ */
+export async function studyUidOf(examId: string): Promise<string> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(examId)) return uuidToUid(examId);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`lymphscope-exam:${examId}`)));
+  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return uuidToUid(hex);
+}
+
 /** DICOM date (YYYYMMDD) and time (HHMMSS) of a moment, in UTC. */
 const da = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
 const tm = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
@@ -38,6 +50,8 @@ function clean(s: string, max: number): string {
 
 export interface DicomContext {
   exam: ExamInfo;
+  /** From `studyUidOf(exam.id)`. */
+  studyUid: string;
   /** Free text for the series (e.g. "LymphScope report"). */
   seriesDescription: string;
   seriesUid: string;
@@ -60,7 +74,7 @@ function common(ctx: DicomContext, sopClass: string, instanceNumber: number): Na
     PatientBirthDate: '',
     PatientSex: '',
     // Study: the examination, its UID fixed by the examination's id so every export lands in it.
-    StudyInstanceUID: uuidToUid(e.id),
+    StudyInstanceUID: ctx.studyUid,
     StudyDate: studyDate,
     StudyTime: '',
     AccessionNumber: clean(e.accession, 16),

@@ -16,6 +16,7 @@ import {
   PAGE_SIZES_PT,
   secondaryCapture,
   SOP_CLASS,
+  studyUidOf,
   uuidToUid,
   type DicomContext,
 } from '../../../src/report';
@@ -35,6 +36,7 @@ const exam = {
 };
 const ctx = (): DicomContext => ({
   exam,
+  studyUid: uuidToUid(exam.id),
   seriesDescription: 'LymphScope report',
   seriesUid: '2.25.1234',
   seriesNumber: 901,
@@ -78,9 +80,14 @@ describe('page-image PDF', () => {
 });
 
 describe('DICOM export', () => {
-  it('derives the study UID from the examination id', () => {
+  it('derives the study UID from the examination id', async () => {
     expect(uuidToUid('00000000-0000-0000-0000-000000000010')).toBe('2.25.16');
+    expect(await studyUidOf(exam.id)).toBe(uuidToUid(exam.id));
     expect(uuidToUid(exam.id)).toMatch(/^2\.25\.\d{30,39}$/);
+    const other = await studyUidOf('exam-000001');
+    expect(other).toMatch(/^2\.25\.[1-9]\d{0,38}$/);
+    expect(await studyUidOf('exam-000001')).toBe(other);
+    expect(await studyUidOf('exam-000002')).not.toBe(other);
   });
 
   it('writes an Encapsulated PDF that dicom-parser and pydicom read, with the typed identifiers only and the PDF intact', () => {

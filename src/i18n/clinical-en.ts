@@ -3,7 +3,7 @@
  * The readings and their sources are those of docs/descriptors.md (keep both in step).
  */
 
-import type { ChoiceDescriptor, NodeLevel, NodeSide, NumericDescriptor } from '../domain';
+import type { ChoiceDescriptor, NodeSide, NumericDescriptor } from '../domain';
 
 type ChoiceText = { [K in ChoiceDescriptor]: Record<string, string> };
 
@@ -71,7 +71,6 @@ export const clinicalEn = {
       strainRatio: 'Strain ratio',
       impression: 'Node impression',
     } satisfies Record<ChoiceDescriptor | NumericDescriptor | 'level' | 'side' | 'ratio' | 'impression', string>,
-    levels: { I: 'I', II: 'II', III: 'III', IV: 'IV', V: 'V', VI: 'VI', VII: 'VII' } satisfies Record<NodeLevel, string>,
     sides: { left: 'Left', right: 'Right', midline: 'Midline' } satisfies Record<NodeSide, string>,
     values,
     /** The conventional reading of each value (docs/descriptors.md). */
@@ -115,15 +114,6 @@ export const clinicalEn = {
     elastoReading: 'Higher scores (larger stiff areas) are more often metastatic; definitions vary.',
     strainReading: 'Higher ratio (stiffer than the reference) favours metastasis; cut-offs vary.',
     levelReading: 'Imaging-based levels (Som et al.).',
-    sources: {
-      level: 'Som et al., Arch Otolaryngol Head Neck Surg 1999',
-      axes: 'Ying & Ahuja, Clin Radiol 2003; Vassallo et al., Radiology 1992',
-      hilum: 'Ying & Ahuja, Clin Radiol 2003; Ahuja & Ying, AJR 2005',
-      general: 'Ahuja & Ying, AJR 2005',
-      vascularGrade: 'Adler et al., Ultrasound Med Biol 1990',
-      elastoScore: 'Alam et al., AJR 2008; Bhatia et al., Ultrasound Med Biol 2010',
-      strainRatio: 'Lyshchik et al., Radiology 2007',
-    },
     sourceLabel: 'Source',
   },
   print: {

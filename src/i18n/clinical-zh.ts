@@ -55,7 +55,6 @@ export const clinicalZh: typeof clinicalEn = {
       strainRatio: '应变比',
       impression: '该淋巴结印象',
     },
-    levels: { I: 'I', II: 'II', III: 'III', IV: 'IV', V: 'V', VI: 'VI', VII: 'VII' },
     sides: { left: '左', right: '右', midline: '中线' },
     values: {
       hilum: { present: '存在', narrowed: '变窄', absent: '消失' },
@@ -107,15 +106,6 @@ export const clinicalZh: typeof clinicalEn = {
     elastoReading: '评分越高（硬区越大）越多见于转移；各文献定义不一。',
     strainReading: '比值越高（较参照组织更硬）越倾向转移；界值因研究与设备而异。',
     levelReading: '基于影像的颈部淋巴结分区（Som 等）。',
-    sources: {
-      level: 'Som et al., Arch Otolaryngol Head Neck Surg 1999',
-      axes: 'Ying & Ahuja, Clin Radiol 2003; Vassallo et al., Radiology 1992',
-      hilum: 'Ying & Ahuja, Clin Radiol 2003; Ahuja & Ying, AJR 2005',
-      general: 'Ahuja & Ying, AJR 2005',
-      vascularGrade: 'Adler et al., Ultrasound Med Biol 1990',
-      elastoScore: 'Alam et al., AJR 2008; Bhatia et al., Ultrasound Med Biol 2010',
-      strainRatio: 'Lyshchik et al., Radiology 2007',
-    },
     sourceLabel: '出处',
   },
   print: {

@@ -41,6 +41,20 @@ export const DESCRIPTOR_ROWS: DescriptorRow[] = [
 
 const isChoice = (r: DescriptorRow): r is ChoiceDescriptor => (CHOICE_DESCRIPTORS as string[]).includes(r);
 
+/**
+ * The sources of the readings (docs/descriptors.md has the full references). Citations are the
+ * same in every language.
+ */
+export const SOURCES = {
+  level: 'Som et al., Arch Otolaryngol Head Neck Surg 1999',
+  axes: 'Ying & Ahuja, Clin Radiol 2003; Vassallo et al., Radiology 1992',
+  hilum: 'Ying & Ahuja, Clin Radiol 2003; Ahuja & Ying, AJR 2005',
+  general: 'Ahuja & Ying, AJR 2005',
+  vascularGrade: 'Adler et al., Ultrasound Med Biol 1990',
+  elastoScore: 'Alam et al., AJR 2008; Bhatia et al., Ultrasound Med Biol 2010',
+  strainRatio: 'Lyshchik et al., Radiology 2007',
+} as const;
+
 export const fmtNumber = (v: number, digits = 1) => (Number.isInteger(v) && digits <= 1 ? String(v) : v.toFixed(digits));
 
 /** The recorded value as text; null when nothing is recorded. */
@@ -50,7 +64,7 @@ export function valueText(row: DescriptorRow, d: NodeDescriptors, m: Messages): 
     const r = axisRatio(d);
     return r === null ? null : r.toFixed(2);
   }
-  if (row === 'level') return d.level && t.levels[d.level];
+  if (row === 'level') return d.level;
   if (row === 'side') return d.side && t.sides[d.side];
   if (row === 'impression') return d.impression.trim() || null;
   if (isChoice(row)) {
@@ -66,7 +80,7 @@ export function valueText(row: DescriptorRow, d: NodeDescriptors, m: Messages): 
 /** The conventional reading of the recorded value and its source; null when there is none to show. */
 export function reading(row: DescriptorRow, d: NodeDescriptors, m: Messages): { text: string; source: string } | null {
   const t = m.clinical.descriptors;
-  const s = t.sources;
+  const s = SOURCES;
   if (row === 'level') return d.level ? { text: t.levelReading, source: s.level } : null;
   if (row === 'ratio') {
     const r = axisRatio(d);

@@ -224,3 +224,22 @@ describe('session: examinations with several nodes', () => {
     expect((await s.savedReport(first))!.nodes.map((n) => n.label)).toEqual(['first', 'second']);
   });
 });
+
+describe('session: axes from a measurement', () => {
+  it('fills the axes from an analysis that carries them, and keeps axes the clinician typed', async () => {
+    const { app } = await startApp();
+    const s = app.session;
+    const runtime = app.runtime as unknown as { analyze: (...a: unknown[]) => Promise<object> };
+    const original = runtime.analyze.bind(app.runtime);
+    // The optional `axes` field a measurement feature attaches to the analysis model.
+    runtime.analyze = async (...a: unknown[]) => ({ ...(await original(...a)), axes: { longMm: 12.34, shortMm: 5.01 } });
+    s.slots.bmode.loadPixels(decoded(5), 'b.png', region);
+    await s.analyze();
+    expect(s.descriptors).toMatchObject({ longAxisMm: 12.3, shortAxisMm: 5, axesSource: 'measured' });
+    s.descriptors.longAxisMm = 14;
+    s.descriptors.axesSource = 'manual';
+    s.slots.bmode.setRoi(moved);
+    await s.analyze();
+    expect(s.descriptors).toMatchObject({ longAxisMm: 14, shortAxisMm: 5, axesSource: 'manual' });
+  });
+});

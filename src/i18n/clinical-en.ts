@@ -135,7 +135,7 @@ export const clinicalEn = {
     demoWarning: 'Demonstration model: its outputs are not clinically validated and must not be used for diagnosis.',
     inputChecks: 'Input checks',
     exportDicom: 'Export DICOM',
-    exportDicomImages: 'Export images (DICOM)',
+    exportDicomImages: 'Export images and findings (DICOM)',
     exportFailed: 'The export failed; nothing was written.',
     exportJson: 'Export examination (JSON)',
     exporting: 'Preparing…',

@@ -127,7 +127,7 @@ export const clinicalZh: typeof clinicalEn = {
     demoWarning: '演示模型：其输出未经临床验证，不得用于诊断。',
     inputChecks: '输入检查',
     exportDicom: '导出 DICOM',
-    exportDicomImages: '导出图像（DICOM）',
+    exportDicomImages: '导出图像与所见（DICOM）',
     exportFailed: '导出失败，未写出任何文件。',
     exportJson: '导出检查（JSON）',
     exporting: '正在准备…',

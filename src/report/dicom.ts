@@ -12,6 +12,7 @@ import type { ExamInfo } from '../domain';
 export const SOP_CLASS = {
   encapsulatedPdf: '1.2.840.10008.5.1.4.1.1.104.1',
   secondaryCapture: '1.2.840.10008.5.1.4.1.1.7',
+  comprehensiveSr: '1.2.840.10008.5.1.4.1.1.88.33',
 } as const;
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -61,7 +62,7 @@ export interface DicomContext {
 }
 
 /** Patient, study and equipment elements shared by every file of one examination's export. */
-function common(ctx: DicomContext, sopClass: string, instanceNumber: number): NaturalDataset {
+export function commonElements(ctx: DicomContext, sopClass: string, instanceNumber: number): NaturalDataset {
   const e = ctx.exam;
   const studyDate = e.date.replace(/-/g, '');
   return {
@@ -98,7 +99,7 @@ function common(ctx: DicomContext, sopClass: string, instanceNumber: number): Na
   };
 }
 
-function write(ds: NaturalDataset): Uint8Array {
+export function writeDataset(ds: NaturalDataset): Uint8Array {
   ds._meta = { TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN };
   return new Uint8Array(dcmjs.data.datasetToDict(ds).write());
 }
@@ -107,8 +108,8 @@ function write(ds: NaturalDataset): Uint8Array {
 export function encapsulatedPdf(pdf: Uint8Array, ctx: DicomContext, title: string): Uint8Array {
   // The value of OB must have even length: one trailing zero byte is the standard's padding.
   const doc = pdf.length % 2 === 0 ? pdf : Uint8Array.from([...pdf, 0]);
-  return write({
-    ...common(ctx, SOP_CLASS.encapsulatedPdf, 1),
+  return writeDataset({
+    ...commonElements(ctx, SOP_CLASS.encapsulatedPdf, 1),
     Modality: 'DOC',
     AcquisitionDateTime: '',
     // The rendered report shows the accession number and patient reference on every page.
@@ -142,8 +143,8 @@ export function secondaryCapture(img: CaptureImage, ctx: DicomContext, instanceN
     rgb[i * 3 + 1] = img.rgba[i * 4 + 1]!;
     rgb[i * 3 + 2] = img.rgba[i * 4 + 2]!;
   }
-  return write({
-    ...common(ctx, SOP_CLASS.secondaryCapture, instanceNumber),
+  return writeDataset({
+    ...commonElements(ctx, SOP_CLASS.secondaryCapture, instanceNumber),
     Modality: 'OT',
     ImageType: ['DERIVED', 'SECONDARY'],
     DerivationDescription: clean(img.description, 1024),

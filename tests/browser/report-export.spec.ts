@@ -174,8 +174,15 @@ test('examination exports: JSON round trip through the history, DICOM report and
   // Annotated images: one Secondary Capture per heatmap, same study, typed identifiers only.
   const zip = unzipSync(new Uint8Array(await downloaded(page, 'export-dicom-images')));
   const names = Object.keys(zip).sort();
-  expect(names).toEqual(['001-node1-bmode.dcm', '002-node1-cdfi.dcm']);
-  for (const name of names) {
+  expect(names).toEqual(['000-findings-sr.dcm', '001-node1-bmode.dcm', '002-node1-cdfi.dcm']);
+  const sr = dicomParser.parseDicom(zip['000-findings-sr.dcm']!);
+  expect(sr.string('x00080016')).toBe('1.2.840.10008.5.1.4.1.1.88.33');
+  expect(sr.string('x00100020')).toBe('TYPED-PAT-1');
+  expect(sr.string('x0020000d')).toBe(ds.string('x0020000d'));
+  expect(sr.string('x0040a491')).toBe('COMPLETE');
+  writeFileSync(join(dir, 'sr.dcm'), zip['000-findings-sr.dcm']!);
+  expect(pydicom(join(dir, 'sr.dcm'))).toMatchObject({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.33', PatientID: 'TYPED-PAT-1' });
+  for (const name of names.slice(1)) {
     const bytes = zip[name]!;
     const sc = dicomParser.parseDicom(bytes);
     expect(sc.string('x00080016')).toBe(SC_CLASS);

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { newExam } from '../../../src/domain';
+import { emptyDescriptors, newExam } from '../../../src/domain';
+import { makeCase } from '../history/fixtures';
 import {
   encapsulatedPdf,
   imagesToPdf,
   PAGE_SIZES_PT,
   secondaryCapture,
+  structuredReport,
   SOP_CLASS,
   studyUidOf,
   uuidToUid,
@@ -146,5 +148,62 @@ describe('DICOM export', () => {
       shape: [h, w, 3],
       pixel: [70, 185, 7],
     });
+  });
+});
+
+describe('DICOM structured report', () => {
+  it("carries each node's findings, the AI result apart, and the conclusion, readable by pydicom", () => {
+    const node = makeCase('n', 1);
+    node.exam = { ...exam, conclusion: 'Suspicious node.', approvedAt: '2026-03-04T10:00:00.000Z' };
+    node.descriptors = {
+      ...emptyDescriptors(),
+      level: 'II',
+      side: 'left',
+      longAxisMm: 18.5,
+      shortAxisMm: 11.2,
+      hilum: 'absent',
+      vascularPattern: 'peripheral',
+      vascularGrade: 3,
+      strainRatio: 3.25,
+      impression: 'round',
+    };
+    const bytes = structuredReport([node], { ...ctx(), exam: node.exam }, 1);
+    const ds = dicomParser.parseDicom(bytes);
+    expect(ds.string('x00080016')).toBe(SOP_CLASS.comprehensiveSr);
+    expect(ds.string('x0040a491')).toBe('COMPLETE');
+    const file = join(dir, 'sr.dcm');
+    writeFileSync(file, bytes);
+    const code = [
+      'import json, sys, pydicom',
+      'd = pydicom.dcmread(sys.argv[1])',
+      'def walk(items, out):',
+      '    for it in items:',
+      '        name = it.ConceptNameCodeSequence[0].CodeMeaning',
+      '        if it.ValueType == "TEXT": out.append([name, str(it.TextValue)])',
+      '        elif it.ValueType == "NUM": m = it.MeasuredValueSequence[0]; out.append([name, float(m.NumericValue), m.MeasurementUnitsCodeSequence[0].CodeValue])',
+      '        elif it.ValueType == "CONTAINER": out.append([name]); walk(it.ContentSequence, out)',
+      '    return out',
+      'print(json.dumps({"id": str(d.PatientID), "title": d.ConceptNameCodeSequence[0].CodeMeaning, "items": walk(d.ContentSequence, [])}))',
+    ].join('\n');
+    const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8' })) as {
+      id: string;
+      title: string;
+      items: unknown[][];
+    };
+    expect(py.id).toBe('PAT-9');
+    expect(py.title).toBe('Cervical lymph node ultrasound findings');
+    expect(py.items).toContainEqual(['Node 1']);
+    expect(py.items).toContainEqual(['Nodal level', 'II']);
+    expect(py.items).toContainEqual(['Long axis', 18.5, 'mm']);
+    expect(py.items).toContainEqual(['Short axis', 11.2, 'mm']);
+    expect(py.items).toContainEqual(['Echogenic hilum', 'absent']);
+    expect(py.items).toContainEqual(['Vascular grade (Adler)', 3, '1']);
+    expect(py.items).toContainEqual(['Strain ratio', 3.25, '1']);
+    expect(py.items).toContainEqual(['Conclusion', 'Suspicious node.']);
+    const ratio = py.items.find((i) => i[0] === 'Short-to-long axis ratio')!;
+    expect(ratio[1] as number).toBeCloseTo(11.2 / 18.5, 8);
+    expect(py.items.find((i) => i[0] === 'AI assessment (decision support, not a diagnosis)')![1]).toMatch(
+      /^Metastatic 50\.0% \(fused; model test-pack 1\.2\.3\)$/,
+    );
   });
 });

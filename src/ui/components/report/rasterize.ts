@@ -55,7 +55,8 @@ function clonePage(page: HTMLElement, paper: PaperMm): HTMLElement {
     img.setAttribute(
       'style',
       `display:block;width:${box.width}px;height:${box.height}px;max-width:100%;object-fit:contain;` +
-        `border:${cs.border};border-radius:${cs.borderRadius};flex:${cs.flex};`,
+        `border:${cs.border};border-radius:${cs.borderRadius};flex:${cs.flex};box-sizing:${cs.boxSizing};` +
+        `grid-column:${cs.gridColumn};grid-row:${cs.gridRow};margin:${cs.margin};`,
     );
     for (const a of Array.from(src.attributes))
       if (a.name.startsWith('data-') || a.name === 'aria-label') img.setAttribute(a.name, a.value);

@@ -5,6 +5,8 @@
  * each value and its source are in docs/descriptors.md; the UI shows the reading in both languages.
  */
 
+import type { ModalityAnalysis } from './analysis';
+
 /** Cervical node levels of the imaging-based classification (Som et al. 1999). */
 export const NODE_LEVELS = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII'] as const;
 export type NodeLevel = (typeof NODE_LEVELS)[number];
@@ -94,16 +96,17 @@ export function descriptorsEmpty(d: NodeDescriptors): boolean {
 }
 
 /**
- * Axes (mm) a measurement feature may attach to an analysis as an optional `axes` field. Read
- * defensively: the field is optional and its producer may not exist in this build.
+ * Axes in millimetres from the measurement an analysis carries (the outlined node's calipers),
+ * or null when it has none or no scale was known (pixels are not a clinical size).
  */
-export function measuredAxes(analysis: unknown): { longMm: number; shortMm: number } | null {
-  const a = (analysis as { axes?: unknown } | null)?.axes as { longMm?: unknown; shortMm?: unknown } | null | undefined;
-  if (!a || typeof a !== 'object') return null;
-  const { longMm, shortMm } = a;
-  if (typeof longMm !== 'number' || typeof shortMm !== 'number' || !(longMm > 0) || !(shortMm > 0)) return null;
-  if (!Number.isFinite(longMm) || !Number.isFinite(shortMm)) return null;
-  return longMm >= shortMm ? { longMm, shortMm } : { longMm: shortMm, shortMm: longMm };
+export function measuredAxes(
+  analysis: Pick<ModalityAnalysis, 'measurements'> | undefined,
+): { longMm: number; shortMm: number } | null {
+  const m = analysis?.measurements;
+  if (!m || m.longAxisMm === null || m.shortAxisMm === null) return null;
+  const { longAxisMm: a, shortAxisMm: b } = m;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || !(a > 0) || !(b > 0)) return null;
+  return a >= b ? { longMm: a, shortMm: b } : { longMm: b, shortMm: a };
 }
 
 /** The examination a node belongs to. Identifiers are only ever what the user typed. */

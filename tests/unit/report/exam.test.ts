@@ -29,12 +29,13 @@ describe('descriptors', () => {
     expect(axisRatio({ longAxisMm: null, shortAxisMm: 5 })).toBeNull();
   });
 
-  it('reads measured axes from an optional field, defensively', () => {
-    expect(measuredAxes({ axes: { longMm: 8, shortMm: 12 } })).toEqual({ longMm: 12, shortMm: 8 });
-    expect(measuredAxes({ axes: { longMm: 'x', shortMm: 3 } })).toBeNull();
-    expect(measuredAxes({ axes: { longMm: Infinity, shortMm: 3 } })).toBeNull();
+  it('takes the axes in mm from the analysis measurement, never pixels alone', () => {
+    const m = { roiSource: 'node' as const, longAxisPx: 80, shortAxisPx: 120, ratio: 0.67, scaleSource: 'user' as const };
+    expect(measuredAxes({ measurements: { ...m, longAxisMm: 8, shortAxisMm: 12 } })).toEqual({ longMm: 12, shortMm: 8 });
+    expect(measuredAxes({ measurements: { ...m, longAxisMm: null, shortAxisMm: null, scaleSource: null } })).toBeNull();
+    expect(measuredAxes({ measurements: { ...m, longAxisMm: Infinity, shortAxisMm: 3 } })).toBeNull();
     expect(measuredAxes({})).toBeNull();
-    expect(measuredAxes(null)).toBeNull();
+    expect(measuredAxes(undefined)).toBeNull();
   });
 
   it('every value has its name, and a reading with a source, in both languages', () => {

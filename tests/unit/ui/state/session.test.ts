@@ -231,8 +231,17 @@ describe('session: axes from a measurement', () => {
     const s = app.session;
     const runtime = app.runtime as unknown as { analyze: (...a: unknown[]) => Promise<object> };
     const original = runtime.analyze.bind(app.runtime);
-    // The optional `axes` field a measurement feature attaches to the analysis model.
-    runtime.analyze = async (...a: unknown[]) => ({ ...(await original(...a)), axes: { longMm: 12.34, shortMm: 5.01 } });
+    // The measurement an outlined node attaches to the analysis (calipers with a known scale).
+    const measurements = {
+      roiSource: 'node',
+      longAxisPx: 123.4,
+      shortAxisPx: 50.1,
+      ratio: 0.406,
+      longAxisMm: 12.34,
+      shortAxisMm: 5.01,
+      scaleSource: 'user',
+    };
+    runtime.analyze = async (...a: unknown[]) => ({ ...(await original(...a)), measurements });
     s.slots.bmode.loadPixels(decoded(5), 'b.png', region);
     await s.analyze();
     expect(s.descriptors).toMatchObject({ longAxisMm: 12.3, shortAxisMm: 5, axesSource: 'measured' });

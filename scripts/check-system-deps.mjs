@@ -91,6 +91,13 @@ function haveFont() {
   return dirs.some((d) => search(d, 0));
 }
 
+/** Whether fontconfig lists a font for Chinese (what Chromium falls back to for Chinese text). */
+function haveCjkFont() {
+  if (process.platform === 'darwin') return true;
+  const run = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8', timeout: 20_000 });
+  return run.status === 0 && run.stdout.trim().length > 0;
+}
+
 /** Which of the modules `python` cannot find (without importing them: torch alone takes seconds). @param {string} python */
 function probePython(python) {
   if (!onPath(python)) return { path: python, usable: false, missingModules: [] };
@@ -131,6 +138,8 @@ function probe() {
     relaxedClang: onPath(process.env.RELAXED_CC || 'clang-19'),
     // Debian's clang-19 calls /usr/lib/llvm-19/bin/wasm-ld, which lld-19 brings with wasm-ld-19.
     relaxedWasmLd: !!process.env.RELAXED_CC || onPath('wasm-ld-19'),
+    pdftotext: onPath('pdftotext'),
+    cjkFont: haveCjkFont(),
   };
 }
 

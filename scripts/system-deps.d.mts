@@ -1,7 +1,8 @@
 /** Types of system-deps.mjs (plain JavaScript, so that the checker runs on Node alone). */
 
 export type Platform = 'debian' | 'ubuntu' | 'fedora' | 'arch' | 'macos' | 'other';
-export type RequirementId = 'chromium' | 'fonts' | 'python' | 'clang' | 'wasm-ld' | 'relaxed-clang' | 'relaxed-wasm-ld';
+export type RequirementId =
+  'chromium' | 'fonts' | 'python' | 'clang' | 'wasm-ld' | 'relaxed-clang' | 'relaxed-wasm-ld' | 'pdftotext' | 'cjk-font';
 
 export interface Requirement {
   id: RequirementId;
@@ -28,6 +29,9 @@ export interface Facts {
   relaxedClang: boolean;
   /** wasm-ld-19 is on PATH, or RELAXED_CC names a clang that brings its own. */
   relaxedWasmLd: boolean;
+  pdftotext: boolean;
+  /** fontconfig knows a font covering Chinese. */
+  cjkFont: boolean;
 }
 
 export interface ChromiumFacts {

@@ -26,6 +26,8 @@ export const PYTHON_MODULES = [
   { module: 'PIL-stubs', apt: 'python3-typeshed', pip: 'types-Pillow' },
   { module: 'tqdm-stubs', apt: 'python3-typeshed', pip: 'types-tqdm' },
   { module: 'jsonschema-stubs', apt: 'python3-typeshed', pip: 'types-jsonschema' },
+  // The DICOM export test reads the exported files with a second, independent DICOM reader.
+  { module: 'pydicom', apt: 'python3-pydicom', pip: 'pydicom' },
 ];
 
 /** The interpreter the Python tests use unless PYTHON names another (scripts/test-python.sh). */
@@ -79,6 +81,18 @@ export const REQUIREMENTS = [
     what: 'wasm-ld of that clang (lld-19)',
     why: 'clang-19 links the Relaxed-SIMD kernels with its own wasm-ld',
     apt: 'lld-19',
+  },
+  {
+    id: 'pdftotext',
+    what: 'pdftotext (poppler)',
+    why: 'the report print test reads the position of every word of the printed PDF to find clipped or overlapping text',
+    apt: 'poppler-utils',
+  },
+  {
+    id: 'cjk-font',
+    what: 'a Chinese font',
+    why: 'the report print test lays out the Chinese report, which needs real Chinese glyphs',
+    apt: 'fonts-wqy-microhei',
   },
 ];
 
@@ -156,6 +170,9 @@ export function findMissing(facts) {
   if (!facts.wasmLd) missing.requirements.push('wasm-ld');
   if (!facts.relaxedClang) missing.requirements.push('relaxed-clang');
   if (!facts.relaxedWasmLd) missing.requirements.push('relaxed-wasm-ld');
+  if (!facts.pdftotext) missing.requirements.push('pdftotext');
+  // macOS ships Chinese fonts.
+  if (!facts.cjkFont && facts.platform !== 'macos') missing.requirements.push('cjk-font');
   return missing;
 }
 
@@ -254,6 +271,8 @@ export function installPlan(missing, platform, access) {
     if (has('clang')) rpms.push('clang');
     if (has('wasm-ld') || has('relaxed-wasm-ld')) rpms.push('lld');
     if (has('relaxed-clang') && !rpms.includes('clang')) rpms.push('clang');
+    if (has('pdftotext')) rpms.push('poppler-utils');
+    if (has('cjk-font')) rpms.push('wqy-microhei-fonts');
     if (rpms.length > 0) commands.push(shellJoin([...sudo, 'dnf', 'install', '-y', ...rpms]));
     // Fedora's Chromium is /usr/bin/chromium-browser, which playwright.config.ts does not look for.
     if (has('chromium')) notes.push('export CHROMIUM_PATH=/usr/bin/chromium-browser');
@@ -265,6 +284,8 @@ export function installPlan(missing, platform, access) {
     if (has('clang')) pkgs.push('clang');
     if (has('wasm-ld') || has('relaxed-wasm-ld')) pkgs.push('lld');
     if (has('relaxed-clang') && !pkgs.includes('clang')) pkgs.push('clang');
+    if (has('pdftotext')) pkgs.push('poppler');
+    if (has('cjk-font')) pkgs.push('wqy-microhei');
     if (pkgs.length > 0) commands.push(shellJoin([...sudo, 'pacman', '-S', '--needed', '--noconfirm', ...pkgs]));
   } else {
     // macOS and the rest: Playwright's own Chromium; LLVM from Homebrew on macOS (Apple's clang
@@ -274,12 +295,15 @@ export function installPlan(missing, platform, access) {
     if (platform === 'macos' && has('python')) brew.push('python');
     if (platform === 'macos' && (has('clang') || has('relaxed-clang'))) brew.push('llvm');
     if (platform === 'macos' && (has('wasm-ld') || has('relaxed-wasm-ld'))) brew.push('lld');
+    if (platform === 'macos' && has('pdftotext')) brew.push('poppler');
     if (brew.length > 0) {
       commands.push(shellJoin(['brew', 'install', ...brew]));
       if (has('clang')) notes.push('export PATH="$(brew --prefix llvm)/bin:$(brew --prefix lld)/bin:$PATH"');
     }
     if (platform === 'other' && (has('python') || has('clang') || has('wasm-ld') || has('fonts')))
       notes.push('Install Python 3, a font, and LLVM with clang and lld (wasm-ld) with your system package manager.');
+    if (platform === 'other' && (has('pdftotext') || has('cjk-font')))
+      notes.push('Install poppler (pdftotext) and a Chinese font (e.g. WenQuanYi Micro Hei) with your system package manager.');
   }
 
   // Outside Debian/Ubuntu the packaged clang is already 16 or later: the relaxed builds use it too.

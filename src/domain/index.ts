@@ -5,3 +5,4 @@ export * from './provenance';
 export * from './node-finding';
 export * from './measurement';
 export * from './input-check';
+export * from './descriptors';

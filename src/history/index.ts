@@ -5,4 +5,5 @@ export { HistoryStore, DB_NAME, DB_VERSION, type HistoryStoreOptions, type ListR
 export { buildExportFile, parseExportFile, EXPORT_FORMAT, EXPORT_VERSION } from './export-file';
 export { caseToJson, caseFromJson } from './codec';
 export { validateCase, validateSummary } from './validate';
+export { examOf, descriptorsOf } from './validate-clinical';
 export { newCaseId, buildCaseRecord, analysesOfCase, type CaseInput } from './record';

@@ -3,7 +3,14 @@
  * from what an analysis produced, and reads a record's results back. Plain data in, plain data out.
  */
 
-import type { CaseProvenance, ModalityAnalysis } from '../domain';
+import {
+  emptyDescriptors,
+  newExam,
+  type CaseProvenance,
+  type ExamInfo,
+  type ModalityAnalysis,
+  type NodeDescriptors,
+} from '../domain';
 import type { Manifest } from '../model-pack';
 import type { CaseBackend, CaseModality, CaseModalityResult, CaseRecord, ModelSummary, RoiRect, StoredImage } from './types';
 
@@ -30,6 +37,11 @@ export interface CaseInput {
     >
   >;
   now?: Date;
+  /** The examination this node belongs to (default: a new one holding only this node). */
+  exam?: ExamInfo;
+  descriptors?: NodeDescriptors;
+  /** Keep this id (a node saved again after its descriptors changed); default: a new one. */
+  id?: string;
 }
 
 export function newCaseId(): string {
@@ -89,9 +101,10 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
       ...(r.analysis.measurements ? { measurements: { ...r.analysis.measurements } } : {}),
     };
   }
+  const now = input.now ?? new Date();
   return {
-    id: newCaseId(),
-    createdAt: (input.now ?? new Date()).toISOString(),
+    id: input.id ?? newCaseId(),
+    createdAt: now.toISOString(),
     label: (input.label ?? '').slice(0, 200),
     note: (input.note ?? '').slice(0, 5000),
     appVersion: input.appVersion,
@@ -100,6 +113,8 @@ export function buildCaseRecord(input: CaseInput): CaseRecord {
     results,
     fused: input.fused ? [...input.fused] : null,
     ...(input.provenance ? { provenance: copyProvenance(input.provenance) } : {}),
+    exam: input.exam ? { ...input.exam } : newExam(newCaseId(), now),
+    descriptors: input.descriptors ? { ...input.descriptors } : emptyDescriptors(),
   };
 }
 

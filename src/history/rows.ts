@@ -94,6 +94,30 @@ export async function migrate(
     }
     db.deleteObjectStore('cases');
   }
+  if (oldVersion < 3) {
+    // Cases gain an examination and descriptors. Clear rows are rewritten in the new form now; an
+    // encrypted row cannot be (no key during an upgrade) and is read in the new form instead
+    // (validateCase gives a case without them its own examination). What fails validation stays
+    // exactly as it was: unreadable, listed, deletable.
+    const summaries = tx.objectStore('summaries');
+    let cursor = await tx.objectStore('details').openCursor();
+    while (cursor) {
+      const row = cursor.value as Partial<Row> | undefined;
+      if (row?.sealed?.kind === 'plain' && typeof row.id === 'string') {
+        let record: CaseRecord | null = null;
+        try {
+          record = validateCase(row.sealed.data);
+        } catch {
+          record = null;
+        }
+        if (record && record.id === row.id) {
+          quiet(cursor.update({ id: row.id, sealed: { kind: 'plain', data: record } }));
+          quiet(summaries.put({ id: row.id, sealed: { kind: 'plain', data: summarize(record) } }));
+        }
+      }
+      cursor = await cursor.continue();
+    }
+  }
 }
 
 async function seal(value: unknown, aad: string, key: CryptoKey | null): Promise<Envelope> {

@@ -10,7 +10,7 @@
  * protected history holds in clear is ever accepted as a case. A BroadcastChannel tells other tabs at
  * once; the check inside the transaction is what guarantees it.
  *
- * Schema (DB_VERSION 2):
+ * Schema (DB_VERSION 3):
  *   summaries  { id, sealed }  — the list entry (label, note, date, model, fused result)
  *   details    { id, sealed }  — the whole case (crops, probabilities, Grad-CAM maps)
  *   meta       'lock' → LockInfo (present only when a passphrase is set)
@@ -18,6 +18,10 @@
  * `sealed` is { kind: 'plain', data } or { kind: 'aes-gcm', iv, ct }.
  *
  * Version 1 kept whole plaintext cases in one `cases` store; `migrate` (rows.ts) moves them.
+ * Version 3 gave every case an examination and descriptors; `migrate` rewrites clear rows in the new
+ * form, encrypted rows (no key during an upgrade) are read in the new form and rewritten when next saved.
+ * Every node of an examination carries the same examination data: `save` and `updateExam` rewrite
+ * the other nodes in the same transaction.
  */
 
 import { openDB, type IDBPDatabase } from 'idb';
@@ -35,28 +39,24 @@ import { HistoryError, toHistoryError } from './errors';
 import { buildExportFile, parseExportFile } from './export-file';
 import {
   decodeRows,
-  genOf,
   isClear,
-  MAX_ATTEMPTS,
   migrate,
   parseLock,
   quiet,
   readCase,
   sealOpaque,
   sealRecord,
-  StaleState,
   unseal,
-  type AnyTx,
   type DataStore,
   type Envelope,
-  type Expect,
-  type RawRow,
 } from './rows';
-import { matchesQuery, type CaseRecord, type CaseSummary } from './types';
+import type { ExamInfo } from '../domain';
+import { groupExams, matchesQuery, type CaseRecord, type CaseSummary, type ExamSummary } from './types';
 import { validateCase, validateSummary } from './validate';
+import { HistoryCore } from './store-core';
 
 export const DB_NAME = 'lymphscope-history';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export interface HistoryStoreOptions {
   name?: string;
@@ -72,36 +72,7 @@ export interface ListResult {
   unreadable: string[];
 }
 
-/** A row's key as text, for listing it (a key that is not text marks a row this app did not write). */
-function keyText(key: IDBValidKey): string {
-  if (typeof key === 'string') return key;
-  if (typeof key === 'number' || key instanceof Date) return String(key);
-  return JSON.stringify(key) ?? '';
-}
-
-export class HistoryStore {
-  private key: CryptoKey | null = null;
-  private closed = false;
-  private readonly channel: BroadcastChannel | null;
-  private readonly listeners = new Set<() => void>();
-
-  private constructor(
-    private readonly db: IDBPDatabase,
-    private lockInfo: LockInfo | null,
-    private readonly iterations: number,
-    name: string,
-  ) {
-    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${name}:changed`) : null;
-    if (this.channel)
-      this.channel.onmessage = () => {
-        if (!this.closed)
-          void this.syncState().then(
-            () => this.notify(),
-            () => this.notify(),
-          );
-      };
-  }
-
+export class HistoryStore extends HistoryCore {
   static async open(opts: HistoryStoreOptions = {}): Promise<HistoryStore> {
     if (typeof indexedDB === 'undefined' || indexedDB === null)
       throw new HistoryError('unavailable', 'This browser provides no IndexedDB storage.');
@@ -146,64 +117,6 @@ export class HistoryStore {
     }
   }
 
-  private markClosed(): void {
-    this.closed = true;
-    this.channel?.close();
-    this.db.close();
-  }
-
-  close(): void {
-    this.markClosed();
-  }
-
-  /** Calls `listener` when another tab changed the history (cases, passphrase); returns the unsubscribe. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private notify(): void {
-    for (const l of this.listeners) l();
-  }
-
-  /** True when a passphrase protects the history. */
-  get encrypted(): boolean {
-    return this.lockInfo !== null;
-  }
-
-  /** True when a passphrase protects the history and has not been entered. */
-  get locked(): boolean {
-    return this.lockInfo !== null && this.key === null;
-  }
-
-  private check(): void {
-    if (this.closed) throw new HistoryError('blocked', 'The history was upgraded by another tab; reload this page.');
-  }
-
-  private requireKey(): CryptoKey | null {
-    if (this.lockInfo && !this.key) throw new HistoryError('locked', 'The case history is locked; enter the passphrase.');
-    return this.key;
-  }
-
-  /** Takes over the passphrase record found in the database; a different one makes the key useless. */
-  private adopt(lock: LockInfo | null): void {
-    if (sameLock(this.lockInfo, lock)) return;
-    this.lockInfo = lock;
-    this.key = null;
-    this.notify();
-  }
-
-  private async syncState(): Promise<void> {
-    this.check();
-    let raw: unknown;
-    try {
-      raw = await this.db.get('meta', 'lock');
-    } catch (e) {
-      throw toHistoryError(e, 'Reading the case history');
-    }
-    this.adopt(parseLock(raw));
-  }
-
   /** Checks the passphrase; throws `wrong-passphrase` (and changes nothing) when it is wrong. */
   async unlock(passphrase: string): Promise<void> {
     await this.syncState();
@@ -219,115 +132,44 @@ export class HistoryStore {
     if (this.lockInfo) this.key = null;
   }
 
-  /**
-   * Reads the passphrase record, the write counter and the rows of `stores` (all, or the one with
-   * key `id`) in one transaction, and takes over the passphrase record found.
-   */
-  private async readRows(
-    stores: DataStore[],
-    context: string,
-    id?: string,
-  ): Promise<{ expect: Expect; rows: Record<DataStore, RawRow[]> }> {
-    this.check();
-    let lockRaw: unknown, genRaw: unknown;
-    const rows: Record<DataStore, RawRow[]> = { summaries: [], details: [] };
-    try {
-      const tx = this.db.transaction([...stores, 'meta'], 'readonly');
-      const meta = tx.objectStore('meta');
-      const reads = stores.map(async (name) => {
-        const os = tx.objectStore(name);
-        const [keys, values] =
-          id === undefined
-            ? await Promise.all([os.getAllKeys(), os.getAll()])
-            : await os.get(id).then((v): [IDBValidKey[], unknown[]] => (v === undefined ? [[], []] : [[id], [v]]));
-        rows[name] = keys.map((key, i) => ({ key, id: keyText(key), row: values[i] as unknown }));
-      });
-      [lockRaw, genRaw] = (await Promise.all([meta.get('lock'), meta.get('gen'), ...reads])) as unknown[];
-    } catch (e) {
-      throw toHistoryError(e, context);
-    }
-    const lock = parseLock(lockRaw);
-    this.adopt(lock);
-    return { expect: { lock, gen: genOf(genRaw) }, rows };
-  }
-
-  /**
-   * Runs `fn` in one readwrite transaction over every store, after checking that the database still
-   * holds what `expect` says (null: no check); on any error the transaction is aborted, nothing changes.
-   */
-  private async write(context: string, expect: Expect | null, fn: (tx: AnyTx) => void | Promise<void>): Promise<void> {
-    this.check();
-    let tx: AnyTx;
-    try {
-      tx = this.db.transaction(['summaries', 'details', 'meta'], 'readwrite') as unknown as AnyTx;
-    } catch (e) {
-      throw toHistoryError(e, context);
-    }
-    const done = tx.done;
-    done.catch(() => {});
-    try {
-      const meta = tx.objectStore('meta');
-      const [lockRaw, genRaw] = (await Promise.all([meta.get('lock'), meta.get('gen')])) as unknown[];
-      if (expect) {
-        const lock = parseLock(lockRaw);
-        if (!sameLock(lock, expect.lock) || (expect.gen !== null && genOf(genRaw) !== expect.gen)) throw new StaleState(lock);
-      }
-      await fn(tx);
-      quiet(meta.put(genOf(genRaw) + 1, 'gen'));
-      await done;
-    } catch (e) {
-      try {
-        tx.abort();
-      } catch {
-        // already finished or aborted
-      }
-      if (e instanceof StaleState) {
-        this.adopt(e.lock);
-        throw e;
-      }
-      const err = (tx as unknown as { error?: unknown }).error ?? e;
-      throw toHistoryError(err && (err as { name?: string }).name !== 'AbortError' ? err : e, context);
-    }
-    this.channel?.postMessage('changed');
-  }
-
-  /** Runs `op` again when another tab changed the history under it, as long as this tab may still write. */
-  private async attempt<T>(op: () => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await op();
-      } catch (e) {
-        if (!(e instanceof StaleState)) throw e;
-        if (this.locked) throw new HistoryError('locked', 'Another tab set a passphrase; enter it first.');
-        if (i >= MAX_ATTEMPTS) throw new HistoryError('failed', 'The history kept changing in another tab.');
-      }
-    }
-  }
-
-  /** Seals rows for the passphrase this tab holds, then stores them if that passphrase is still the one in force. */
-  private putRecords(records: CaseRecord[], context: string, skipExisting: boolean): Promise<number> {
-    return this.attempt(async () => {
-      const key = this.requireKey();
-      const lock = this.lockInfo;
-      const sealed = await Promise.all(records.map((r) => sealRecord(r, key)));
-      let added = 0;
-      await this.write(context, { lock, gen: null }, async (tx) => {
-        // Read inside the transaction, so two tabs importing the same file count each case once.
-        const existing = new Set(skipExisting ? await tx.objectStore('details').getAllKeys() : []);
-        for (const [id, s, d] of sealed) {
-          if (existing.has(id)) continue;
-          quiet(tx.objectStore('summaries').put({ id, sealed: s }));
-          quiet(tx.objectStore('details').put({ id, sealed: d }));
-          added++;
-        }
-      });
-      return added;
-    });
-  }
-
+  /** Saves a node; the other nodes of its examination take over its examination data. */
   async save(record: CaseRecord): Promise<void> {
     this.check();
-    await this.putRecords([validateCase(record)], 'Saving the case', false);
+    const r = validateCase(record);
+    const others = (await this.getExam(r.exam.id)).filter((o) => o.id !== r.id);
+    const changed = others
+      .filter((o) => JSON.stringify(o.exam) !== JSON.stringify(r.exam))
+      .map((o) => ({ ...o, exam: { ...r.exam } }));
+    await this.putRecords([r, ...changed], 'Saving the case', false);
+  }
+
+  /** Every readable node of an examination, oldest first (the order they were examined in). */
+  async getExam(examId: string): Promise<CaseRecord[]> {
+    const { cases } = await this.list();
+    const out: CaseRecord[] = [];
+    for (const c of cases.filter((x) => x.examId === examId)) {
+      try {
+        out.push(await this.get(c.id));
+      } catch (e) {
+        // a node deleted meanwhile is simply not part of it any more
+        if (!(e instanceof HistoryError && e.code === 'not-found')) throw e;
+      }
+    }
+    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  /** Changes an examination's data on every node it has; returns the nodes as stored now. */
+  async updateExam(examId: string, patch: Partial<Omit<ExamInfo, 'id'>>): Promise<CaseRecord[]> {
+    const nodes = (await this.getExam(examId)).map((r) => validateCase({ ...r, exam: { ...r.exam, ...patch, id: examId } }));
+    if (nodes.length === 0) throw new HistoryError('not-found', 'The examination is no longer in the history.');
+    await this.putRecords(nodes, 'Saving the examination', false);
+    return nodes;
+  }
+
+  /** The history as examinations (each with its nodes), newest first, filtered by `query` per node. */
+  async listExams(query = ''): Promise<{ exams: ExamSummary[]; unreadable: string[] }> {
+    const { cases, unreadable } = await this.list(query);
+    return { exams: groupExams(cases), unreadable };
   }
 
   /** Updates label and note of a saved case. */

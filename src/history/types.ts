@@ -8,6 +8,10 @@ import {
   type CaseProvenance,
   type ModalityId,
   type NodeMeasurement,
+  type ExamInfo,
+  type NodeDescriptors,
+  type NodeLevel,
+  type NodeSide,
   type RoiRect,
 } from '../domain';
 
@@ -69,6 +73,13 @@ export interface ModelSummary {
   metrics: ModelMetricSummary[];
 }
 
+/**
+ * One node of an examination: its images, analysis and the clinician's descriptors. Every node
+ * carries its examination's data (kept the same on all nodes of an examination by the store), so
+ * a single record is always complete on its own: in an export, a report or a DICOM file.
+ * Records written before examinations existed read back as a one-node examination whose id is the
+ * case id (see validate.ts).
+ */
 export interface CaseRecord {
   id: string;
   /** ISO 8601. */
@@ -86,6 +97,8 @@ export interface CaseRecord {
    * Absent in cases saved before it was kept: they still read back, as of unknown provenance.
    */
   provenance?: CaseProvenance;
+  exam: ExamInfo;
+  descriptors: NodeDescriptors;
 }
 
 /** The small part of a case shown in the history list. */
@@ -102,6 +115,14 @@ export interface CaseSummary {
   fused: number[] | null;
   /** The case is a simulated one (absent in summaries written before provenance was kept). */
   simulated?: boolean;
+  examId: string;
+  accession: string;
+  examDate: string;
+  reporter: string;
+  patientRef: string;
+  level: NodeLevel | null;
+  side: NodeSide | null;
+  approved: boolean;
 }
 
 export const LIMITS = {
@@ -127,13 +148,76 @@ export function summarize(r: CaseRecord): CaseSummary {
     classLabels: r.model.classes.map((c) => c.label),
     fused: r.fused ? [...r.fused] : null,
     ...(r.provenance ? { simulated: r.provenance.simulated !== null } : {}),
+    examId: r.exam.id,
+    accession: r.exam.accession,
+    examDate: r.exam.date,
+    reporter: r.exam.reporter,
+    patientRef: r.exam.patientRef,
+    level: r.descriptors.level,
+    side: r.descriptors.side,
+    approved: r.exam.approvedAt !== null,
   };
 }
 
-/** Case-insensitive match of every word of `query` against label, note, model, date and modalities. */
+/** Case-insensitive match of every word of `query` against label, note, model, date, modalities and examination data. */
 export function matchesQuery(s: CaseSummary, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = [s.label, s.note, s.modelId, s.modelVersion, s.createdAt, s.backend, ...s.modalities].join(' ').toLowerCase();
+  const hay = [
+    s.label,
+    s.note,
+    s.modelId,
+    s.modelVersion,
+    s.createdAt,
+    s.backend,
+    ...s.modalities,
+    s.accession,
+    s.examDate,
+    s.reporter,
+    s.patientRef,
+    s.level ? `level ${s.level}` : '',
+    s.side ?? '',
+  ]
+    .join(' ')
+    .toLowerCase();
   return words.every((w) => hay.includes(w));
+}
+
+/** One examination as the history lists it: its nodes' summaries, newest node first. */
+export interface ExamSummary {
+  examId: string;
+  accession: string;
+  examDate: string;
+  reporter: string;
+  patientRef: string;
+  approved: boolean;
+  nodes: CaseSummary[];
+}
+
+/**
+ * Groups node summaries into examinations, newest examination first (by date, then by its newest
+ * node). The examination's data shown is its newest node's (the store keeps them equal).
+ */
+export function groupExams(cases: CaseSummary[]): ExamSummary[] {
+  const byId = new Map<string, CaseSummary[]>();
+  for (const c of cases) {
+    const list = byId.get(c.examId);
+    if (list) list.push(c);
+    else byId.set(c.examId, [c]);
+  }
+  const exams = [...byId.values()].map((nodes): ExamSummary => {
+    nodes.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    const n = nodes[0]!;
+    return {
+      examId: n.examId,
+      accession: n.accession,
+      examDate: n.examDate,
+      reporter: n.reporter,
+      patientRef: n.patientRef,
+      approved: n.approved,
+      nodes,
+    };
+  });
+  const key = (e: ExamSummary) => `${e.examDate}|${e.nodes[0]!.createdAt}`;
+  return exams.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
 }

@@ -15,6 +15,7 @@ import {
   type NodeMeasurement,
 } from '../domain';
 import { InvalidDataError } from './errors';
+import { descriptorsOf, examOf, legacyDescriptors, legacyExam, summaryExamFields } from './validate-clinical';
 import {
   CASE_BACKENDS,
   CASE_MODALITIES,
@@ -66,35 +67,35 @@ export function str(v: unknown, path: string, max: number = LIMITS.text): string
   return v;
 }
 
-function num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
+export function num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) return fail(path, 'must be a finite number');
   if (v < min || v > max) fail(path, `must be between ${min} and ${max}`);
   return v;
 }
 
-function int(v: unknown, path: string, min: number, max: number): number {
+export function int(v: unknown, path: string, min: number, max: number): number {
   const n = num(v, path, min, max);
   if (!Number.isInteger(n)) fail(path, 'must be a whole number');
   return n;
 }
 
-function bool(v: unknown, path: string): boolean {
+export function bool(v: unknown, path: string): boolean {
   if (typeof v !== 'boolean') return fail(path, 'must be true or false');
   return v;
 }
 
-function arr(v: unknown, path: string, min: number, max: number): unknown[] {
+export function arr(v: unknown, path: string, min: number, max: number): unknown[] {
   if (!Array.isArray(v)) return fail(path, 'must be a list');
   if (v.length < min || v.length > max) fail(path, `must have ${min === max ? min : `${min} to ${max}`} entries`);
   return v;
 }
 
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
+export function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
-function nullable<T>(v: unknown, f: (v: unknown) => T): T | null {
+export function nullable<T>(v: unknown, f: (v: unknown) => T): T | null {
   return v === null || v === undefined ? null : f(v);
 }
 
@@ -106,7 +107,7 @@ export function caseId(v: unknown, path: string): string {
   return s;
 }
 
-function isoDate(v: unknown, path: string): string {
+export function isoDate(v: unknown, path: string): string {
   const s = str(v, path, 40);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(s) || Number.isNaN(Date.parse(s))) fail(path, 'must be an ISO date-time');
   return s;
@@ -277,9 +278,14 @@ export function validateCase(v: unknown, path = 'case', bin: BinaryReader = type
     results[m] = modalityResult(ro[key], `${path}.results.${m}`, bin, n);
   }
   if (Object.keys(results).length === 0) fail(`${path}.results`, 'must hold at least one modality');
+  const id = caseId(o.id, `${path}.id`);
+  const createdAt = isoDate(o.createdAt, `${path}.createdAt`);
+  // A case saved before examinations existed has neither field: it becomes its own one-node
+  // examination. A case that has one must have both, complete.
+  const legacy = o.exam === undefined && o.descriptors === undefined;
   return {
-    id: caseId(o.id, `${path}.id`),
-    createdAt: isoDate(o.createdAt, `${path}.createdAt`),
+    id,
+    createdAt,
     label: str(o.label, `${path}.label`, LIMITS.label),
     note: str(o.note, `${path}.note`, LIMITS.note),
     appVersion: str(o.appVersion, `${path}.appVersion`, 40),
@@ -291,6 +297,8 @@ export function validateCase(v: unknown, path = 'case', bin: BinaryReader = type
     ...(o.provenance === undefined
       ? {}
       : { provenance: provenance(o.provenance, `${path}.provenance`, Object.keys(results) as CaseModality[]) }),
+    exam: legacy ? legacyExam(id, createdAt) : examOf(o.exam, `${path}.exam`),
+    descriptors: legacy ? legacyDescriptors() : descriptorsOf(o.descriptors, `${path}.descriptors`),
   };
 }
 
@@ -299,9 +307,11 @@ export function validateSummary(v: unknown, path = 'summary'): CaseSummary {
   const classLabels = arr(o.classLabels, `${path}.classLabels`, 2, LIMITS.classes).map((x, i) =>
     str(x, `${path}.classLabels[${i}]`, 200),
   );
+  const id = caseId(o.id, `${path}.id`);
+  const createdAt = isoDate(o.createdAt, `${path}.createdAt`);
   return {
-    id: caseId(o.id, `${path}.id`),
-    createdAt: isoDate(o.createdAt, `${path}.createdAt`),
+    id,
+    createdAt,
     label: str(o.label, `${path}.label`, LIMITS.label),
     note: str(o.note, `${path}.note`, LIMITS.note),
     modelId: str(o.modelId, `${path}.modelId`, 100),
@@ -313,5 +323,6 @@ export function validateSummary(v: unknown, path = 'summary'): CaseSummary {
     classLabels,
     fused: nullable(o.fused, (f) => probabilities(f, `${path}.fused`, classLabels.length)),
     ...(o.simulated === undefined ? {} : { simulated: bool(o.simulated, `${path}.simulated`) }),
+    ...summaryExamFields(o, path, id, createdAt),
   };
 }

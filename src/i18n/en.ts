@@ -2,6 +2,7 @@
 
 import type { ClassId, InputVerdict, ModalityId } from '../domain';
 import { validationEn } from './validation-en';
+import { clinicalEn } from './clinical-en';
 
 export const en = {
   appName: 'LymphScope',
@@ -463,6 +464,7 @@ export const en = {
   },
   validation: validationEn,
   disclaimerFallback: 'Decision support only. Not a diagnosis.',
+  clinical: clinicalEn,
 };
 
 export type Messages = typeof en;

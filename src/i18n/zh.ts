@@ -2,6 +2,7 @@
 
 import type { Messages } from './en';
 import { validationZh } from './validation-zh';
+import { clinicalZh } from './clinical-zh';
 
 export const zh: Messages = {
   appName: 'LymphScope',
@@ -436,4 +437,5 @@ export const zh: Messages = {
   },
   validation: validationZh,
   disclaimerFallback: '仅供辅助决策，不构成诊断。',
+  clinical: clinicalZh,
 };

@@ -1,6 +1,6 @@
 /** The shapes the session controller hands to the components and takes from the history. */
 
-import type { ClassId, ImageProvenance, ModalityId, ModalityAnalysis } from '../../domain';
+import type { ClassId, ExamInfo, ImageProvenance, ModalityId, ModalityAnalysis } from '../../domain';
 import type { CaseRecord } from '../../history';
 import type { Rect, RgbaImage } from '../../imaging';
 
@@ -28,6 +28,10 @@ export interface CaseStore {
   get(id: string): Promise<CaseRecord | null>;
   delete(id: string): Promise<boolean>;
   deleteAll(): Promise<boolean>;
+  /** Every saved node of an examination, oldest first ([] when none or unreadable). */
+  getExam(examId: string): Promise<CaseRecord[]>;
+  /** Changes an examination's data on all its saved nodes; null when that failed. */
+  updateExam(examId: string, patch: Partial<Omit<ExamInfo, 'id'>>): Promise<CaseRecord[] | null>;
 }
 
 export interface SaveOptions {
@@ -36,9 +40,12 @@ export interface SaveOptions {
   keepScreenshots?: boolean;
 }
 
-/** A case to show as a report; `saved` when it is the history's copy (with its label and note). */
+/**
+ * An examination to show as a report: its nodes, oldest first (each carries the examination's
+ * data); `saved` when every node is the history's copy.
+ */
 export interface CaseReport {
-  record: CaseRecord;
+  nodes: CaseRecord[];
   saved: boolean;
 }
 

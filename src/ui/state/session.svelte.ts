@@ -9,8 +9,19 @@
  */
 
 import { fuse, FusionError, headlineOf, type Headline } from '../../analysis';
-import { BLOCKING_VERDICTS, MODALITY_IDS, type CaseProvenance, type InputCheckNote, type ModalityId } from '../../domain';
-import { analysesOfCase, buildCaseRecord, type CaseRecord } from '../../history';
+import {
+  BLOCKING_VERDICTS,
+  emptyDescriptors,
+  measuredAxes,
+  MODALITY_IDS,
+  newExam,
+  type CaseProvenance,
+  type ExamInfo,
+  type InputCheckNote,
+  type ModalityId,
+  type NodeDescriptors,
+} from '../../domain';
+import { analysesOfCase, buildCaseRecord, newCaseId, type CaseRecord } from '../../history';
 import { cropRgba, fullRect, type RgbaImage } from '../../imaging';
 import type { Manifest } from '../../model-pack';
 import { InputChecks } from './input-checks.svelte';
@@ -30,6 +41,14 @@ export class SessionState {
   savedCaseId = $state<string | null>(null);
   /** The history case the current results were reopened from. */
   reopenedFrom = $state.raw<CaseRecord | null>(null);
+  /** The examination the node on screen belongs to (typed by the user). */
+  exam = $state<ExamInfo>(newExam(newCaseId()));
+  /** The clinician's findings for the node on screen. */
+  descriptors = $state<NodeDescriptors>(emptyDescriptors());
+  /** The node as last saved or reopened: a save after editing its findings keeps its id and date. */
+  private savedRecord = $state.raw<CaseRecord | null>(null);
+  /** Examination and findings as last saved (JSON), to tell whether they changed since. */
+  private savedClinical = $state<string | null>(null);
   /** Every slot's revision the results were computed from; null while there are none. */
   private basis = $state.raw<Revisions | null>(null);
   /** The model the results came from (null for a reopened case: its record describes it). */
@@ -133,7 +152,40 @@ export class SessionState {
 
   /** The results on screen are the ones saved in the history. */
   get isSaved(): boolean {
-    return this.savedCaseId !== null && !this.stale;
+    return this.savedCaseId !== null && !this.stale && !this.clinicalChanged;
+  }
+
+  /** Examination data or findings were edited after the node was saved. */
+  get clinicalChanged(): boolean {
+    return this.savedCaseId !== null && this.savedClinical !== this.clinicalJson();
+  }
+
+  private clinicalJson(): string {
+    return JSON.stringify({ exam: this.exam, descriptors: this.descriptors });
+  }
+
+  /** Starts the next node of the same examination: slots, results and findings are cleared. */
+  newNode(): void {
+    for (const m of MODALITY_IDS) this.slots[m].clear();
+    this.discardResults();
+    this.descriptors = emptyDescriptors();
+  }
+
+  /** Starts a new examination (and its first node). */
+  newExamination(): void {
+    this.newNode();
+    this.exam = newExam(newCaseId());
+  }
+
+  /** Takes over examination data stored elsewhere (the report's approval) when it is this examination's. */
+  adoptExam(exam: ExamInfo, stored: boolean): void {
+    if (exam.id !== this.exam.id) return;
+    const wasClean = this.savedCaseId !== null && !this.clinicalChanged;
+    this.exam = { ...exam };
+    if (stored && wasClean) {
+      this.savedClinical = this.clinicalJson();
+      if (this.savedRecord) this.savedRecord = { ...this.savedRecord, exam: { ...exam } };
+    }
   }
 
   /** Results that may be saved or reported: complete, current, and not being replaced. */
@@ -148,6 +200,11 @@ export class SessionState {
   /** True while there is unsaved work on screen (an update waits for it; see the PWA prompt). */
   get caseInProgress(): boolean {
     return this.analyzing || (MODALITY_IDS.some((m) => this.slots[m].image !== null) && !this.isSaved);
+  }
+
+  /** Some slot holds an image. */
+  get slotsUsed(): boolean {
+    return MODALITY_IDS.some((m) => this.slots[m].image !== null);
   }
 
   /** Images the user brought in that are not in the history: a reload would lose them. */
@@ -214,10 +271,12 @@ export class SessionState {
         if (generation === this.generation) this.steps = { ...this.steps, [mod]: 'done' };
       }
       if (generation !== this.generation || Object.keys(results).length === 0) return;
+      this.prefillAxes(results);
       this.results = results;
       this.basis = basis;
       this.analysedWith = m;
       this.savedCaseId = null;
+      this.savedRecord = null;
       this.reopenedFrom = null;
       this.shown++;
     } catch (e) {
@@ -229,11 +288,29 @@ export class SessionState {
     }
   }
 
+  /** Axes a measurement provides fill the form, unless the clinician typed them already. */
+  private prefillAxes(results: Partial<Record<ModalityId, AnalysedModality>>): void {
+    if (
+      this.descriptors.axesSource === 'manual' &&
+      (this.descriptors.longAxisMm !== null || this.descriptors.shortAxisMm !== null)
+    )
+      return;
+    for (const mod of MODALITY_IDS) {
+      const axes = measuredAxes(results[mod]?.analysis);
+      if (!axes) continue;
+      this.descriptors.longAxisMm = Math.round(axes.longMm * 10) / 10;
+      this.descriptors.shortAxisMm = Math.round(axes.shortMm * 10) / 10;
+      this.descriptors.axesSource = 'measured';
+      return;
+    }
+  }
+
   /** The current results as a history case, or null when there are none or they are stale. */
   caseRecord(opts: SaveOptions = {}): CaseRecord | null {
     if (!this.current) return null;
-    const from = this.reopenedFrom;
-    if (from) return { ...from, label: opts.label ?? from.label, note: opts.note ?? from.note };
+    const clinical = { exam: { ...this.exam }, descriptors: { ...this.descriptors } };
+    const from = this.savedRecord ?? this.reopenedFrom;
+    if (from) return { ...from, label: opts.label ?? from.label, note: opts.note ?? from.note, ...clinical };
     const m = this.analysedWith;
     const entries = Object.entries(this.results) as [ModalityId, AnalysedModality][];
     if (!m || entries.length === 0) return null;
@@ -242,6 +319,7 @@ export class SessionState {
       backend: entries[0]![1].analysis.backend,
       appVersion: this.appVersion,
       ...opts,
+      ...clinical,
       fused: this.fused,
       provenance: caseProvenance(this.results),
       results: Object.fromEntries(
@@ -256,6 +334,8 @@ export class SessionState {
     const record = this.caseRecord(opts);
     if (!record || !(await this.store.save(record))) return false;
     this.savedCaseId = record.id;
+    this.savedRecord = record;
+    this.savedClinical = JSON.stringify({ exam: record.exam, descriptors: record.descriptors });
     return true;
   }
 
@@ -272,26 +352,33 @@ export class SessionState {
    */
   async currentReport(): Promise<CaseReport | null> {
     if (!this.current) return null;
-    const saved = this.savedCaseId && !this.reopenedFrom ? await this.store.get(this.savedCaseId) : null;
-    const record = saved ?? this.caseRecord();
-    return record ? { record, saved: saved !== null || this.reopenedFrom !== null } : null;
+    const record = this.isSaved && this.savedRecord ? this.savedRecord : this.caseRecord();
+    if (!record) return null;
+    const others = (await this.store.getExam(record.exam.id)).filter((r) => r.id !== record.id);
+    // The examination's data on screen is the newest: the other nodes are shown with it.
+    const nodes = [...others.map((r) => ({ ...r, exam: { ...record.exam } })), record].sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0,
+    );
+    return { nodes, saved: this.isSaved };
   }
 
-  /** A saved case's report (from the history list). */
+  /** A saved case's report (from the history list): the whole examination it belongs to. */
   async savedReport(id: string): Promise<CaseReport | null> {
     const record = await this.store.get(id);
-    return record ? { record, saved: true } : null;
+    if (!record) return null;
+    const nodes = await this.store.getExam(record.exam.id);
+    return { nodes: nodes.some((n) => n.id === id) ? nodes : [record], saved: true };
   }
 
   async deleteCase(id: string): Promise<boolean> {
     if (!(await this.store.delete(id))) return false;
-    if (this.savedCaseId === id) this.savedCaseId = null;
+    if (this.savedCaseId === id) this.forgetSaved();
     return true;
   }
 
   async deleteAllCases(): Promise<boolean> {
     if (!(await this.store.deleteAll())) return false;
-    this.savedCaseId = null;
+    this.forgetSaved();
     return true;
   }
 
@@ -302,7 +389,13 @@ export class SessionState {
     this.results = {};
     this.basis = null;
     this.analysedWith = null;
+    this.forgetSaved();
+  }
+
+  private forgetSaved(): void {
     this.savedCaseId = null;
+    this.savedRecord = null;
+    this.savedClinical = null;
     this.reopenedFrom = null;
   }
 
@@ -339,6 +432,10 @@ export class SessionState {
     this.analysedWith = null;
     this.savedCaseId = record.id;
     this.reopenedFrom = record;
+    this.savedRecord = record;
+    this.exam = { ...record.exam };
+    this.descriptors = { ...record.descriptors };
+    this.savedClinical = JSON.stringify({ exam: record.exam, descriptors: record.descriptors });
     this.error = null;
   }
 

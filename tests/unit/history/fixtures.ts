@@ -1,6 +1,7 @@
 import type { HistoryError } from '../../../src/history';
 import type { Manifest } from '../../../src/model-pack/manifest';
 import { buildCaseRecord, type CaseRecord } from '../../../src/history';
+import { emptyDescriptors } from '../../../src/domain';
 
 export const manifest = {
   format: 'lymphscope-model-pack',
@@ -69,4 +70,48 @@ export async function errorCode(p: Promise<unknown>): Promise<string> {
     return (e as HistoryError).code;
   }
   return 'no error';
+}
+
+/** The fields a case had before examinations existed (app versions up to history schema 2). */
+export const LEGACY_CASE_KEYS = ['id', 'createdAt', 'label', 'note', 'appVersion', 'backend', 'model', 'results', 'fused'];
+
+/** A case exactly as the app wrote it before examinations existed: no `exam`, no `descriptors`. */
+export function legacyCase(label = 'Old node', seed = 1): Record<string, unknown> & { id: string; createdAt: string } {
+  const { exam: _exam, descriptors: _descriptors, ...old } = makeCase(label, seed);
+  return old;
+}
+
+/** A legacy case's list entry as history schema 2 wrote it. */
+export function legacySummary(c: ReturnType<typeof legacyCase>): Record<string, unknown> {
+  const r = c as unknown as CaseRecord;
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    label: r.label,
+    note: r.note,
+    modelId: r.model.id,
+    modelVersion: r.model.version,
+    backend: r.backend,
+    modalities: Object.keys(r.results),
+    classLabels: r.model.classes.map((c) => c.label),
+    fused: r.fused,
+  };
+}
+
+/** What a legacy case reads back as: its own one-node examination, dated the day it was saved, nothing recorded. */
+export function upgraded(c: ReturnType<typeof legacyCase>): CaseRecord {
+  return {
+    ...(c as unknown as CaseRecord),
+    exam: {
+      id: c.id,
+      accession: '',
+      date: c.createdAt.slice(0, 10),
+      reporter: '',
+      indication: '',
+      patientRef: '',
+      conclusion: '',
+      approvedAt: null,
+    },
+    descriptors: emptyDescriptors(),
+  };
 }

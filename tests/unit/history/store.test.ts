@@ -3,8 +3,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DB_NAME, HistoryError, HistoryStore, ImportError, caseToJson, EXPORT_FORMAT } from '../../../src/history';
-import { makeCase, errorCode as code } from './fixtures';
+import { DB_NAME, DB_VERSION, HistoryError, HistoryStore, ImportError, caseToJson, EXPORT_FORMAT } from '../../../src/history';
+import { legacyCase, makeCase, upgraded, errorCode as code } from './fixtures';
 
 const ITER = 1000;
 const open = () => HistoryStore.open({ iterations: ITER });
@@ -68,8 +68,8 @@ describe('history store', () => {
     expect(await s2.get(a.id)).toEqual(a);
   });
 
-  it('migrates a version 1 database (one plaintext store) to version 2', async () => {
-    const a = makeCase('old case');
+  it('migrates a version 1 database (one plaintext store) to the current version', async () => {
+    const a = legacyCase('old case');
     const v1 = await openDB(DB_NAME, 1, { upgrade: (db) => db.createObjectStore('cases', { keyPath: 'id' }) });
     await v1.put('cases', a);
     await v1.put('cases', { id: 'broken-entry-1', junk: true });
@@ -78,11 +78,11 @@ describe('history store', () => {
     const { cases, unreadable } = await store.list();
     expect(cases.map((c) => c.label)).toEqual(['old case']);
     expect(unreadable).toEqual(['broken-entry-1']); // kept, deletable, never silently dropped
-    expect(await store.get(a.id)).toEqual(a);
+    expect(await store.get(a.id)).toEqual(upgraded(a));
     store.close();
     const raw = await openDB(DB_NAME);
     expect([...raw.objectStoreNames].sort()).toEqual(['details', 'meta', 'summaries']);
-    expect(raw.version).toBe(2);
+    expect(raw.version).toBe(DB_VERSION);
     raw.close();
   });
 

@@ -11,7 +11,7 @@ type Node = string | ((...a: never[]) => string) | readonly string[] | { [k: str
 
 const HAN = /[\u4e00-\u9fff]/;
 /** Keys whose value is legitimately the same in both languages (names, codes). */
-const SAME = new Set(['appName', 'privacy.sourceSw', 'probabilityOf', 'result.percent']);
+const SAME = new Set(['appName', 'privacy.sourceSw', 'probabilityOf', 'result.percent', 'clinical.descriptors.notRecorded']);
 
 function walk(a: Node, b: Node, path: string, out: string[]): void {
   if (typeof a === 'function') {

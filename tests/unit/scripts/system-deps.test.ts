@@ -33,6 +33,8 @@ function complete(overrides: Partial<Facts> = {}): Facts {
     wasmLd: true,
     relaxedClang: true,
     relaxedWasmLd: true,
+    pdftotext: true,
+    cjkFont: true,
     ...overrides,
   };
 }
@@ -48,6 +50,8 @@ function bare(platform: Facts['platform'] = 'debian'): Facts {
     wasmLd: false,
     relaxedClang: false,
     relaxedWasmLd: false,
+    pdftotext: false,
+    cjkFont: false,
   });
 }
 
@@ -116,20 +120,22 @@ describe('findMissing', () => {
 
   it('says what each missing thing is for', () => {
     const lines = describeMissing(findMissing(bare()));
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(9);
     expect(lines[0]).toMatch(/^Chromium: the browser tests/);
     expect(lines[2]).toMatch(/^Python 3 \(\/usr\/bin\/python3\): the training tests/);
     expect(lines[4]).toMatch(/^wasm-ld \(lld\): /);
     expect(lines[5]).toMatch(/^clang 16 or later .*Relaxed-SIMD/);
     expect(lines[6]).toMatch(/^wasm-ld of that clang \(lld-19\): /);
+    expect(lines[7]).toMatch(/^pdftotext \(poppler\): the report print test/);
+    expect(lines[8]).toMatch(/^a Chinese font: /);
   });
 });
 
 describe('installPlan on Debian', () => {
   const everything =
-    'apt-get install -y --no-install-recommends chromium fonts-dejavu-core python3 clang lld clang-19 lld-19 ' +
+    'apt-get install -y --no-install-recommends chromium fonts-dejavu-core python3 clang lld clang-19 lld-19 poppler-utils fonts-wqy-microhei ' +
     'python3-torch python3-torchvision python3-pytest python3-numpy python3-pil python3-tqdm ' +
-    'python3-jsonschema python3-sklearn python3-scipy flake8 mypy python3-typeshed';
+    'python3-jsonschema python3-sklearn python3-scipy flake8 mypy python3-typeshed python3-pydicom';
 
   it('installs everything with apt as root, and prints the same command', () => {
     const plan = installPlan(findMissing(bare()), 'debian', ROOT_ACCESS);
@@ -203,9 +209,9 @@ describe('installPlan elsewhere', () => {
     const plan = installPlan(missing, 'fedora', { root: false, passwordlessSudo: true, hasApt: false });
     expect(plan.automatic).toBe(false);
     expect(plan.commands).toEqual([
-      'sudo dnf install -y chromium dejavu-sans-fonts python3 clang lld',
+      'sudo dnf install -y chromium dejavu-sans-fonts python3 clang lld poppler-utils wqy-microhei-fonts',
       'python3 -m venv ~/.venvs/lymphscope',
-      '~/.venvs/lymphscope/bin/python -m pip install torch torchvision pytest numpy pillow tqdm jsonschema scikit-learn scipy flake8 mypy types-Pillow types-tqdm types-jsonschema',
+      '~/.venvs/lymphscope/bin/python -m pip install torch torchvision pytest numpy pillow tqdm jsonschema scikit-learn scipy flake8 mypy types-Pillow types-tqdm types-jsonschema pydicom',
     ]);
     expect(plan.notes).toEqual([
       'export CHROMIUM_PATH=/usr/bin/chromium-browser',
@@ -223,7 +229,10 @@ describe('installPlan elsewhere', () => {
   it('on macOS prints Playwright, Homebrew LLVM on PATH, and the virtual environment', () => {
     const plan = installPlan(findMissing(bare('macos')), 'macos', USER_NO_SUDO);
     expect(plan.automatic).toBe(false);
-    expect(plan.commands.slice(0, 2)).toEqual(['npx playwright install chromium-headless-shell', 'brew install python llvm lld']);
+    expect(plan.commands.slice(0, 2)).toEqual([
+      'npx playwright install chromium-headless-shell',
+      'brew install python llvm lld poppler',
+    ]);
     expect(plan.notes[0]).toContain('$(brew --prefix llvm)/bin');
   });
 

@@ -3,6 +3,7 @@
  * translated messages.
  */
 
+import type { ExamInfo } from '../../../domain';
 import { HistoryError, HistoryStore, ImportError, type CaseRecord, type CaseSummary } from '../../../history';
 import { i18n } from '../../../i18n/index.svelte';
 
@@ -94,6 +95,18 @@ export class HistoryState {
   async get(id: string): Promise<CaseRecord | null> {
     let out: CaseRecord | null = null;
     await this.run(async (s) => (out = await s.get(id)));
+    return out;
+  }
+
+  async getExam(examId: string): Promise<CaseRecord[]> {
+    let out: CaseRecord[] = [];
+    await this.run(async (s) => (out = await s.getExam(examId)));
+    return out;
+  }
+
+  async updateExam(examId: string, patch: Partial<Omit<ExamInfo, 'id'>>): Promise<CaseRecord[] | null> {
+    let out: CaseRecord[] | null = null;
+    await this.run(async (s) => (out = await s.updateExam(examId, patch)));
     return out;
   }
 

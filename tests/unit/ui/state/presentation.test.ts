@@ -127,7 +127,7 @@ describe('session: provenance', () => {
     expect(s.slots.bmode.image?.kind).toBe('history');
     expect(s.provenance).toEqual(p);
     const report = await s.currentReport();
-    expect(buildReport(report!.record).provenance).toEqual(p);
+    expect(buildReport(report!.nodes[0]!).provenance).toEqual(p);
   });
 
   it('a user image is not simulated, notes its slot check, and a loaded demo does not leak into it', async () => {

@@ -116,7 +116,7 @@ describe('session: save, reopen, report', () => {
     expect(await s.save()).toBe(false);
 
     const report = await s.currentReport();
-    expect(report).toMatchObject({ saved: true, record: { id, label: 'Left II', note: 'n' } });
+    expect(report).toMatchObject({ saved: true, nodes: [{ id, label: 'Left II', note: 'n' }] });
 
     s.discardResults();
     expect(s.hasResults).toBe(false);
@@ -129,10 +129,10 @@ describe('session: save, reopen, report', () => {
     expect('id' in back || 'type' in back).toBe(false);
     expect(s.slots.bmode.image?.kind).toBe('history');
     expect(s.slots.elastography.image).toBeNull();
-    expect(s.fused).toEqual(report!.record.fused);
+    expect(s.fused).toEqual(report!.nodes[0]!.fused);
     expect(s.isSaved).toBe(true);
-    expect(await s.currentReport()).toMatchObject({ saved: true, record: { id } });
-    expect(await s.savedReport(id)).toMatchObject({ saved: true, record: { id } });
+    expect(await s.currentReport()).toMatchObject({ saved: true, nodes: [{ id }] });
+    expect(await s.savedReport(id)).toMatchObject({ saved: true, nodes: [{ id }] });
   });
 
   it('forgets the saved case when it is deleted, so it can be saved again', async () => {
@@ -166,5 +166,89 @@ describe('session: save, reopen, report', () => {
     // A new image after saving is unsaved work again.
     s.slots.elastography.loadPixels(decoded(12, 'png'), 'e.png', region);
     expect(s.unsavedImages).toBe(true);
+  });
+});
+
+describe('session: examinations with several nodes', () => {
+  it('saves two nodes under one examination, re-saves edited findings under the same id, and reopens them', async () => {
+    const { app } = await startApp();
+    const s = app.session;
+    s.exam.accession = 'RIS-42';
+    s.exam.reporter = 'Dr Lin';
+    s.slots.bmode.loadPixels(decoded(3), 'b.png', region);
+    await s.analyze();
+    s.descriptors.level = 'II';
+    s.descriptors.side = 'left';
+    s.descriptors.hilum = 'absent';
+    expect(await s.save({ label: 'first' })).toBe(true);
+    const first = s.savedCaseId!;
+    const examId = s.exam.id;
+
+    // Findings edited after saving: no longer saved; saving again keeps the node's id.
+    s.descriptors.vascularPattern = 'peripheral';
+    expect(s.clinicalChanged).toBe(true);
+    expect(s.isSaved).toBe(false);
+    expect(await s.save()).toBe(true);
+    expect(s.savedCaseId).toBe(first);
+    expect(s.isSaved).toBe(true);
+
+    s.newNode();
+    expect(s.hasResults).toBe(false);
+    expect(s.descriptors.level).toBeNull();
+    expect(s.exam.id).toBe(examId);
+    s.slots.bmode.loadPixels(decoded(4), 'b.png', region);
+    await s.analyze();
+    s.descriptors.level = 'III';
+    s.exam.indication = 'Follow-up';
+    // Not saved yet: the report shows the saved first node with the examination data on screen.
+    const draft = await s.currentReport();
+    expect(draft!.saved).toBe(false);
+    expect(draft!.nodes.map((n) => [n.descriptors.level, n.exam.indication])).toEqual([
+      ['II', 'Follow-up'],
+      ['III', 'Follow-up'],
+    ]);
+    expect(await s.save({ label: 'second' })).toBe(true);
+    const nodes = await app.history.getExam(examId);
+    expect(nodes.map((n) => [n.label, n.exam.accession, n.exam.indication, n.descriptors.vascularPattern])).toEqual([
+      ['first', 'RIS-42', 'Follow-up', 'peripheral'],
+      ['second', 'RIS-42', 'Follow-up', null],
+    ]);
+
+    s.newExamination();
+    expect(s.exam.id).not.toBe(examId);
+    expect(s.exam.accession).toBe('');
+    expect(await s.reopen(first)).toBe(true);
+    expect(s.exam).toMatchObject({ id: examId, accession: 'RIS-42', indication: 'Follow-up' });
+    expect(s.descriptors).toMatchObject({ level: 'II', side: 'left', hilum: 'absent', vascularPattern: 'peripheral' });
+    expect(s.isSaved).toBe(true);
+    expect((await s.savedReport(first))!.nodes.map((n) => n.label)).toEqual(['first', 'second']);
+  });
+});
+
+describe('session: axes from a measurement', () => {
+  it('fills the axes from an analysis that carries them, and keeps axes the clinician typed', async () => {
+    const { app } = await startApp();
+    const s = app.session;
+    const runtime = app.runtime as unknown as { analyze: (...a: unknown[]) => Promise<object> };
+    const original = runtime.analyze.bind(app.runtime);
+    // The measurement an outlined node attaches to the analysis (calipers with a known scale).
+    const measurements = {
+      roiSource: 'node',
+      longAxisPx: 123.4,
+      shortAxisPx: 50.1,
+      ratio: 0.406,
+      longAxisMm: 12.34,
+      shortAxisMm: 5.01,
+      scaleSource: 'user',
+    };
+    runtime.analyze = async (...a: unknown[]) => ({ ...(await original(...a)), measurements });
+    s.slots.bmode.loadPixels(decoded(5), 'b.png', region);
+    await s.analyze();
+    expect(s.descriptors).toMatchObject({ longAxisMm: 12.3, shortAxisMm: 5, axesSource: 'measured' });
+    s.descriptors.longAxisMm = 14;
+    s.descriptors.axesSource = 'manual';
+    s.slots.bmode.setRoi(moved);
+    await s.analyze();
+    expect(s.descriptors).toMatchObject({ longAxisMm: 14, shortAxisMm: 5, axesSource: 'manual' });
   });
 });

@@ -1,26 +1,17 @@
 /**
- * The crop a model pack expects around a node. Packs trained on node-plus-margin crops declare a
- * margin (a share of the node box's longer side added on every side); others want the image area.
- * Until a pack declares its convention, DEFAULT_CROP applies: the sonographer-style margin the
- * simulated training cases use (12–35 % of the node's size, src/phantoms/params.ts).
+ * The crop a model pack expects around a node. The convention is the manifest's own
+ * (`CropConvention` in src/model-pack/node-finder-spec.ts, applied by `cropForNode` in
+ * node-geometry.ts); this file holds what applies when a pack declares none, and outline helpers.
  */
 
-import type { RoiRect } from '../domain';
-import { clampRect, type Rect } from './roi';
+import type { NodeFinding, RoiRect } from '../domain';
+import type { CropConvention } from '../model-pack';
 
-export type CropConvention = { kind: 'node-box'; margin: number } | { kind: 'image-area' };
-
-export const DEFAULT_CROP: CropConvention = { kind: 'node-box', margin: 0.25 };
-
-/** The node's box grown by the margin on every side, clamped to the image; whole pixels. */
-export function cropAroundNode(box: RoiRect, margin: number, imageWidth: number, imageHeight: number): Rect {
-  const m = Math.max(0, margin) * Math.max(box.width, box.height);
-  const x0 = Math.max(0, Math.floor(box.x - m)),
-    y0 = Math.max(0, Math.floor(box.y - m));
-  const x1 = Math.min(imageWidth, Math.ceil(box.x + box.width + m)),
-    y1 = Math.min(imageHeight, Math.ceil(box.y + box.height + m));
-  return clampRect({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, imageWidth, imageHeight);
-}
+/**
+ * A pack that does not declare node crops gets the image area, as before node crops existed: its
+ * classifiers were not trained on node-plus-margin crops, so the app does not propose one.
+ */
+export const DEFAULT_CROP: CropConvention = { kind: 'image-area' };
 
 /** Bounding box of an outline (image pixels, whole pixels that cover it). */
 export function outlineBox(outline: ReadonlyArray<readonly [number, number]>): RoiRect {
@@ -29,4 +20,17 @@ export function outlineBox(outline: ReadonlyArray<readonly [number, number]>): R
   const x0 = Math.floor(Math.min(...xs)),
     y0 = Math.floor(Math.min(...ys));
   return { x: x0, y: y0, width: Math.ceil(Math.max(...xs)) - x0, height: Math.ceil(Math.max(...ys)) - y0 };
+}
+
+/**
+ * A finding made on a crop, moved into the whole image's coordinates (the finder is given the
+ * image area, so scanner chrome never looks like a node; docs/node-finder.md).
+ */
+export function shiftFinding(f: NodeFinding, dx: number, dy: number): NodeFinding {
+  if (dx === 0 && dy === 0) return f;
+  return {
+    box: { x: f.box.x + dx, y: f.box.y + dy, width: f.box.width, height: f.box.height },
+    outline: f.outline.map(([x, y]) => [x + dx, y + dy] as const),
+    score: f.score,
+  };
 }

@@ -4,7 +4,7 @@
  * node-geometry.ts); this file holds what applies when a pack declares none, and outline helpers.
  */
 
-import type { NodeFinding, RoiRect } from '../domain';
+import type { RoiRect } from '../domain';
 import type { CropConvention } from '../model-pack';
 
 /**
@@ -20,17 +20,4 @@ export function outlineBox(outline: ReadonlyArray<readonly [number, number]>): R
   const x0 = Math.floor(Math.min(...xs)),
     y0 = Math.floor(Math.min(...ys));
   return { x: x0, y: y0, width: Math.ceil(Math.max(...xs)) - x0, height: Math.ceil(Math.max(...ys)) - y0 };
-}
-
-/**
- * A finding made on a crop, moved into the whole image's coordinates (the finder is given the
- * image area, so scanner chrome never looks like a node; docs/node-finder.md).
- */
-export function shiftFinding(f: NodeFinding, dx: number, dy: number): NodeFinding {
-  if (dx === 0 && dy === 0) return f;
-  return {
-    box: { x: f.box.x + dx, y: f.box.y + dy, width: f.box.width, height: f.box.height },
-    outline: f.outline.map(([x, y]) => [x + dx, y + dy] as const),
-    score: f.score,
-  };
 }

@@ -14,8 +14,6 @@ import {
   measureAxes,
   outlineBox,
   outlineOffThread,
-  cropRgba,
-  shiftFinding,
   userScale,
   type DecodedImage,
   type ImageScale,
@@ -148,15 +146,11 @@ export class NodeState {
     let from: 'finder' | 'seeded' = 'seeded';
     try {
       const finder = this.finder();
-      // The finder sees the picture area only (chrome is not a node); its answer is moved back.
+      // The finder sees the whole frame, as in its training and measurements (docs/node-finder.md);
+      // a click in the chrome around the picture area is not asked (no node there).
       const a = this.area;
       const inArea = !a || (at.x >= a.x && at.y >= a.y && at.x < a.x + a.width && at.y < a.y + a.height);
-      const learned =
-        finder && inArea
-          ? a
-            ? await finder.outlineAt(this.modality, cropRgba(img.pixels, a), { x: at.x - a.x, y: at.y - a.y }).then((f) => f && shiftFinding(f, a.x, a.y))
-            : await finder.outlineAt(this.modality, img.pixels, at)
-          : null;
+      const learned = finder && inArea ? await finder.outlineAt(this.modality, img.pixels, at) : null;
       if (ticket !== this.ticket) return null;
       // The finder is used when it is reasonably sure; otherwise the seeded segmentation decides.
       if (learned && learned.score >= 0.5 && learned.outline.length >= 3) {

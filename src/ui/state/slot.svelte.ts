@@ -7,8 +7,8 @@ import {
   cropRgba,
   DEFAULT_CROP,
   decodeImageFile,
-  shiftFinding,
   ImageInputError,
+  MIN_ROI_SIDE,
   proposeRoi,
   type DecodedImage,
   type PlausibilityWarning,
@@ -270,7 +270,7 @@ export class SlotState {
     const crop = this.finder?.crop ?? DEFAULT_CROP;
     if (crop.kind !== 'node-box-margin') return false;
     const r = cropForNode(f.box, crop, this.imageArea(img));
-    if (r.width < 1 || r.height < 1) return false;
+    if (r.width < MIN_ROI_SIDE || r.height < MIN_ROI_SIDE) return false;
     this.roi = r;
     this.roiSource = 'node';
     this.roiReason = null;
@@ -289,15 +289,15 @@ export class SlotState {
     if (!img || !finder || finder.crop.kind !== 'node-box-margin' || this.roiSource === 'user') return;
     const ticket = this.choice,
       edits = this.edits;
-    const area = this.imageArea(img);
     this.nodeProposal = 'looking';
-    const f = await finder
-      .proposeNode(this.modality, cropRgba(img.pixels, area))
-      .then((found) => found && shiftFinding(found, area.x, area.y))
-      .catch(() => null);
+    // The whole frame, as the finder was trained and measured: on 40 simulated frames it proposed
+    // tighter crops (2–3× the node box) than on the image area alone (3–6×), holding the node as often.
+    const f = await finder.proposeNode(this.modality, img.pixels).catch(() => null);
     if (ticket !== this.choice || this.image !== img || edits !== this.edits || this.finder !== finder) return;
-    this.nodeProposal = f ? null : 'unsure';
-    if (f && this.followNode(f)) this.autoNode = true;
+    // A node outside the picture area (in the chrome) is no node: unsure, the region stays.
+    const followed = !!f && this.followNode(f);
+    this.nodeProposal = followed ? null : 'unsure';
+    if (followed) this.autoNode = true;
   }
 
   /** Click-to-outline: the node around `at`; the crop follows it. */

@@ -88,11 +88,13 @@ describe('axes and crop geometry', () => {
     expect(m).toMatchObject({ longPx: 50, shortPx: 10, longMm: 5, shortMm: 1, ratio: 0.2 });
   });
 
-  it('crops around a node with the pack\'s margin, clamped to the image area', () => {
+  it("crops around a node with the pack's margin, clamped to the image area", () => {
     const crop = { kind: 'node-box-margin', margin: 0.25 } as const;
     const image = { x: 0, y: 0, width: 640, height: 480 };
     expect(cropForNode({ x: 100, y: 100, width: 40, height: 20 }, crop, image)).toEqual({ x: 90, y: 90, width: 60, height: 40 });
-    expect(cropForNode({ x: 0, y: 0, width: 40, height: 40 }, { ...crop, margin: 0.5 }, { x: 0, y: 0, width: 50, height: 50 })).toEqual({
+    expect(
+      cropForNode({ x: 0, y: 0, width: 40, height: 40 }, { ...crop, margin: 0.5 }, { x: 0, y: 0, width: 50, height: 50 }),
+    ).toEqual({
       x: 0,
       y: 0,
       width: 50,

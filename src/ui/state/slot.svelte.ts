@@ -235,6 +235,9 @@ export class SlotState {
   }
 
   setRoi(r: Rect): void {
+    // The same region again (a refused drag puts back the one it started from) is no edit: its source stays.
+    const o = this.roi;
+    if (o && o.x === r.x && o.y === r.y && o.width === r.width && o.height === r.height) return;
     this.edits++;
     this.nodeProposal = null;
     this.autoNode = false;

@@ -353,6 +353,12 @@ export const en = {
       user: 'Scale: your ruler calibration (remembered for this scanner layout)',
       none: 'No scale known: lengths in pixels. Set it from the depth ruler.',
     },
+    nodeFinder: {
+      looking: 'Looking for the node…',
+      unsure: (area: boolean): string =>
+        `The node finder was not sure where the node is: the region stays on the ${area ? 'image area' : 'whole image'}. Click the node to outline it.`,
+      noNodeCrops: 'This model pack does not declare node crops: the region is the image area, as before.',
+    },
     roiSource: {
       node: 'Region: around the node’s outline, with the model’s margin',
       'image-area': 'Region: the image area found in the screenshot',

@@ -330,6 +330,12 @@ export const zh: Messages = {
       user: '比例：您的标尺校准（已按此扫描仪布局记住）',
       none: '比例未知：长度以像素计。可用深度标尺设定。',
     },
+    nodeFinder: {
+      looking: '正在查找淋巴结…',
+      unsure: (area: boolean): string =>
+        `淋巴结查找器无法确定淋巴结位置：区域保持为${area ? '图像区域' : '整幅图像'}。可点击淋巴结勾画轮廓。`,
+      noNodeCrops: '此模型包未声明淋巴结裁剪方式：区域为图像区域（与以前相同）。',
+    },
     roiSource: {
       node: '区域：淋巴结轮廓外加模型要求的边距',
       'image-area': '区域：截图中找到的图像区域',

@@ -1,7 +1,7 @@
 /**
- * The ROI contract, click-to-outline, calipers, the ruler scale and DICOM pixel spacing, in real
- * Chromium on simulated scanner frames (src/phantoms): every check compares with what the
- * simulator knows (picture area, node mask and its axes).
+ * The ROI contract, the node finder's proposal, click-to-outline, calipers, the ruler scale and
+ * DICOM pixel spacing, in real Chromium on simulated scanner frames (src/phantoms): every check
+ * compares with what the simulator knows (picture area, node mask and its axes).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
@@ -82,8 +82,13 @@ async function dragImage(canvas: Locator, size: { width: number; height: number 
 const nums = async (l: Locator, attr: string) => (await l.getAttribute(attr))!.split(',').map(Number);
 const num = async (l: Locator, attr: string) => Number(await l.getAttribute(attr));
 
+/**
+ * No pack at all: an index address that obeys the pack address rule but does not exist (an address
+ * outside a `models` folder would fall back to the bundled pack, whose node finder would then move
+ * the region at a time that depends on how fast it loads).
+ */
 async function open(page: Page) {
-  await openApp(page, { backend: 'none', models: '/__fixtures__/none.json' });
+  await openApp(page, { backend: 'none', models: '/__fixtures__/models/no-pack.json' });
 }
 
 test('ROI contract, click-to-outline, keyboard outline, calipers and bad clicks', async ({ page }) => {
@@ -119,7 +124,8 @@ test('ROI contract, click-to-outline, keyboard outline, calipers and bad clicks'
   expect(Math.abs((await num(axes, 'data-long-px')) - node.longPx)).toBeLessThanOrEqual(0.1 * node.longPx);
   expect(Math.abs((await num(axes, 'data-short-px')) - node.shortPx)).toBeLessThanOrEqual(0.1 * node.shortPx);
   await expect(axes).not.toHaveAttribute('data-long-mm', /./);
-  await expect(roi).toHaveAttribute('data-roi-source', 'node');
+  // No pack loaded, so none declares node crops: the region stays the image area (which holds the node).
+  await expect(roi).toHaveAttribute('data-roi-source', 'image-area');
   const [nx, ny, nw, nh] = await nums(roi, 'data-roi');
   expect(nx).toBeLessThanOrEqual(node.box.x0);
   expect(ny).toBeLessThanOrEqual(node.box.y0);
@@ -161,7 +167,48 @@ test('ROI contract, click-to-outline, keyboard outline, calipers and bad clicks'
 
   // The source note is translated.
   await page.getByTestId('language').selectOption('zh');
+  await expect(slot.getByTestId('roi-source-note-bmode')).toContainText('图像区域');
+});
+
+test('the bundled pack’s node finder proposes a node region on a scanner frame, and says when it is unsure', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openApp(page, { backend: 'wasm', models: 'models/index.json' });
+  const c = generateCase({ seed: 4, cls: 'metastatic' });
+  const node = nodeOf(c);
+  await upload(page, 'bmode', 'scanner.png', png(c));
+  const slot = page.getByTestId('slot-bmode');
+  const roi = page.getByTestId('roi-bmode');
+  await expect(roi).toHaveAttribute('data-roi-source', 'node', { timeout: 30_000 });
+  const [x, y, w, h] = await nums(roi, 'data-roi');
+  expect(x).toBeLessThanOrEqual(node.box.x0);
+  expect(y).toBeLessThanOrEqual(node.box.y0);
+  expect(x! + w!).toBeGreaterThanOrEqual(node.box.x1 + 1);
+  expect(y! + h!).toBeGreaterThanOrEqual(node.box.y1 + 1);
+  // Around the node, not the picture: at most ~4× the node's box (the issue's target).
+  const nodeArea = (node.box.x1 + 1 - node.box.x0) * (node.box.y1 + 1 - node.box.y0);
+  expect(w! * h!).toBeLessThanOrEqual(4 * nodeArea);
+  await expect(slot.getByTestId('roi-source-note-bmode')).toContainText('node');
+  await expect(slot.getByTestId('node-proposal-bmode')).toHaveCount(0);
+  await page.getByTestId('language').selectOption('zh');
   await expect(slot.getByTestId('roi-source-note-bmode')).toContainText('淋巴结轮廓');
+  await page.getByTestId('language').selectOption('en');
+
+  // Click-to-outline asks the finder: an outline and axes, the region still around the node.
+  const canvas = slot.getByTestId('roi-canvas');
+  await slot.getByTestId('outline-mode-bmode').click();
+  await clickImage(canvas, { width: 640, height: 480 }, node.centre.x, node.centre.y);
+  const axes = page.getByTestId('axes-bmode');
+  await expect(axes).toBeVisible({ timeout: 10_000 });
+  expect(Math.abs((await num(axes, 'data-long-px')) - node.longPx)).toBeLessThanOrEqual(0.2 * node.longPx);
+  await expect(roi).toHaveAttribute('data-roi-source', 'node');
+
+  // A frame with nothing node-like: the finder is unsure, the region stays and the UI says which.
+  const flat = new PNG({ width: 320, height: 240 });
+  for (let i = 0; i < flat.data.length; i += 4) flat.data.set([96, 96, 96, 255], i);
+  await upload(page, 'bmode', 'flat.png', PNG.sync.write(flat));
+  await expect(slot.getByTestId('node-proposal-bmode')).toHaveAttribute('data-state', 'unsure', { timeout: 30_000 });
+  await expect(roi).toHaveAttribute('data-roi-source', /^(image-area|whole)$/);
+  await expect(slot.getByTestId('node-proposal-bmode')).toContainText(/image area|whole image/);
 });
 
 test('scale by two clicks on the depth ruler: mm axes, bad distances refused, remembered per layout', async ({ page }) => {

@@ -41,6 +41,10 @@ export class AppState {
     this.runtime = new RuntimeState(opts);
     this.history = opts.history ?? new HistoryState();
     this.session = new SessionState(this.runtime, this.history, APP_VERSION, opts.decode);
+    // Every slot uses the loaded pack's node finder (and its crop convention) once the runtime is ready.
+    this.runtime.onFinderChanged((finder) => {
+      for (const m of MODALITY_IDS) this.slots[m].setFinder(finder);
+    });
   }
 
   get slots() {

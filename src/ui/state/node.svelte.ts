@@ -15,7 +15,6 @@ import {
   outlineBox,
   outlineOffThread,
   userScale,
-  type CropConvention,
   type DecodedImage,
   type ImageScale,
   type NodeAxes,
@@ -24,6 +23,7 @@ import {
   type Segment,
 } from '../../imaging';
 import type { ModalityId, NodeFinding, NodeMeasurement, RoiSource } from '../../domain';
+import type { CropConvention } from '../../model-pack';
 
 /** The learned node finder as the inference runtime exposes it (absent until a pack brings one). */
 export interface NodeFinderClient {
@@ -146,7 +146,12 @@ export class NodeState {
     let from: 'finder' | 'seeded' = 'seeded';
     try {
       const finder = this.finder();
-      const learned = finder ? await finder.outlineAt(this.modality, img.pixels, at) : null;
+      // The finder sees the whole frame, as in its training and measurements (docs/node-finder.md);
+      // a click in the chrome around the picture area is not asked (no node there).
+      const a = this.area;
+      const inArea = !a || (at.x >= a.x && at.y >= a.y && at.x < a.x + a.width && at.y < a.y + a.height);
+      const learned = finder && inArea ? await finder.outlineAt(this.modality, img.pixels, at) : null;
+      if (ticket !== this.ticket) return null;
       // The finder is used when it is reasonably sure; otherwise the seeded segmentation decides.
       if (learned && learned.score >= 0.5 && learned.outline.length >= 3) {
         found = learned;

@@ -6,7 +6,7 @@
 
 import type { InputCheckOutcome } from '../../analysis';
 import type { ModalityAnalysis, ModalityId } from '../../domain';
-import type { RgbaImage } from '../../imaging';
+import { DEFAULT_CROP, type RgbaImage } from '../../imaging';
 import { manifestUrlFor, parsePackIndex, type Manifest, type PackIndex } from '../../model-pack';
 import {
   createRuntimeClient,
@@ -19,6 +19,7 @@ import {
   type SkippedBackend,
   type WasmKernels,
 } from '../../runtime';
+import type { NodeFinderClient } from './node.svelte';
 import { analysisFromWire } from './wire';
 
 export type AppError = { code: ClientErrorCode | 'index-unavailable'; detail?: string };
@@ -81,6 +82,8 @@ export class RuntimeState {
   private readonly requestedPack: string | null;
   private readonly client: RuntimeClient;
   private readonly fetchFn: NonNullable<RuntimeOptions['fetchFn']>;
+  private finderListeners: ((finder: NodeFinderClient | null) => void)[] = [];
+  private currentFinder: NodeFinderClient | null = null;
 
   constructor(opts: RuntimeOptions) {
     this.indexUrl = opts.indexUrl;
@@ -119,6 +122,8 @@ export class RuntimeState {
     this.manifestUrl = manifestUrl;
     this.phase = 'starting';
     this.progress = { stage: 'loading', loaded: 0, total: 0 };
+    // The previous pack's finder and crop convention no longer apply.
+    this.setFinder(null);
     try {
       const ready = await this.client.init(manifestUrl, this.backendChoice, (p) => {
         const before = this.progress ?? { loaded: 0, total: 0 };
@@ -134,6 +139,7 @@ export class RuntimeState {
       this.decision = ready.decision ?? null;
       this.phase = 'ready';
       this.error = null;
+      this.setFinder(this.finderFor(ready.manifest));
     } catch (e) {
       this.fail(toAppError(e));
     } finally {
@@ -181,7 +187,34 @@ export class RuntimeState {
     return this.client.stats();
   }
 
+  /**
+   * The learned node finder of the loaded pack, with the crop convention its manifest declares
+   * (none declared: the image area). Listeners hear it now and on every change (pack loaded,
+   * changed, failed); null when the pack has no finder or the runtime is not ready.
+   */
+  onFinderChanged(listener: (finder: NodeFinderClient | null) => void): void {
+    this.finderListeners.push(listener);
+    listener(this.currentFinder);
+  }
+
+  private finderFor(m: Manifest): NodeFinderClient | null {
+    if (!m.nodeFinder) return null;
+    const client = this.client;
+    return {
+      crop: m.crop ?? DEFAULT_CROP,
+      proposeNode: (modality, image) => client.proposeNode(modality, image),
+      outlineAt: (modality, image, at) => client.outlineAt(modality, image, at),
+    };
+  }
+
+  private setFinder(finder: NodeFinderClient | null): void {
+    if (finder === this.currentFinder) return;
+    this.currentFinder = finder;
+    for (const l of this.finderListeners) l(finder);
+  }
+
   private fail(err: AppError): void {
+    this.setFinder(null);
     this.error = err;
     this.phase = 'failed';
   }

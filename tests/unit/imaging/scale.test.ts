@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   axesFromOutline,
-  cropAroundNode,
+  cropForNode,
+  DEFAULT_CROP,
   dicomScale,
   layoutKey,
   measureAxes,
@@ -87,13 +88,23 @@ describe('axes and crop geometry', () => {
     expect(m).toMatchObject({ longPx: 50, shortPx: 10, longMm: 5, shortMm: 1, ratio: 0.2 });
   });
 
-  it('crops around a node with the margin, clamped to the image', () => {
-    expect(cropAroundNode({ x: 100, y: 100, width: 40, height: 20 }, 0.25, 640, 480)).toEqual({
-      x: 90,
-      y: 90,
-      width: 60,
-      height: 40,
+  it("crops around a node with the pack's margin, clamped to the image area", () => {
+    const crop = { kind: 'node-box-margin', margin: 0.25 } as const;
+    const image = { x: 0, y: 0, width: 640, height: 480 };
+    expect(cropForNode({ x: 100, y: 100, width: 40, height: 20 }, crop, image)).toEqual({ x: 90, y: 90, width: 60, height: 40 });
+    expect(
+      cropForNode({ x: 0, y: 0, width: 40, height: 40 }, { ...crop, margin: 0.5 }, { x: 0, y: 0, width: 50, height: 50 }),
+    ).toEqual({
+      x: 0,
+      y: 0,
+      width: 50,
+      height: 50,
     });
-    expect(cropAroundNode({ x: 0, y: 0, width: 40, height: 40 }, 0.5, 50, 50)).toEqual({ x: 0, y: 0, width: 50, height: 50 });
+  });
+
+  it('gives a pack that declares no node crop the image area', () => {
+    const area = { x: 12, y: 30, width: 400, height: 360 };
+    expect(DEFAULT_CROP).toEqual({ kind: 'image-area' });
+    expect(cropForNode({ x: 100, y: 100, width: 40, height: 20 }, DEFAULT_CROP, area)).toEqual(area);
   });
 });

@@ -1,15 +1,17 @@
 /** Shared test plumbing: the fixture pack on disk and a fetch that reads it. */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeFixturePack } from '../../../scripts/make-fixture-pack';
 import { fileFetch } from '../../../scripts/pack-logits';
 import { loadPack, type FetchLike, type LoadedPack } from '../../../src/model-pack/loader';
+import type { Manifest } from '../../../src/model-pack/manifest';
 
 const GENERATED = resolve(dirname(fileURLToPath(import.meta.url)), '../../.generated/models');
+const BUNDLED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models/lymphscope-demo-r18');
 const KERNELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/runtime/conv');
 
 /** The app's convolution kernel binaries, read from the source tree (conv/convolution.ts). */
@@ -39,6 +41,20 @@ export function fixturePackDir(): Promise<string> {
 
 export async function fixtureManifestUrl(): Promise<string> {
   return pathToFileURL(join(await fixturePackDir(), 'manifest.json')).href;
+}
+
+/** The fixture pack plus the bundled pack's node finder and crop convention (the classifiers stay tiny). */
+export async function packWithFinder(): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'lymphscope-finder-')), 'pack');
+  await cp(await fixturePackDir(), dir, { recursive: true });
+  await cp(join(BUNDLED, 'node-finder'), join(dir, 'node-finder'), { recursive: true });
+  const bundled = JSON.parse(await readFile(join(BUNDLED, 'manifest.json'), 'utf8')) as Manifest;
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  manifest.nodeFinder = bundled.nodeFinder;
+  manifest.crop = bundled.crop;
+  manifest.files = [...manifest.files, ...bundled.files.filter((f) => f.path.startsWith('node-finder/'))];
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return pathToFileURL(join(dir, 'manifest.json')).href;
 }
 
 export async function loadFixturePack(): Promise<LoadedPack> {

@@ -3,37 +3,16 @@
  * the classifiers stay tiny) through the real request handler and client, on a simulated B-mode frame.
  */
 
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NodeFinding } from '../../../src/domain';
 import { cropForNode } from '../../../src/imaging/node-geometry';
-import type { Manifest } from '../../../src/model-pack/manifest';
 import { generateCase } from '../../../src/phantoms';
 import { createRuntimeClient, type WorkerLike } from '../../../src/runtime/client';
 import type { WorkerResponse } from '../../../src/runtime/protocol';
 import { checkWorkerResponse, isWorkerRequest } from '../../../src/runtime/protocol-check';
 import { createRequestHandler } from '../../../src/runtime/worker-handler';
-import { diskFetch, fixtureManifestUrl, fixturePackDir } from './helpers';
-
-const BUNDLED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models/lymphscope-demo-r18');
-
-/** The fixture pack plus the bundled pack's node finder and crop convention. */
-async function packWithFinder(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'lymphscope-finder-')), 'pack');
-  await cp(await fixturePackDir(), dir, { recursive: true });
-  await cp(join(BUNDLED, 'node-finder'), join(dir, 'node-finder'), { recursive: true });
-  const bundled = JSON.parse(await readFile(join(BUNDLED, 'manifest.json'), 'utf8')) as Manifest;
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  manifest.nodeFinder = bundled.nodeFinder;
-  manifest.crop = bundled.crop;
-  manifest.files = [...manifest.files, ...bundled.files.filter((f) => f.path.startsWith('node-finder/'))];
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return pathToFileURL(join(dir, 'manifest.json')).href;
-}
+import { diskFetch, fixtureManifestUrl, packWithFinder } from './helpers';
 
 function harness() {
   const posted: WorkerResponse[] = [];

@@ -2,11 +2,13 @@
  * The UI state classes over the real runtime: the real client (src/runtime) talking to the real
  * request handler and engine on tfjs's CPU backend, in this process instead of a Web Worker, with
  * the fixture pack; and the real case history on an in-memory IndexedDB. `hold` keeps analysis
- * requests back until `release`, so a test can act while an analysis is in flight.
+ * requests back until `release`, so a test can act while an analysis is in flight (`holdingFinder`
+ * does the same for node-finder requests).
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { DecodedImage } from '../../../../src/imaging';
+import type { Decoder } from '../../../../src/ui/state/slot.svelte';
 import { createRuntimeClient, type WorkerLike } from '../../../../src/runtime';
 import { createRequestHandler } from '../../../../src/runtime/worker-handler';
 import { HistoryState } from '../../../../src/ui/components/history/history.svelte';
@@ -17,10 +19,14 @@ export class InProcessWorker implements WorkerLike {
   private listeners: ((e: Event) => void)[] = [];
   private held: unknown[] = [];
   holding = false;
+  holdingFinder = false;
+  /** Types of the answers delivered so far, in order. */
+  readonly delivered: string[] = [];
   private readonly handle = createRequestHandler(
     (message) => {
       // Like a worker: answers arrive as separate tasks, never inside the caller's stack.
       setTimeout(() => {
+        this.delivered.push((message as { type: string }).type);
         for (const l of this.listeners) l(new MessageEvent('message', { data: message }));
       }, 0);
     },
@@ -29,7 +35,8 @@ export class InProcessWorker implements WorkerLike {
 
   postMessage(message: unknown): void {
     const copy = structuredClone(message);
-    if (this.holding && (copy as { type?: string }).type === 'analyze') this.held.push(copy);
+    const type = (copy as { type?: string }).type;
+    if ((this.holding && type === 'analyze') || (this.holdingFinder && type === 'find-node')) this.held.push(copy);
     else void this.handle(copy);
   }
   addEventListener(type: string, listener: (e: Event) => void): void {
@@ -40,6 +47,7 @@ export class InProcessWorker implements WorkerLike {
   }
   release(): void {
     this.holding = false;
+    this.holdingFinder = false;
     for (const m of this.held.splice(0)) void this.handle(m);
   }
   get heldCount(): number {
@@ -52,8 +60,11 @@ export interface Harness {
   worker: InProcessWorker;
 }
 
-/** A started app: fixture pack loaded on the CPU backend, empty history open. */
-export async function startApp(): Promise<Harness> {
+/**
+ * A started app: fixture pack (or the pack at `manifestUrl`) loaded on the CPU backend, empty
+ * history open; `decode` stands in for the imaging worker's decoder.
+ */
+export async function startApp(opts: { manifestUrl?: string; decode?: Decoder } = {}): Promise<Harness> {
   globalThis.indexedDB = new IDBFactory();
   const worker = new InProcessWorker();
   const history = new HistoryState(1000);
@@ -61,9 +72,10 @@ export async function startApp(): Promise<Harness> {
     indexUrl: 'file:///unused/index.json',
     client: createRuntimeClient(() => worker),
     history,
+    decode: opts.decode,
   });
   app.runtime.backendChoice = 'cpu';
-  await app.runtime.load(await fixtureManifestUrl());
+  await app.runtime.load(opts.manifestUrl ?? (await fixtureManifestUrl()));
   if (app.runtime.phase !== 'ready') throw new Error(`runtime not ready: ${JSON.stringify(app.runtime.error)}`);
   await history.open();
   return { app, worker };

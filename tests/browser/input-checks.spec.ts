@@ -90,9 +90,9 @@ test('photographs and a CT slice are not ultrasound', async ({ page }) => {
   await openApp(page, { backend: 'wasm', models: BUNDLED });
   // One photograph per slot, so that no verdict can be left over from the previous file.
   const slots = ['bmode', 'elastography'] as const;
-  for (const [i, photo] of PHOTOS.entries()) {
-    await put(page, slots[i], 'photo.jpg', readFileSync(photo), 'image/jpeg');
-    await expect(verdictOf(page, slots[i])).toHaveAttribute('data-verdict', 'not-ultrasound', { timeout: 60_000 });
+  for (const [i, slot] of slots.entries()) {
+    await put(page, slot, 'photo.jpg', readFileSync(PHOTOS[i]!), 'image/jpeg');
+    await expect(verdictOf(page, slot)).toHaveAttribute('data-verdict', 'not-ultrasound', { timeout: 60_000 });
   }
   await put(page, 'cdfi', 'ct.dcm', readFileSync(CT), 'application/dicom');
   await expect(verdictOf(page, 'cdfi')).toHaveAttribute('data-verdict', 'not-ultrasound', { timeout: 60_000 });

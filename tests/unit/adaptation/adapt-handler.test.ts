@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdaptHandler, logitsOf, readHead, type AdaptResponse } from '../../../src/adaptation';
-import { loadManifest, loadPackFile } from '../../../src/model-pack';
+import { pathToFileURL } from 'node:url';
+import { loadManifest, loadPack, loadPackFile } from '../../../src/model-pack';
 import { InferenceEngine } from '../../../src/runtime/engine';
 import { checkPackFiles } from '../../../src/torch-import';
 import { diskFetch, fixtureManifestUrl, loadFixturePack, randomPixels } from '../runtime/helpers';
@@ -32,6 +33,22 @@ describe('adaptation handler', () => {
     }
     await engine.dispose();
   });
+
+  it("reads the demonstration pack's uint8-quantised head as the runtime dequantises it", async () => {
+    const url = pathToFileURL('public/models/lymphscope-demo-r18/manifest.json').href;
+    const manifest = await loadManifest(url, diskFetch);
+    const spec = manifest.modalities.bmode!;
+    const files = new Map<string, Uint8Array>();
+    for (const f of manifest.files.filter((x) => x.path.startsWith('bmode/') && !x.path.includes('golden')))
+      files.set(f.path, new Uint8Array(await loadPackFile(url, manifest, f.path, diskFetch)));
+    const head = readHead(files, spec.model);
+    expect([head.inDim, head.numClasses]).toEqual([512, 3]);
+    const engine = new InferenceEngine();
+    await engine.init(await loadPack(url, { fetchFn: diskFetch, modalities: ['bmode'] }), 'cpu');
+    const { features, logits } = await engine.features('bmode', randomPixels(64, 64, 11));
+    logitsOf(head, features).forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 3));
+    await engine.dispose();
+  }, 120_000);
 
   it('re-fits with grouped folds and returns a checked new pack version; refuses malformed requests', async () => {
     const url = await fixtureManifestUrl();

@@ -22,7 +22,19 @@ import { openApp } from './helpers';
 const N = Number(process.env.ADAPT_N ?? 60);
 const IMAGES_PER_PATIENT = 2;
 /** The other scanner preset (the training set's: gain −5…5 dB, 50–66 dB dynamic range, 9–15 MHz). */
-const PRESET = { gainDb: 12, dynamicRangeDb: 36, frequencyMHz: 6 };
+const PRESET = { gainDb: 12, dynamicRangeDb: 36, frequencyMHz: 6, ...presetOverride() };
+
+/** ADAPT_PRESET='{"gainDb":20}' measures another shift (docs/import.md lists the ones measured). */
+function presetOverride(): Record<string, number> {
+  const raw = process.env.ADAPT_PRESET;
+  if (!raw) return {};
+  const o = JSON.parse(raw) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(o).filter(
+      (e): e is [string, number] => ['gainDb', 'dynamicRangeDb', 'frequencyMHz'].includes(e[0]) && typeof e[1] === 'number',
+    ),
+  );
+}
 
 function png(rgba: Uint8ClampedArray, width: number, rect: { x: number; y: number; width: number; height: number }): Buffer {
   const out = new PNG({ width: rect.width, height: rect.height });

@@ -36,7 +36,11 @@ function presetOverride(): Record<string, number> {
   );
 }
 
-function png(rgba: Uint8ClampedArray, width: number, rect: { x: number; y: number; width: number; height: number }): Buffer {
+function png(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  rect: { x: number; y: number; width: number; height: number },
+): Buffer {
   const out = new PNG({ width: rect.width, height: rect.height });
   for (let y = 0; y < rect.height; y++) {
     const from = ((rect.y + y) * width + rect.x) * 4;

@@ -97,6 +97,10 @@ describe('adaptation handler', () => {
     const checked = await checkPackFiles(new Map(r.files.map((f) => [f.path, f.bytes])));
     expect(checked.manifest.id).toBe(r.packId);
     expect(checked.manifest.training.adaptation).toMatchObject({ folds: 5, data: { cases: 30, patients: 15 } });
+    const card = new TextDecoder().decode(r.files.find((f) => f.path === 'MODEL_CARD.md')!.bytes);
+    expect(card).toContain(`# ${r.packId} `);
+    expect(card).toContain(`| Before (base pack) | ${r.before.auc!.toFixed(4)} |`);
+    expect(card).toContain(`| After (adapted head, held-out folds) | ${r.after.auc!.toFixed(4)} |`);
 
     await handle({ type: 'adapt', id: 2, manifestUrl: url, modality: 'bmode', features, labels: [0], patients, dataset: 'x' });
     expect(replies[1]).toMatchObject({ type: 'error', id: 2, message: expect.stringMatching(/labels/) });

@@ -98,7 +98,10 @@ export async function adaptedPackVersion(
   const kept = base.files.filter(
     (f) => f.path !== spec.model && !oldShards.has(f.path) && f.path !== golden && !f.path.startsWith(goldenDir),
   );
-  const files = [...kept, ...replaceHead(byPath, spec.model, result.head)].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const card = { path: CARD, bytes: new TextEncoder().encode(modelCard(manifest, modality, result, meta, byPath.get(CARD))) };
+  const files = [...kept.filter((f) => f.path !== CARD), card, ...replaceHead(byPath, spec.model, result.head)].sort((a, b) =>
+    a.path < b.path ? -1 : 1,
+  );
   const listed = await Promise.all(
     files.map(async (f) => ({ path: f.path, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) })),
   );
@@ -154,3 +157,38 @@ export async function adaptedPackVersion(
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
+
+const CARD = 'MODEL_CARD.md';
+
+/** The new version's MODEL_CARD.md: what was adapted, on what (counts), how, with which result; then the base's card. */
+function modelCard(
+  base: Manifest,
+  modality: Modality,
+  r: AdaptResult,
+  meta: VersionMeta,
+  baseCard: Uint8Array | undefined,
+): string {
+  const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+  const line = (name: string, e: AdaptResult['before']) =>
+    `| ${name} | ${f(e.macroAuc.value)} | ${f(e.macroAucCi.lower)}–${f(e.macroAucCi.upper)} | ${f(e.accuracy.value)} |`;
+  const counts = base.classes.map((c, i) => `${c.id}: ${meta.casesPerClass[i] ?? 0}`).join(', ');
+  const text = [
+    `# ${meta.id} ${meta.version} — ${base.title}, adapted to this site`,
+    '',
+    `Site adaptation of the **${modality}** model of \`${base.id}\` ${base.version} (${meta.date}). Only its output layer was re-fitted`,
+    `(multinomial logistic regression on the pooled features, started from and pulled towards the base head); every other`,
+    `weight, and the other modalities, are the base pack's. Imported, not validated: validate it before clinical use.`,
+    '',
+    `- Data: ${meta.dataset}; ${counts} (${meta.patients} patients). Counts only, no images are kept.`,
+    `- Method: ${r.folds}-fold cross-validation grouped by patient; "after" scores each case with a head that never saw its patient.`,
+    `- Temperature re-fitted on the held-out logits: ${r.temperature.toFixed(4)}.`,
+    '',
+    "| Macro AUC on this site's cases | Value | 95 % CI (patient bootstrap) | Accuracy |",
+    '|---|---|---|---|',
+    line('Before (base pack)', r.before),
+    line('After (adapted head, held-out folds)', r.after),
+    '',
+  ];
+  if (baseCard) text.push('---', '', "## The base pack's model card", '', new TextDecoder().decode(baseCard));
+  return text.join('\n');
+}

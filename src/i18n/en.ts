@@ -1,6 +1,7 @@
 /** English UI text. Every string the user can see lives here, so the UI can be translated whole. */
 
 import type { ClassId, InputVerdict, ModalityId } from '../domain';
+import { adaptationEn } from './adaptation-en';
 import { validationEn } from './validation-en';
 import { clinicalEn } from './clinical-en';
 
@@ -469,6 +470,7 @@ export const en = {
     },
   },
   validation: validationEn,
+  adaptation: adaptationEn,
   disclaimerFallback: 'Decision support only. Not a diagnosis.',
   clinical: clinicalEn,
 };

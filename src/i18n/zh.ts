@@ -1,6 +1,7 @@
 /** 简体中文界面文本。类型为 Messages：英文目录每增加一个键，这里缺少时类型检查即报错。 */
 
 import type { Messages } from './en';
+import { adaptationZh } from './adaptation-zh';
 import { validationZh } from './validation-zh';
 import { clinicalZh } from './clinical-zh';
 
@@ -442,6 +443,7 @@ export const zh: Messages = {
     },
   },
   validation: validationZh,
+  adaptation: adaptationZh,
   disclaimerFallback: '仅供辅助决策，不构成诊断。',
   clinical: clinicalZh,
 };

@@ -12,6 +12,7 @@ import {
   type BackendChoice,
   type CheckMessage,
   type ErrorCode,
+  type FeaturesMessage,
   type NodeMessage,
   type ProgressMessage,
   type ReadyMessage,
@@ -65,6 +66,8 @@ export interface RuntimeClient {
   outlineAt(modality: Modality, image: RgbaImage, point: { x: number; y: number }): Promise<NodeFinding | null>;
   /** The input checks of an ROI crop (docs/input-checks.md); the pixels are copied like `analyze`'s. */
   check(modality: Modality, pixels: RgbaImage): Promise<CheckMessage>;
+  /** The pooled features and logits of an ROI crop (site adaptation); the pixels are copied like `analyze`'s. */
+  features(modality: Modality, pixels: RgbaImage): Promise<FeaturesMessage>;
   /** tfjs memory use in the worker (tensor count must stay flat across analyses). */
   stats(): Promise<StatsMessage>;
   /** Frees the models; resolves with the memory left afterwards. */
@@ -84,7 +87,7 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-inference' });
 }
 
-type Expected = 'ready' | 'result' | 'check' | 'stats' | 'node';
+type Expected = 'ready' | 'result' | 'check' | 'features' | 'stats' | 'node';
 
 interface Pending {
   expected: Expected;
@@ -255,6 +258,16 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
         pixels: { width: pixels.width, height: pixels.height, data },
       };
       return request<CheckMessage>(message, 'check', [data.buffer]);
+    },
+    features(modality, pixels) {
+      const data = new Uint8ClampedArray(pixels.data);
+      const message: WorkerRequest = {
+        type: 'features',
+        id: nextId++,
+        modality,
+        pixels: { width: pixels.width, height: pixels.height, data },
+      };
+      return request<FeaturesMessage>(message, 'features', [data.buffer]);
     },
     stats() {
       return request<StatsMessage>({ type: 'stats', id: nextId++ }, 'stats');

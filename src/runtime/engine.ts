@@ -247,6 +247,18 @@ export class InferenceEngine {
     });
   }
 
+  /**
+   * The pooled features (the output layer's input) and logits of an ROI crop with `modality`'s
+   * model: what site adaptation caches per image, so re-fitting the head never runs the network.
+   */
+  features(modality: Modality, pixels: RgbaImage): Promise<{ features: Float32Array; logits: Float32Array }> {
+    return this.queue.request(async () => {
+      const spec = this.requireInput(modality, pixels);
+      const input = preprocess(pixels, spec.input);
+      return this.supervisor.run(() => this.models.featuresAndLogits(modality, input), this.loader(true));
+    });
+  }
+
   /** The modality's spec, once the engine is ready and `pixels` is a well-formed image. */
   private requireInput(modality: Modality, pixels: RgbaImage) {
     if (!this.pack || !this.backend) {

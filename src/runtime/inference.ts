@@ -70,12 +70,26 @@ export async function pooledFeatures(
   height: number,
   width: number,
 ): Promise<Float32Array> {
+  return (await pooledFeaturesAndLogits(gradcam, input, height, width)).features;
+}
+
+/**
+ * The pooled features and the model's logits of one forward pass (site adaptation re-fits the
+ * head on the former and reports the latter as "before"). Every tensor is freed on return.
+ */
+export async function pooledFeaturesAndLogits(
+  gradcam: GradCamModel,
+  input: Float32Array,
+  height: number,
+  width: number,
+): Promise<{ features: Float32Array; logits: Float32Array }> {
   const fp = keepForwardPass(gradcam, tf.tensor4d(input, [1, height, width, 3]));
   const forwardTensors = [fp.activations, fp.logits, ...fp.crossing];
   try {
     const pooled = tf.tidy(() => tf.mean(fp.activations, [0, 1, 2]));
     try {
-      return (await pooled.data()) as Float32Array;
+      const [features, logits] = await Promise.all([pooled.data(), fp.logits.data()]);
+      return { features: features as Float32Array, logits: Float32Array.from(logits) };
     } finally {
       pooled.dispose();
     }

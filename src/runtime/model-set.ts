@@ -9,7 +9,7 @@ import type { BackendId } from '../domain';
 import type { LoadedPack, ModelFiles, Modality, ModalitySpec } from '../model-pack';
 import { RuntimeError } from './errors';
 import { GradCamModel } from './gradcam';
-import { infer, pooledFeatures } from './inference';
+import { infer, pooledFeaturesAndLogits } from './inference';
 import { buildModel, checkModelShape } from './model-build';
 import { NodeFinderModel } from './node-finder';
 import type { ModalityAnalysis } from './protocol';
@@ -150,14 +150,19 @@ export class ModelSet {
 
   /** The pooled features of a preprocessed input (input checks), length = the Grad-CAM layer's channels. */
   async features(modality: Modality, input: Float32Array): Promise<Float32Array> {
+    return (await this.featuresAndLogits(modality, input)).features;
+  }
+
+  /** The pooled features and the logits of one forward pass (no Grad-CAM): site adaptation's input. */
+  async featuresAndLogits(modality: Modality, input: Float32Array): Promise<{ features: Float32Array; logits: Float32Array }> {
     const { spec, gradcam } = this.require(modality);
     const expected = spec.input.height * spec.input.width * 3;
     if (input.length !== expected) {
       throw new RuntimeError('bad-input', `The ${modality} model expects ${expected} input values, got ${input.length}.`);
     }
-    const features = await pooledFeatures(gradcam, input, spec.input.height, spec.input.width);
+    const out = await pooledFeaturesAndLogits(gradcam, input, spec.input.height, spec.input.width);
     this.coldModels.delete(modality);
-    return features;
+    return out;
   }
 
   /** Channels of `modality`'s Grad-CAM layer (the length of its pooled features). */

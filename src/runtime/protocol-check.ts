@@ -32,6 +32,7 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
       return typeof v.manifestUrl === 'string' && (v.backend === 'auto' || isBackendId(v.backend));
     case 'analyze':
     case 'check':
+    case 'features':
       return typeof v.modality === 'string' && isPixels(v.pixels);
     case 'find-node':
       return (
@@ -162,6 +163,17 @@ function checkInputCheck(o: Fields): void {
   num(s, 'threshold', 0);
 }
 
+function checkFeatures(o: Fields): void {
+  if (!isModalityId(o.modality)) fail('modality', `expected a modality id, ${describe(o.modality)}`);
+  const f = o.features;
+  if (!(f instanceof Float32Array) || f.length === 0)
+    return fail('features', `expected a non-empty Float32Array, ${describe(f)}`);
+  const bad = f.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) fail(`features[${bad}]`, `expected a finite number, got ${f[bad]}`);
+  if (!Array.isArray(o.logits) || o.logits.length === 0) fail('logits', `expected a list of numbers, ${describe(o.logits)}`);
+  numbers(o, 'logits', (o.logits as unknown[]).length);
+}
+
 function checkStats(o: Fields): void {
   num(o, 'numTensors', 0, true);
   num(o, 'numBytes', 0, true);
@@ -218,6 +230,7 @@ const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {
   ready: checkReady,
   result: checkResult,
   check: checkInputCheck,
+  features: checkFeatures,
   stats: checkStats,
   error: (o) => {
     oneOf(o, 'code', ERROR_CODES);

@@ -25,6 +25,8 @@ export type WorkerRequest =
   | { type: 'analyze'; id: number; modality: Modality; pixels: PixelsMessage }
   /** The input checks of a region (docs/input-checks.md): pixel rules, then the pack's learned checks. */
   | { type: 'check'; id: number; modality: Modality; pixels: PixelsMessage }
+  /** The pooled features and logits of a crop (site adaptation, src/adaptation). */
+  | { type: 'features'; id: number; modality: Modality; pixels: PixelsMessage }
   | { type: 'stats'; id: number }
   | { type: 'dispose'; id: number }
   // --- node finder: the node in an image (point: click-to-outline, image pixels) ---
@@ -101,6 +103,16 @@ export interface CheckMessage extends InputCheckOutcome {
   modality: Modality;
 }
 
+/** A crop's pooled features (the output layer's input; `features` is transferred) and its logits. */
+export interface FeaturesMessage {
+  type: 'features';
+  id: number;
+  modality: Modality;
+  features: Float32Array;
+  /** Pre-softmax, class order of the manifest. */
+  logits: number[];
+}
+
 export interface StatsMessage {
   type: 'stats';
   id: number;
@@ -168,6 +180,7 @@ export type WorkerResponse =
   | ReadyMessage
   | ResultMessage
   | CheckMessage
+  | FeaturesMessage
   | StatsMessage
   | ErrorMessage
   | BackendChangedMessage

@@ -211,6 +211,14 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     post({ type: 'check', id: req.id, modality: req.modality, ...outcome });
   }
 
+  async function features(req: Extract<WorkerRequest, { type: 'features' }>): Promise<void> {
+    requireModality(req.modality);
+    const out = await engine.features(req.modality, req.pixels);
+    post({ type: 'features', id: req.id, modality: req.modality, features: out.features, logits: Array.from(out.logits) }, [
+      out.features.buffer as ArrayBuffer,
+    ]);
+  }
+
   function postStats(id: number): void {
     const s = engine.stats();
     if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
@@ -236,6 +244,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return await findNode(req);
         case 'check':
           return await check(req);
+        case 'features':
+          return await features(req);
         case 'stats':
           return postStats(req.id);
         case 'dispose':
@@ -245,7 +255,9 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       }
     } catch (e) {
       const fallbackCode: ErrorCode =
-        req.type === 'analyze' || req.type === 'check' || req.type === 'find-node' ? 'inference-failed' : 'pack-unavailable';
+        req.type === 'analyze' || req.type === 'check' || req.type === 'find-node' || req.type === 'features'
+          ? 'inference-failed'
+          : 'pack-unavailable';
       const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });
       fail(req.id, code, message);
     }

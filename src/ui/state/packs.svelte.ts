@@ -213,6 +213,22 @@ export class PackLibraryState {
     await this.select(outcome.entry.id);
   }
 
+  /**
+   * Stores a site-adapted version (src/adaptation) as a new local pack, through the same checks as
+   * any imported pack, and makes it active. Resolves with its id, or null when it was not stored
+   * (the reason is in `error`, an id collision in `collision`).
+   */
+  async storeAdapted(files: { path: string; bytes: Uint8Array }[]): Promise<string | null> {
+    const source = { files: files.map((f) => ({ path: f.path, file: new Blob([f.bytes.slice()]) })) };
+    let id: string | null = null;
+    await this.run(async () => {
+      const outcome = await this.worker.importPack(source, undefined, this.taken);
+      if (outcome.kind === 'imported') id = outcome.entry.id;
+      await this.finish(outcome, (next) => this.renamePack(source, next));
+    });
+    return id;
+  }
+
   /** Removes the active stored pack from this device, after switching to the bundled default. */
   async deleteActive(): Promise<void> {
     const id = this.activeId;

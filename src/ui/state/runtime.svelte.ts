@@ -170,6 +170,13 @@ export class RuntimeState {
     return analysisFromWire(await this.client.analyze(modality, crop), m.id);
   }
 
+  /** The pooled features and logits of an ROI crop (site adaptation). */
+  async features(modality: ModalityId, crop: RgbaImage): Promise<{ features: Float32Array; logits: number[] }> {
+    if (!this.manifest) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
+    const { features, logits } = await this.client.features(modality, crop);
+    return { features, logits };
+  }
+
   /** The input checks of an ROI crop (docs/input-checks.md). */
   async check(modality: ModalityId, crop: RgbaImage): Promise<InputCheckOutcome> {
     if (!this.manifest) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });

@@ -39,13 +39,19 @@ export class BatchStopped extends Error {
 }
 
 /** An image ready for the model: its region cut and checked, or why it cannot be analysed. */
-type Prepared = { ok: true; crop: RgbaImage; verdict: InputVerdict } | { ok: false; error: string };
+export type Prepared = { ok: true; crop: RgbaImage; verdict: InputVerdict } | { ok: false; error: string };
 
 /**
  * Decode (imaging worker), region proposal or whole image, crop, input check. Runs while the
  * inference worker analyses the previous image; the decoded picture is dropped once cropped.
+ * Site adaptation prepares its images the same way (adaptation.svelte.ts).
  */
-async function prepareOne(deps: BatchDeps, img: RunImage, file: Blob | undefined, wholeImage: boolean): Promise<Prepared> {
+export async function prepareImage(
+  deps: Pick<BatchDeps, 'decode' | 'modalities'>,
+  img: RunImage,
+  file: Blob | undefined,
+  wholeImage: boolean,
+): Promise<Prepared> {
   if (file === undefined) return { ok: false, error: 'file-missing' };
   if (!deps.modalities.has(img.modality)) return { ok: false, error: 'modality-not-in-pack' };
   let decoded: DecodedImage;
@@ -71,7 +77,7 @@ const imageError = (e: unknown): string | null => {
 
 export async function runBatch(deps: BatchDeps, job: BatchJob): Promise<void> {
   const { images } = job;
-  const prepare = (i: number) => prepareOne(deps, images[i]!, job.file(images[i]!.path), job.wholeImage);
+  const prepare = (i: number) => prepareImage(deps, images[i]!, job.file(images[i]!.path), job.wholeImage);
   let next: Promise<Prepared> | null = images.length > 0 ? prepare(0) : null;
   // The previous result's write; awaited before the next one, so writes keep their order.
   let writing: Promise<void> = Promise.resolve();

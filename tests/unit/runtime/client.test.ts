@@ -221,3 +221,55 @@ describe('runtime client: responses are validated', () => {
     client.terminate();
   });
 });
+
+describe('runtime client: features (site adaptation)', () => {
+  it("returns a crop's pooled features and the same logits as an analysis, with a flat tensor count", async () => {
+    const client = createRuntimeClient(() => new FakeWorker());
+    await client.init(await fixtureManifestUrl(), 'cpu');
+    const pixels = randomPixels(48, 36, 7);
+    const analysis = await client.analyze('bmode', pixels);
+    const first = await client.features('bmode', pixels);
+    expect(pixels.data.length).toBe(48 * 36 * 4); // the caller's image is not detached
+    expect(first.modality).toBe('bmode');
+    expect(first.features).toBeInstanceOf(Float32Array);
+    expect(first.features.length).toBeGreaterThan(0);
+    expect(first.logits).toHaveLength(analysis.logits.length);
+    first.logits.forEach((v, i) => expect(v).toBeCloseTo(analysis.logits[i]!, 4));
+    const other = await client.features('bmode', randomPixels(48, 36, 8));
+    expect(Array.from(other.features)).not.toEqual(Array.from(first.features));
+    const before = (await client.stats()).numTensors;
+    for (let i = 0; i < 3; i++) await client.features('cdfi', randomPixels(30, 30, i));
+    expect((await client.stats()).numTensors).toBe(before);
+    await client.dispose();
+    client.terminate();
+  });
+
+  it('rejects malformed features responses and requests, naming the field', async () => {
+    const worker = new FakeWorker();
+    worker.corrupt = (m) => {
+      if (m.type === 'features') (m.features as Float32Array)[2] = Number.NaN;
+    };
+    const client = createRuntimeClient(() => worker);
+    await client.init(await fixtureManifestUrl(), 'cpu');
+    await expect(client.features('bmode', randomPixels(20, 20, 1))).rejects.toMatchObject({
+      code: 'bad-message',
+      message: expect.stringMatching(/features\[2\]/),
+    });
+    expect(checkWorkerResponse({ type: 'features', id: 1, modality: 'bmode', features: [1, 2], logits: [0] })).toMatch(
+      /^features:/,
+    );
+    expect(checkWorkerResponse({ type: 'features', id: 1, modality: 'x', features: new Float32Array(2), logits: [0] })).toMatch(
+      /^modality:/,
+    );
+    expect(
+      checkWorkerResponse({ type: 'features', id: 1, modality: 'bmode', features: new Float32Array(2), logits: [0, 1] }),
+    ).toBeNull();
+    await expect(client.features('nope' as 'bmode', randomPixels(4, 4, 1))).rejects.toMatchObject({ code: 'bad-input' });
+    const replies: unknown[] = [];
+    const handle = createRequestHandler((m) => replies.push(m), { fetchFn: diskFetch });
+    await handle({ type: 'features', id: 9, modality: 'bmode', pixels: { width: 2, height: 2, data: new Uint8ClampedArray(3) } });
+    expect(replies).toEqual([expect.objectContaining({ type: 'error', id: 9, code: 'bad-message' })]);
+    await client.dispose();
+    client.terminate();
+  });
+});

@@ -115,6 +115,10 @@ test('ROI: drawing a region changes what the model sees', async ({ page }) => {
   await analyze(page);
   const whole = await probabilities(page, 'bmode');
   const canvas = page.getByTestId('slot-bmode').getByTestId('roi-canvas');
+  // After an analysis the page scrolls (smoothly) to the headline: bring the canvas back and let
+  // the scroll settle before taking its position.
+  await canvas.scrollIntoViewIfNeeded();
+  await expect.poll(async () => JSON.stringify(await canvas.boundingBox())).toBe(JSON.stringify(await canvas.boundingBox()));
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.1);
   await page.mouse.down();

@@ -94,17 +94,21 @@ test('a small region is scaled up; a changed region marks the results stale and 
   // A small B-mode image: its region is well under 256 px wide.
   await upload(page, 'bmode', 'small.png', ultrasoundLikePng(180, 140, 6, 'none'));
   const roi = page.getByTestId('slot-bmode').getByTestId('roi-canvas');
-  await expect(page.getByTestId('slot-bmode').getByTestId('roi-size')).toContainText('×');
-  const size = (await page.getByTestId('slot-bmode').getByTestId('roi-size').textContent())!;
-  const width = Number(/(\d+)×/.exec(size)![1]);
-  expect(width).toBeLessThan(256);
+  // Wait for the new image (the previous one's size stays on screen until it is decoded).
+  await expect(page.getByTestId('slot-bmode')).toContainText('small.png');
+  const roiWidth = async () => {
+    const size = (await page.getByTestId('slot-bmode').getByTestId('roi-size').textContent()) ?? '';
+    return Number(/(\d+)×/.exec(size)?.[1] ?? NaN);
+  };
+  await expect.poll(roiWidth).toBeLessThan(256);
   await analyze(page);
   expect(await page.getByTestId('gradcam-bmode').evaluate((c) => (c as HTMLCanvasElement).width)).toBeGreaterThanOrEqual(256);
   await expect(page.getByTestId('open-report')).toBeEnabled();
   await expect(page.getByTestId('save-case')).toBeEnabled();
 
+  // Narrow the region by one step (a whole-image region cannot move, so a plain arrow would change nothing).
   await roi.focus();
-  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+ArrowLeft');
   await expect(page.getByTestId('headline')).toHaveAttribute('data-stale', 'true');
   await expect(page.getByTestId('stale-headline')).toBeVisible();
   await expect(page.getByTestId('stale-fused')).toBeVisible();

@@ -99,7 +99,10 @@ test('a file that finishes decoding late does not replace the one chosen after i
   // The late decode has had ample time to land (it takes milliseconds); the slot must not change.
   await page.waitForTimeout(1500);
   await expect(fileNameOf(page, 'bmode')).toHaveText('fast.png');
-  await expect(page.getByTestId('slot-bmode').getByRole('status')).toHaveCount(0);
+  // No decoding or error status is left; the input check's own verdict note is the only status.
+  const statuses = page.getByTestId('slot-bmode').getByRole('status');
+  await expect(statuses).toHaveCount(1);
+  await expect(statuses).toHaveAttribute('data-testid', 'input-check-bmode');
 });
 
 test('a reload asks first while loaded images are unsaved, and not once they are saved', async ({ page }) => {

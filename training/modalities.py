@@ -59,6 +59,11 @@ MODALITY_IDS: tuple[str, ...] = tuple(e["id"] for e in _ENTRIES)
 COLOUR_CODED: frozenset[str] = frozenset(e["id"] for e in _ENTRIES if e["colourCoded"])
 # Data set folder name → modality, for every name a data set may use.
 FOLDER_TO_MODALITY: dict[str, str] = {f: e["id"] for e in _ENTRIES for f in e["datasetFolders"]}
+# Colour-coded modalities whose screenshots put the colour map beside a B-mode view (strain
+# elastography): their frames are laid out unlike single-view ones.
+SIDE_BY_SIDE: frozenset[str] = frozenset(
+    e["id"] for e in _ENTRIES if e["colourCoded"] and isinstance(e.get("roi"), dict) and e["roi"].get("splitDualView")
+)
 # Modality → the folder this project reads first and names in split files (the first alias).
 MODALITY_TO_FOLDER: dict[str, str] = {e["id"]: e["datasetFolders"][0] for e in _ENTRIES}
 

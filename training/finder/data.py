@@ -23,6 +23,7 @@ from PIL import Image
 
 from ..data import load_busi
 from ..dedup import group_ids, hash_files
+from ..modalities import MODALITY_IDS, MODALITY_TO_FOLDER, SIDE_BY_SIDE
 from ..splits import grouped_stratified_split
 
 SOURCES = ("busi", "ddti", "phantom")
@@ -92,14 +93,16 @@ def load_ddti_items(root: Path, seed: int) -> list[FinderItem]:
 
 def load_phantom_items(root: Path, seed: int, scale: float = 0.5) -> list[FinderItem]:
     """Whole screenshots (scanner chrome included), kept at half size: the finder sees ≤ 160 px."""
+    # The whole-frame masks match the single-view screenshots, not side-by-side ones (strain).
+    folders = [MODALITY_TO_FOLDER[m] for m in MODALITY_IDS if m not in SIDE_BY_SIDE]
     cases = []
-    for f in sorted((root / "full" / "2d").glob("*/*.png")):
+    for f in sorted((root / "full" / folders[0]).glob("*/*.png")):
         cases.append((f.stem, int(f.parent.name)))
     assign = grouped_stratified_split([c for _, c in cases], [i for i, _ in cases], seed=seed)
     out = []
     for (case, cls), split in zip(cases, assign):
         mpath = root / "full" / "masks" / f"{case}_node.png"
-        for folder in ("2d", "cdfi"):
+        for folder in folders:
             p = root / "full" / folder / str(cls) / f"{case}.png"
             if not p.exists():
                 continue

@@ -23,6 +23,7 @@ import {
   type ImportOutcome,
 } from '../../torch-import';
 import type { RuntimeState } from './runtime.svelte';
+import { downloadBytes } from '../download';
 
 export interface PackChoice {
   id: string;
@@ -252,12 +253,7 @@ export class PackLibraryState {
     if (!url) return;
     await this.run(async () => {
       const { fileName, bytes } = await this.worker.exportPack(url);
-      const href = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
-      const a = document.createElement('a');
-      a.href = href;
-      a.download = fileName;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(href), 10_000);
+      downloadBytes(new Uint8Array(bytes), fileName, 'application/zip');
     });
   }
 }

@@ -9,6 +9,7 @@ import { makeFixturePack } from '../../../scripts/make-fixture-pack';
 import { fileFetch } from '../../../scripts/pack-logits';
 import { loadPack, type FetchLike, type LoadedPack } from '../../../src/model-pack/loader';
 import type { Manifest } from '../../../src/model-pack/manifest';
+import { generateCase } from '../../../src/phantoms';
 
 const GENERATED = resolve(dirname(fileURLToPath(import.meta.url)), '../../.generated/models');
 const BUNDLED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../public/models/lymphscope-demo-r18');
@@ -85,4 +86,24 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** A simulated B-mode screenshot (scanner chrome included) and the box of its node mask. */
+export function phantomWithNode(seed: number) {
+  const pc = generateCase({ seed, cls: 'metastatic' });
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -1;
+  let y1 = -1;
+  for (let i = 0; i < pc.masks.node.length; i++) {
+    if (!pc.masks.node[i]) continue;
+    const x = i % pc.maskWidth;
+    const y = (i - x) / pc.maskWidth;
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
+  }
+  const img = pc.images.bmode;
+  return {
+    image: { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) },
+    node: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+  };
 }

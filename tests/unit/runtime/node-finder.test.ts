@@ -7,37 +7,16 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NodeFinding } from '../../../src/domain';
 import { cropForNode } from '../../../src/imaging/node-geometry';
-import { generateCase } from '../../../src/phantoms';
 import { createRuntimeClient, type WorkerLike } from '../../../src/runtime/client';
 import type { WorkerResponse } from '../../../src/runtime/protocol';
 import { checkWorkerResponse, isWorkerRequest } from '../../../src/runtime/protocol-check';
 import { createRequestHandler } from '../../../src/runtime/worker-handler';
-import { diskFetch, fixtureManifestUrl, packWithFinder } from './helpers';
+import { diskFetch, fixtureManifestUrl, packWithFinder, phantomWithNode } from './helpers';
 
 function harness() {
   const posted: WorkerResponse[] = [];
   const handle = createRequestHandler((message) => posted.push(message), { fetchFn: diskFetch });
   return { posted, handle, last: () => posted[posted.length - 1]! };
-}
-
-/** A simulated B-mode screenshot (scanner chrome included) and the box of its node mask. */
-function phantom(seed: number) {
-  const pc = generateCase({ seed, cls: 'metastatic' });
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -1;
-  let y1 = -1;
-  for (let i = 0; i < pc.masks.node.length; i++) {
-    if (!pc.masks.node[i]) continue;
-    const x = i % pc.maskWidth;
-    const y = (i - x) / pc.maskWidth;
-    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
-  }
-  const img = pc.images.bmode;
-  return {
-    image: { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) },
-    node: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
-  };
 }
 
 function iou(a: NodeFinding['box'], b: NodeFinding['box']): number {
@@ -63,7 +42,7 @@ describe('node finder in the worker', () => {
     const ready = h.last();
     if (ready.type !== 'ready') throw new Error(`not ready: ${JSON.stringify(ready)}`);
     expect(ready.manifest.crop?.kind).toBe('node-box-margin');
-    const { image, node } = phantom(SEED);
+    const { image, node } = phantomWithNode(SEED);
     let id = 2;
     const find = async (point?: { x: number; y: number }) => {
       await h.handle({
@@ -123,7 +102,7 @@ describe('node finder in the worker', () => {
   it('says so when the pack has no node finder', async () => {
     const h = harness();
     await h.handle({ type: 'init', id: 1, manifestUrl: await fixtureManifestUrl(), backend: 'cpu' });
-    const { image } = phantom(SEED);
+    const { image } = phantomWithNode(SEED);
     await h.handle({ type: 'find-node', id: 2, modality: 'bmode', pixels: image });
     expect(h.last()).toMatchObject({ type: 'error', code: 'bad-input', message: 'This model pack has no node finder.' });
     await h.handle({ type: 'dispose', id: 3 });
@@ -144,7 +123,7 @@ describe('node finder in the worker', () => {
     };
     const client = createRuntimeClient(() => worker);
     await client.init(manifestUrl, 'cpu');
-    const { image, node } = phantom(SEED);
+    const { image, node } = phantomWithNode(SEED);
     const proposed = await client.proposeNode('bmode', image);
     expect(iou(proposed!.box, node)).toBeGreaterThan(0.5);
     expect(image.data.length).toBe(640 * 480 * 4); // the caller keeps its pixels

@@ -7,27 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODALITY_IDS } from '../../../../src/domain';
 import type { DecodedImage, RgbaImage } from '../../../../src/imaging';
-import { generateCase } from '../../../../src/phantoms';
 import type { Decoder } from '../../../../src/ui/state/slot.svelte';
-import { fixtureManifestUrl, packWithFinder } from '../../runtime/helpers';
+import { fixtureManifestUrl, packWithFinder, phantomWithNode } from '../../runtime/helpers';
 import { startApp, until, type Harness } from './harness';
-
-/** A simulated B-mode screenshot (scanner chrome included) and the box of the node the simulator drew. */
-function phantom(seed: number) {
-  const pc = generateCase({ seed, cls: 'metastatic' });
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
-  for (let i = 0; i < pc.masks.node.length; i++) {
-    if (!pc.masks.node[i]) continue;
-    const x = i % pc.maskWidth;
-    const y = (i - x) / pc.maskWidth;
-    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
-  }
-  const img = pc.images.bmode;
-  return {
-    image: { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) },
-    node: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
-  };
-}
 
 /** Decodes every file name to the pixels given for it, as the imaging worker would a PNG. */
 function decoderOf(images: Record<string, RgbaImage>): Decoder {
@@ -50,7 +32,7 @@ const contains = (r: { x: number; y: number; width: number; height: number }, b:
   r.x <= b.x && r.y <= b.y && r.x + r.width >= b.x + b.width && r.y + r.height >= b.y + b.height;
 
 const SEED = 4;
-const frame = phantom(SEED);
+const frame = phantomWithNode(SEED);
 const flat: RgbaImage = { width: 320, height: 240, data: new Uint8ClampedArray(320 * 240 * 4).fill(96) };
 for (let i = 3; i < flat.data.length; i += 4) flat.data[i] = 255;
 

@@ -192,7 +192,8 @@ def rebuild_default_pack(rt: Runtime, o: RebuildOptions, log=print) -> dict:
         log(f"[rebuild] WARNING: {n}")
 
     # The plan: this machine's speed now, the workload, epochs that fit the budget.
-    speed = measure_speed(o.stage1_size, o.stage2_size, o.finder_size, batch=o.speed_batch)
+    speed = measure_speed(o.stage1_size, o.stage2_size, o.finder_size, batch=o.speed_batch,
+                          steps=2 if o.speed_batch >= 8 else 1)
     stage1_images = len(load_busi(busi)) + len(load_ddti(ddti))
     cases = 3 * o.per_class
     borrowed = dict(pair.split("=", 1) for pair in o.gate_features_from)  # slot → modality whose model it uses

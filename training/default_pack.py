@@ -36,7 +36,7 @@ from .export.verify import verify_golden
 from .modalities import MODALITY_IDS
 from .rebuild_budget import Plan, Workload, make_plan, measure_speed, step_keys
 from .rebuild_steps import (PhantomJobs, PhantomSet, command_options, evaluate_other_set, generator_option_supported,
-                            generator_state, reports_of, run_training_command, stage1_sections, test_set_sections,
+                            generator_state, held_out_sections, reports_of, run_training_command, stage1_sections,
                             upsert_section)
 from .stage1 import run_stage1
 from .stage2 import load_lymph_folder, run_stage2
@@ -280,10 +280,10 @@ def rebuild_default_pack(rt: Runtime, o: RebuildOptions, log=print) -> dict:
 
     t = time.time()
     pred_sets: dict[str, dict] = {"test": {"classes": classes, "dataset": text.dataset,
-                                           "models": test_set_sections(results)}}
+                                           "models": held_out_sections(results)}}
     if abl is not None:
         pred_sets["ablation"] = {"classes": classes, "dataset": text.dataset + " (ablation: from scratch)",
-                                 "models": test_set_sections(abl[0], fused=abl[1] is not None, weights=False)}
+                                 "models": held_out_sections(abl[0], fused=abl[1] is not None, weights=False)}
     pred_sets["stage1"] = {"classes": [], "dataset": "BUSI and DDTI held-out test splits (stage-1 heads)",
                            "models": stage1_sections(o.run_dir / "stage1")}
     other_names = {}

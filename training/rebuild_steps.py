@@ -114,7 +114,7 @@ class PhantomJobs(threading.Thread):
 
 # ------------------------------------------------------------------ test predictions and other sets
 
-def test_set_sections(results: list[ModalityResult], fusion=MEAN, fused: bool = True,
+def held_out_sections(results: list[ModalityResult], fusion=MEAN, fused: bool = True,
                       weights: bool = True) -> dict[str, dict]:
     """Per modality and (with `fused`) fused, the test rows of `results` (their logits as evaluated)."""
     models = {r.modality: model_section(r.test_cases, r.test_groups or r.test_cases, r.test_labels, r.test_logits,

@@ -144,13 +144,14 @@ def modality_view(src: Path, dst: Path) -> Path:
     return dst
 
 
-def limitations(o: RebuildOptions, plan: Plan, n_test: dict[str, int], other: list[int], stage1: dict) -> str:
+def limitations(o: RebuildOptions, plan: Plan, generator: int, n_test: dict[str, int], other: list[int],
+                stage1: dict) -> str:
     small = [f"{m} (n={n})" for m, n in n_test.items() if n < SMALL_TEST]
     small += [f"{stage1[k]['dataset']} (n={stage1[k]['n']})" for k in ("busi", "ddti")
               if k in stage1 and stage1[k]["n"] < SMALL_TEST]
     items = [
         "Trained and tested only on simulated images from LymphScope's phantom generator "
-        f"(v{o.generator}): the test figures measure how well the networks separate the generator's classes, "
+        f"(v{generator}): the test figures measure how well the networks separate the generator's classes, "
         "whose image signs are drawn by construction, not clinical accuracy. No patient data, no external "
         "validation.",
         ("The other generator's test set (\"Other test sets\") shows how far the figures depend on the look of one "
@@ -380,7 +381,7 @@ def pack_text(o: RebuildOptions, plan: Plan, generator: int, provenance: dict, n
             "70/15/15 train/val/test, stratified, grouped by case id across modalities and by near-duplicate "
             f"groups ({NearDuplicateRule().describe()}); test n per modality {n_test}. Split files and every test "
             f"prediction (test-predictions.json): training/results/{PACK_ID}/."),
-        limitations=limitations(o, plan, n_test, others, stage1),
+        limitations=limitations(o, plan, generator, n_test, others, stage1),
         training={
             "summary": f"Stage 1 pre-training on BUSI + DDTI ({e1} epochs, {o.stage1_size} px), stage 2 fine-tuning "
                        f"per modality on simulated lymph nodes ({e2} epochs, 224 px)",

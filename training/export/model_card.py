@@ -91,9 +91,10 @@ def timings_body(t: dict) -> list[str]:
         L.append(f"| {k} | {v['estimateMinutes']:.1f} min | {measured} |")
     total = "—" if t.get("minutes") is None else f"{t['minutes']:.1f} min"
     L.append(f"| **total** (wall clock) | {t['estimateMinutes']:.1f} min | {total} |")
-    budget = f"a {t['budgetMinutes']:.0f}-minute budget" if t.get("budgetMinutes") else "no budget"
+    budget = (f"sized to fit a {t['budgetMinutes']:.0f}-minute budget" if t.get("budgetMinutes") else
+              "epochs given, no budget")
     L += ["", f"Planned from the speed measured at the start ({t['threads']} CPU threads: one training step of "
-          f"16 images took {t['speed']['stage2Step']:.2f} s in stage 2), sized to fit {budget}; measured = wall "
+          f"16 images took {t['speed']['stage2Step']:.2f} s in stage 2), {budget}; measured = wall "
           "clock of each step, training steps as the sum of their epoch times (kept when a run resumes). The "
           "phantoms (Node time) are generated in the background while stage 1 trains: the plan counts half of "
           "them towards the total.", ""]

@@ -84,6 +84,9 @@ def test_the_card_is_portable_honest_and_warns(smoke: Path) -> None:
     limitations = card.split("## Limitations", 1)[1].split("\n## ", 1)[0]
     assert len(re.findall(r"^- ", limitations, re.M)) >= 5
     assert "Warning: tiny test set" in card and "WARNING: tiny test sets" in limitations
+    manifest = json.loads((smoke / "models" / PACK_ID / "manifest.json").read_text())
+    used = manifest["training"]["phantomGenerator"]["generator"]  # not merely the one asked for
+    assert f"phantom generator (v{used})" in limitations and f"generator v{used}" in card
     assert "## Other test sets" in card and "## Input checks" in card and "## Node finder" in card
 
 

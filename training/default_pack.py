@@ -229,15 +229,15 @@ def rebuild_default_pack(rt: Runtime, o: RebuildOptions, log=print) -> dict:
                         cache_dir=o.cache, log=log)
     # Wall clock, or the summed epoch times when this run resumed a finished stage 1.
     measured["stage 1"] = max(time.time() - t, stage1.get("seconds", 0.0)) / 60
+    training_set, lymph = sets[0], o.run_dir / "phantoms"
     if rt.is_main:
         jobs.wait("training")
+        # The classifiers' data: the modality folders of the set (its masks/ and full/ screenshots are the
+        # node finder's and the input checks'), checked as train-pack checks a hospital's folder.
+        modality_view(training_set.out, lymph)
     barrier(rt)
-    training_set = sets[0]
     provenance = json.loads((training_set.out / "generator.json").read_text())
     classes = read_classes_file(training_set.out / "classes.txt")
-    # The classifiers' data: the modality folders of the set (its masks/ and full/ screenshots are the
-    # node finder's and the input checks'), checked as train-pack checks a hospital's folder.
-    lymph = modality_view(training_set.out, o.run_dir / "phantoms")
     check = validate_folder(lymph, classes, modalities=MODALITIES)
     if rt.is_main:
         log(check.text())

@@ -158,12 +158,23 @@ def cmd_import(a: argparse.Namespace) -> None:
 
 
 def cmd_rebuild(a: argparse.Namespace) -> None:
-    from .default_pack import rebuild_default_pack
+    from .default_pack import RebuildOptions, rebuild_default_pack, smoke_options
     from .distributed import setup_runtime, teardown
 
+    o = RebuildOptions(
+        per_class=a.per_class, generator=a.generator, phantom_seed=a.phantom_seed, seed=a.seed,
+        stage1_size=a.stage1_size, stage1_epochs=a.stage1_epochs, stage2_epochs=a.epochs,
+        budget_minutes=a.budget_minutes or None, ablation=not a.no_ablation, ablation_modalities=a.ablation_modality,
+        finder_minutes=a.finder_minutes, eval_per_class=a.eval_per_class, gate_features_from=a.features_from,
+        data=Path(a.data), plan_only=a.plan_only)
+    if a.smoke:
+        o = smoke_options(o)
+    for attr, value in (("run_dir", a.run_dir), ("models_dir", a.out), ("results_root", a.results),
+                        ("cache", a.cache)):
+        if value:
+            setattr(o, attr, Path(value))
     rt = setup_runtime()
-    rebuild_default_pack(rt, a.per_class, a.phantom_seed, a.seed, a.stage1_epochs, a.stage1_size, a.epochs,
-                         a.ablation, a.ablation_modality, Path(a.run_dir))
+    rebuild_default_pack(rt, o)
     teardown(rt)
 
 
@@ -203,8 +214,14 @@ The data are checked first (as validate-data does); training starts only when th
 The pack is written to a temporary folder, verified with TF.js (needs the Node dependencies:
 `npm ci` once), then moved into place; on any failure the existing pack is left as it was.""",
     "rebuild-default-pack": f"""examples:
-  {PY} rebuild-default-pack                     # about 80 min on 2 CPU cores
-  {PY} rebuild-default-pack --ablation --ablation-modality bmode""",
+  {PY} rebuild-default-pack                     # everything, sized to 90 minutes on this machine
+  {PY} rebuild-default-pack --plan-only         # the measured speed and the per-step plan, nothing else
+  {PY} rebuild-default-pack --smoke             # every step at a tiny scale, into a temporary folder
+  {PY} rebuild-default-pack --budget-minutes 0 --stage1-epochs 12 --epochs 4   # fixed epochs, no budget
+
+Writes public/models/lymphscope-demo-r18/ (only once every step passed), training/results/
+lymphscope-demo-r18/ (metrics, splits, timings.json, test-predictions.json, input-check.json) and
+training/results/node-finder/. Training steps resume from their checkpoints in --run-dir.""",
     "attach-ablation": f"""examples:
   {PY} attach-ablation                          # the default pack and run folders""",
     "input-gate": f"""examples:
@@ -339,17 +356,37 @@ def main(argv: list[str] | None = None) -> None:
     im.add_argument("--no-verify", action="store_true", help="skip the TF.js check (not recommended)")
     im.set_defaults(fn=cmd_import)
 
-    rb = parser("rebuild-default-pack", "phantoms → stage 1 → stage 2 ×3 → export → verify")
+    rb = parser("rebuild-default-pack", "the bundled pack end to end: phantoms → stage 1 → stage 2 ×3 → ablation → "
+                                        "export → other test sets → input checks → node finder → verify")
+    rb.add_argument("--budget-minutes", type=float, default=90.0,
+                    help="size the epochs (where not given) and the node finder's training to fit this wall-clock "
+                         "budget, from the speed measured at the start; 0: no budget")
+    rb.add_argument("--plan-only", action="store_true", help="print the time plan and stop")
+    rb.add_argument("--generator", type=int, default=2, choices=(1, 2),
+                    help="phantom generator version (npm run phantoms -- --generator N); the other one gives the "
+                         "'other test set'")
     rb.add_argument("--per-class", type=int, default=500, help="phantom cases per class")
     rb.add_argument("--phantom-seed", type=int, default=2025)
     rb.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    rb.add_argument("--stage1-epochs", type=int, default=12)
-    rb.add_argument("--stage1-size", type=int, default=160)
-    rb.add_argument("--epochs", type=int, default=4, help="stage-2 epochs per modality")
-    rb.add_argument("--ablation", action="store_true", help="also train stage 2 from scratch (same split)")
+    rb.add_argument("--stage1-epochs", type=int, help="default: sized by the budget")
+    rb.add_argument("--stage1-size", type=int, default=224)
+    rb.add_argument("--epochs", type=int,
+                    help="stage-2 (and ablation) epochs per modality (default: sized by the budget)")
+    rb.add_argument("--no-ablation", action="store_true", help="skip stage 2 from scratch (the ablation)")
     rb.add_argument("--ablation-modality", action="append", choices=MODALITY_CHOICES,
                     help="limit the ablation to these modalities (default: all three)")
-    rb.add_argument("--run-dir", default=str(RUNS / "default"))
+    rb.add_argument("--finder-minutes", type=float, help="node finder training minutes (default: sized by the budget)")
+    rb.add_argument("--eval-per-class", type=int, default=50, help="cases per class of the other generator's test set")
+    rb.add_argument("--features-from", nargs="*", default=[], metavar="SLOT=MODALITY",
+                    help="input checks: compute SLOT's features with MODALITY's model (as input-gate)")
+    rb.add_argument("--data", default=str(SHARED_DATA), help="folder holding busi/ and ddti/")
+    rb.add_argument("--run-dir", help=f"checkpoints and logs (default: {RUNS / 'default'}; --smoke: temporary)")
+    rb.add_argument("--out", help="models folder holding index.json (default: public/models; --smoke: temporary)")
+    rb.add_argument("--results", help=f"results folder (default: {RESULTS}; --smoke: temporary)")
+    rb.add_argument("--cache", help=f"phantoms and decoded images (default: {CACHE}; --smoke: temporary)")
+    rb.add_argument("--smoke", action="store_true",
+                    help="every step at a tiny scale (10 cases/class, 1 epoch, small sizes) into a temporary folder "
+                         "(never public/models): checks the command, not the pack")
     rb.set_defaults(fn=cmd_rebuild)
 
     ab = parser("attach-ablation", "add finished from-scratch runs to an exported pack's metrics")

@@ -11,6 +11,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -94,13 +95,16 @@ def run_stage1(
     # epoch used to report the few seconds of the final process instead of the real training time.
     report: dict = {"imageSize": image_size, "epochs": epochs, "seed": seed, "arch": arch,
                     "seconds": round(stats["trainSeconds"]), "wallSecondsThisRun": round(time.time() - t_start)}
+    predictions: dict = {}
     if rt.is_main:
         for task, classes in TASKS.items():
             y = labels_tensor(sets[task])
             val, test = indices(assign[task], "val"), indices(assign[task], "test")
             out_val, out_test = predict(model, imgs[task][val], rt.device), predict(model, imgs[task][test], rt.device)
             assert isinstance(out_val, dict) and isinstance(out_test, dict)  # one output per head
-            lv, lt = out_val[task], out_test[task]
+            # Test logits rounded to 5 decimals: the metrics below are computed from exactly the numbers
+            # test-predictions.json keeps, so anyone can recompute them bit for bit.
+            lv, lt = out_val[task], np.round(out_test[task].numpy().astype(np.float64), 5)
             fit = calibrate(lv, y[val], len(classes))
             if fit.status != "ok":
                 log(f"[stage1] {task}: WARNING temperature not fitted, T=1: {fit.reason}")
@@ -109,12 +113,15 @@ def run_stage1(
             test_groups = [dup_groups[task][i] for i in test]  # cases + near-duplicate groups: the split's units
             report[task] = {
                 "dataset": task.upper(), "split": "test", "temperature": round(temp, 4), "calibration": fit.record(),
-                **classification_report(yt, softmax(lt.numpy(), temp), classes, softmax(lt.numpy()),
-                                        groups=test_groups),
+                **classification_report(yt, softmax(lt, temp), classes, softmax(lt), groups=test_groups),
             }
+            ids = [str(Path(sets[task][i].path).relative_to(roots[task])) for i in test]
+            predictions[task] = {"classes": classes, "temperature": temp, "ids": ids, "groups": test_groups,
+                                 "labels": yt.tolist(), "logits": lt.tolist()}
             log(f"[stage1] {task} test: macro AUC {report[task]['macroAuc']} "
                 f"CI {report[task]['macroAucCi95']} acc {report[task]['accuracy']}")
         torch.save({"arch": arch, "backbone": {k: v for k, v in model.backbone.state_dict().items()}},
                    out_dir / "backbone.pt")
         (out_dir / "stage1-metrics.json").write_text(json.dumps(report, indent=1))
+        (out_dir / "test-predictions.json").write_text(json.dumps(predictions))
     return report

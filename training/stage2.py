@@ -156,7 +156,9 @@ def finetune_modality(
     temperature = fit.temperature
     test_out = predict(model, images[te], rt.device)
     assert isinstance(test_out, torch.Tensor)
-    test_logits = test_out.numpy()
+    # Rounded to 5 decimals before any metric: test-predictions.json keeps exactly these numbers, so the
+    # reported metrics can be recomputed from it bit for bit.
+    test_logits = np.round(test_out.numpy().astype(np.float64), 5)
     y = labels[te].numpy()
     test_groups = [samples[i].group or samples[i].case_id for i in te.tolist()]
     report = classification_report(y, softmax(test_logits, temperature), classes, softmax(test_logits),
@@ -176,9 +178,17 @@ def finetune_modality(
                           images[va], labels[va].numpy(), test_groups, fit.record())
 
 
-def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapping[str, Any] = MEAN) -> dict:
-    """Calibrated probabilities fused by the pack's rule (`fusion`, the manifest's fusion object, as
-    the app fuses them), on cases present in all modalities. The report names the rule."""
+@dataclass
+class FusedInputs:
+    cases: list[str]
+    labels: np.ndarray
+    groups: list
+    fused: np.ndarray  # fused calibrated probabilities (what the app shows)
+    before: np.ndarray  # the same rule over uncalibrated probabilities
+
+
+def fused_inputs(results: list[ModalityResult], fusion: Mapping[str, Any] = MEAN) -> FusedInputs:
+    """Per case present in all modalities: label, patient, and the probabilities fused by `fusion`."""
     common = set(results[0].test_cases)
     for r in results[1:]:
         common &= set(r.test_cases)
@@ -195,8 +205,15 @@ def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapp
             groups = [r.test_groups[i] for i in idx]
     fused, before = fuse(fusion, calibrated), fuse(fusion, uncalibrated)
     assert fused is not None and before is not None  # results is not empty
+    return FusedInputs(cases, labels, groups, fused, before)
+
+
+def fused_report(results: list[ModalityResult], classes: list[str], fusion: Mapping[str, Any] = MEAN) -> dict:
+    """Calibrated probabilities fused by the pack's rule (`fusion`, the manifest's fusion object, as
+    the app fuses them), on cases present in all modalities. The report names the rule."""
+    f = fused_inputs(results, fusion)
     # The app fuses calibrated probabilities, so the fused AUC is of those (no single logit vector exists).
-    return {**classification_report(labels, fused, classes, before, groups=groups, auc_from="calibrated"),
+    return {**classification_report(f.labels, f.fused, classes, f.before, groups=f.groups, auc_from="calibrated"),
             "fusion": dict(fusion)}
 
 

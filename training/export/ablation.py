@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .build_pack import metrics_entry
-from .model_card import _metrics_table
+from .model_card import metrics_table
 from .pack import list_files
 
 ABLATION_HEADING = "## Ablation: stage 2 without stage-1 pre-training (same split, same epochs)"
@@ -54,7 +54,7 @@ def attach_ablation(pack_dir: Path, scratch_run: Path, results_dir: Path | None 
     card = card_path.read_text()
     note = [f"Not run in this build (time): {', '.join(missing)}; no fused ablation without all modalities.", ""] \
         if missing else []
-    section = "\n".join([ABLATION_HEADING, "", *_metrics_table(entries, classes), "", *note]) + "\n"
+    section = "\n".join([ABLATION_HEADING, "", *metrics_table(entries, classes), "", *note]) + "\n"
     if ABLATION_HEADING in card:  # replace an earlier section
         start = card.index(ABLATION_HEADING)
         end = card.index("\n## ", start + len(ABLATION_HEADING))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..cli_common import REPO
 from ..fusion import MEAN, describe
 from ..metrics import classification_report, softmax
@@ -48,7 +50,8 @@ def shipped_report(r, classes: list[str], dtype: str) -> dict:
     """Test metrics of the weights as shipped (encoded as `dtype`, decoded as TF.js does), so the
     headline figures describe the pack, not the float32 model it came from. Replaces r's logits."""
     float32 = r.report
-    logits = logits_with_weights(r.model, r.test_images, dtype)
+    # Rounded as stage 2 rounds them: test-predictions.json keeps these exact numbers.
+    logits = np.round(logits_with_weights(r.model, r.test_images, dtype).astype(np.float64), 5)
     r.test_logits = logits
     report = classification_report(r.test_labels, softmax(logits, r.temperature), classes, softmax(logits),
                                    groups=r.test_groups)
@@ -147,7 +150,7 @@ def export_trained_pack(
         log(f"[export] {r.modality}: {dtype} (validation uint8 AUC drop {qrec['uint8AucDrop']:+.4f}); test macro AUC "
             f"with these weights {r.report['macroAuc']} (float32 {r.report['float32MacroAuc']})")
         specs[r.modality] = write_modality(pack_dir, ModalityExport(
-            r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids)))
+            r.modality, r.model, dtype, r.temperature, arch, golden_inputs(r, class_ids), int(r.test_images.shape[-1])))
         quant[r.modality] = qrec
         extra: dict[str, Any] = {"quantization": qrec}
         if r.modality in ablation_by_mod:

@@ -9,7 +9,7 @@ def _ci(ci) -> str:
     return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "—"
 
 
-def _metrics_table(entries: list[dict], classes: list[str]) -> list[str]:
+def metrics_table(entries: list[dict], classes: list[str]) -> list[str]:
     head = "| Model | n | Macro AUC (95% CI) | Accuracy | " + " | ".join(
         f"{c} AUC / sens / spec" for c in classes) + " | ECE before → after T |"
     lines = [head, "|" + "---|" * (5 + len(classes))]
@@ -40,6 +40,67 @@ def _confusions(entries: list[dict], classes: list[str]) -> list[str]:
     return out
 
 
+def stage1_lines(s1: dict) -> list[str]:
+    """One line per stage-1 data set (BUSI, DDTI): its held-out check."""
+    out = []
+    for key in ("busi", "ddti"):
+        if key in s1:
+            r = s1[key]
+            out.append(f"- **{r['dataset']}** (n={r['n']}): macro AUC {r['macroAuc']:.3f} {_ci(r['macroAucCi95'])}, "
+                       f"accuracy {r['accuracy']:.3f}, per class AUC " +
+                       ", ".join(f"{c} {v['auc']:.3f}" for c, v in r["perClass"].items()) + ".")
+    return out
+
+
+def other_sets_rows(sets: dict[str, dict[str, dict]], datasets: dict[str, str]) -> list[str]:
+    """Rows of the "other test sets" table: set → model → report."""
+    return [f"| {datasets.get(name, name)} | {m} | {r['n']} | {r['macroAuc']:.3f} {_ci(r.get('macroAucCi95'))} | "
+            f"{r['accuracy']:.3f} |" for name, models in sets.items() for m, r in models.items()]
+
+
+OTHER_SETS_HEADING = "## Other test sets"
+TIMINGS_HEADING = "## Timings (this build)"
+
+
+def other_sets_body(sets: dict[str, dict[str, dict]], names: dict[str, str], text: str) -> list[str]:
+    """The "Other test sets" section (without its heading): set → model → report."""
+    L = [text, ""]
+    L += _tiny_warning([f"{names.get(n, n)} {m} n={r['n']}" for n, ms in sets.items() for m, r in ms.items()
+                        if r["n"] < SMALL_TEST])
+    if not any(sets.values()):
+        return L
+    L += ["| Test set | Model | n | Macro AUC (95% CI) | Accuracy |", "|---|---|---|---|---|"]
+    return L + other_sets_rows(sets, names) + [""]
+
+
+def _tiny_warning(sizes: list[str]) -> list[str]:
+    if not sizes:
+        return []
+    return [f"> **Warning: tiny test set.** {', '.join(sizes)} (fewer than {SMALL_TEST} images): these figures are "
+            "too uncertain to rely on.", ""]
+
+
+def timings_body(t: dict) -> list[str]:
+    """A rebuild's record (planned and measured minutes per step) as a table; other commands' flat
+    records as a list."""
+    if "steps" not in t:
+        return [f"- {k}: {v}" for k, v in t.items()] + [""]
+    L = ["| Step | Planned (estimate) | Measured |", "|---|---|---|"]
+    for k, v in t["steps"].items():
+        measured = "—" if v.get("minutes") is None else f"{v['minutes']:.1f} min"
+        L.append(f"| {k} | {v['estimateMinutes']:.1f} min | {measured} |")
+    total = "—" if t.get("minutes") is None else f"{t['minutes']:.1f} min"
+    L.append(f"| **total** (wall clock) | {t['estimateMinutes']:.1f} min | {total} |")
+    budget = (f"sized to fit a {t['budgetMinutes']:.0f}-minute budget" if t.get("budgetMinutes") else
+              "epochs given, no budget")
+    L += ["", f"Planned from the speed measured at the start ({t['threads']} CPU threads: one training step of "
+          f"16 images took {t['speed']['stage2Step']:.2f} s in stage 2), {budget}; measured = wall "
+          "clock of each step, training steps as the sum of their epoch times (kept when a run resumes). The "
+          "phantoms (Node time) are generated in the background while stage 1 trains: the plan counts half of "
+          "them towards the total.", ""]
+    return L
+
+
 def render_model_card(manifest: dict, extra: dict) -> str:
     """`extra` holds stage1 (BUSI/DDTI check), ablation entries, quantization, split/seed,
     timings and free-text data description."""
@@ -58,12 +119,8 @@ def render_model_card(manifest: dict, extra: dict) -> str:
     variant = extra.get("variant", "pretrained")
     how = "stage 1 → stage 2" if variant == "pretrained" else "trained from scratch, no stage-1 pre-training"
     L += [f"## Held-out test results ({how}; weights as shipped)", ""]
-    small = [e for e in manifest["metrics"] if e["n"] < SMALL_TEST]
-    if small:
-        sizes = ", ".join(f"{e['modality']} n={e['n']}" for e in small)
-        L += [f"> **Warning: tiny test set.** {sizes} "
-              f"(fewer than {SMALL_TEST} images): these figures are too uncertain to rely on.", ""]
-    L += _metrics_table(manifest["metrics"], classes)
+    L += _tiny_warning([f"{e['modality']} n={e['n']}" for e in manifest["metrics"] if e["n"] < SMALL_TEST])
+    L += metrics_table(manifest["metrics"], classes)
     boots = {m: b for m, b in (extra.get("bootstrap") or {}).items() if b}
     unit = next((b.get("unit") for b in boots.values()), "case")
     skipped = {m: b["skipped"] for m, b in boots.items() if b.get("skipped")}
@@ -75,20 +132,18 @@ def render_model_card(manifest: dict, extra: dict) -> str:
           f"{skipped if skipped else 'none'}. ECE: 15 equal-width bins, top label.", ""]
     if extra.get("ablation"):
         L += ["## Ablation: stage 2 without stage-1 pre-training (same split, same epochs)", ""]
-        L += _metrics_table(extra["ablation"], classes)
+        L += metrics_table(extra["ablation"], classes)
         L += [""]
     L += ["## Confusion matrices (test, calibrated argmax)", ""] + _confusions(manifest["metrics"], classes)
     if extra.get("stage1"):
         s1 = extra["stage1"]
         L += ["## Stage 1 real-data check (public ultrasound, held-out test split)", ""]
-        for key in ("busi", "ddti"):
-            if key in s1:
-                r = s1[key]
-                L.append(f"- **{r['dataset']}** (n={r['n']}): macro AUC {r['macroAuc']:.3f} {_ci(r['macroAucCi95'])}, "
-                         f"accuracy {r['accuracy']:.3f}, per class AUC " +
-                         ", ".join(f"{c} {v['auc']:.3f}" for c, v in r["perClass"].items()) + ".")
-        L += ["", f"Stage 1 trained at {s1.get('imageSize')} px for {s1.get('epochs')} epochs; BUSI near-duplicates "
-              "were grouped by perceptual hash before splitting.", ""]
+        L += _tiny_warning([f"{s1[k]['dataset']} n={s1[k]['n']}" for k in ("busi", "ddti")
+                            if k in s1 and s1[k]["n"] < SMALL_TEST])
+        L += stage1_lines(s1)
+        e = s1.get("epochs")
+        L += ["", f"Stage 1 trained at {s1.get('imageSize')} px for {e} epoch{'' if e == 1 else 's'}; near-duplicates "
+              "were grouped by perceptual and difference hashes before splitting.", ""]
     if extra.get("quantization"):
         L += ["## Weight quantization", "",
               "| Modality | Chosen | Validation macro AUC float32 | uint8 | Drop | Size |",
@@ -100,7 +155,7 @@ def render_model_card(manifest: dict, extra: dict) -> str:
         L += ["", "Rule: uint8 (affine per tensor) only where the validation macro AUC drops by ≤ 0.005 against "
               "float32, else float16; the test split takes no part in the choice. Biases stay float32.", ""]
     if extra.get("timings"):
-        L += ["## Timings (this build)", ""] + [f"- {k}: {v}" for k, v in extra["timings"].items()] + [""]
+        L += [TIMINGS_HEADING, ""] + timings_body(extra["timings"])
     L += ["## Limitations", "", extra.get("limitations") or "- None recorded by the trainer: treat this as a "
           "research model that has not been validated outside the data it was tested on.", "",
           "## License", "", manifest["license"], ""]

@@ -52,3 +52,9 @@ def node_available() -> bool:
 
 
 requires_node = pytest.mark.skipif(not node_available(), reason="Node + npm dependencies not installed")
+
+
+def pytest_configure(config) -> None:
+    # e2e: whole commands end to end at a tiny scale; part of the default run (CI runs them), and
+    # `-m "not e2e"` leaves them out of a quick local run.
+    config.addinivalue_line("markers", "e2e: a whole command end to end at a tiny scale (runs in CI)")

@@ -84,7 +84,7 @@ export interface PhantomParamsV2 extends PhantomParams {
   jugularCompression: number;
   layout: VendorLayout;
   strainScale: StrainScale;
-  /** Point spread and speckle reduction, so the grain differs between cases. */
+  /** Point-spread sigmas (mm) and speckle reduction (box radius), so the grain differs between cases. */
   axialResMm: number;
   lateralResMm: number;
   speckleSmoothing: number;
@@ -165,7 +165,7 @@ export function sampleParamsV2(seed: number, cls: NodeClass): PhantomParamsV2 {
   const [lo, hi] = STIFF_FRACTION_RANGES[elasticityScore];
   const lobulated = rng.bool(d2.lobulatedProbability);
   const matted = rng.bool(d2.mattedProbability);
-  const frequencyMHz = probe === 'linear' ? acq.uniform(9, 15) : acq.uniform(5, 9);
+  const frequencyMHz = probe === 'linear' ? acq.uniform(9, 15) : acq.uniform(6.5, 10);
   const layout = VENDOR_LAYOUTS[acq.int(0, VENDOR_LAYOUTS.length - 1)]!;
 
   return {
@@ -220,8 +220,9 @@ export function sampleParamsV2(seed: number, cls: NodeClass): PhantomParamsV2 {
     jugularCompression: round(acq.uniform(0, 0.9)),
     layout,
     strainScale: STRAIN_SCALES[acq.int(0, STRAIN_SCALES.length - 1)]!,
-    axialResMm: round(acq.uniform(0.08, 0.24) * (probe === 'curvilinear' ? 1.6 : 1)),
-    lateralResMm: round(acq.uniform(0.2, 0.6) * (probe === 'curvilinear' ? 1.5 : 1)),
+    // Gaussian sigmas of the point-spread function; shorter pulse and narrower beam at higher frequency.
+    axialResMm: round(acq.uniform(0.06, 0.13) * (12 / frequencyMHz)),
+    lateralResMm: round(acq.uniform(0.13, 0.32) * (12 / frequencyMHz)),
     speckleSmoothing: acq.int(0, 3),
     depthLossDb: round(acq.uniform(-16, 2), 1),
     jpegQuality: acq.bool(0.65) ? acq.int(45, 95) : 0,

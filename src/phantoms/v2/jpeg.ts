@@ -99,12 +99,14 @@ function roundTripPlane(plane: Float32Array, w: number, h: number, q: Float32Arr
     for (let bx = 0; bx < w; bx += 8) {
       // Edge blocks repeat the last row/column, as encoders pad.
       let constant = true;
+      const first = plane[by * w + bx]!;
+      const inside = bx + 8 <= w && by + 8 <= h;
       for (let y = 0; y < 8; y++) {
-        const yy = Math.min(h - 1, by + y);
+        const row = (inside ? by + y : Math.min(h - 1, by + y)) * w;
         for (let x = 0; x < 8; x++) {
-          const v = plane[yy * w + Math.min(w - 1, bx + x)]!;
+          const v = plane[row + (inside ? bx + x : Math.min(w - 1, bx + x))]!;
           block[y * 8 + x] = v;
-          if (v !== block[0]) constant = false;
+          if (v !== first) constant = false;
         }
       }
       // A flat block (screen background) has only a DC coefficient, 8 × its value: skip the transforms.
@@ -126,38 +128,47 @@ export function jpegRoundTrip(img: RgbaImage, quality: number): void {
   const Y = reusableFloat32('v2.jpeg.y', w * h);
   const Cb = reusableFloat32('v2.jpeg.cb', cw * ch, true);
   const Cr = reusableFloat32('v2.jpeg.cr', cw * ch, true);
-  const count = reusableFloat32('v2.jpeg.count', cw * ch, true);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 4;
+    const crow = (y >> 1) * cw;
+    for (let x = 0, o = y * w * 4; x < w; x++, o += 4) {
       const r = data[o]!;
       const g = data[o + 1]!;
       const b = data[o + 2]!;
       Y[y * w + x] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
-      const c = (y >> 1) * cw + (x >> 1);
+      const c = crow + (x >> 1);
       Cb[c] = Cb[c]! - 0.168736 * r - 0.331264 * g + 0.5 * b;
       Cr[c] = Cr[c]! + 0.5 * r - 0.418688 * g - 0.081312 * b;
-      count[c] = count[c]! + 1;
     }
   }
-  for (let c = 0; c < Cb.length; c++) {
-    Cb[c] = Cb[c]! / count[c]!;
-    Cr[c] = Cr[c]! / count[c]!;
+  // Chroma is the mean of each 2 × 2 group (fewer pixels in a last odd row or column).
+  for (let cy = 0; cy < ch; cy++) {
+    const ny = 2 * cy + 1 < h ? 2 : 1;
+    for (let cx = 0; cx < cw; cx++) {
+      const c = cy * cw + cx;
+      const count = ny * (2 * cx + 1 < w ? 2 : 1);
+      Cb[c] = Cb[c]! / count;
+      Cr[c] = Cr[c]! / count;
+    }
   }
   roundTripPlane(Y, w, h, quantTable(LUMA, quality));
   const qc = quantTable(CHROMA, quality);
   roundTripPlane(Cb, cw, ch, qc);
   roundTripPlane(Cr, cw, ch, qc);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 4;
+    const crow = (y >> 1) * cw;
+    for (let x = 0, o = y * w * 4; x < w; x++, o += 4) {
       const yy = Y[y * w + x]! + 128;
-      const c = (y >> 1) * cw + (x >> 1);
+      const c = crow + (x >> 1);
       const cb = Cb[c]!;
       const cr = Cr[c]!;
-      data[o] = Math.round(yy + 1.402 * cr);
-      data[o + 1] = Math.round(yy - 0.344136 * cb - 0.714136 * cr);
-      data[o + 2] = Math.round(yy + 1.772 * cb);
+      data[o] = toByte(yy + 1.402 * cr);
+      data[o + 1] = toByte(yy - 0.344136 * cb - 0.714136 * cr);
+      data[o + 2] = toByte(yy + 1.772 * cb);
     }
   }
+}
+
+/** Math.round then clamp to 0..255, without the clamped-array store doing half of it. */
+function toByte(v: number): number {
+  return v < 0 ? 0 : v >= 254.5 ? 255 : (v + 0.5) | 0;
 }

@@ -160,20 +160,28 @@ function renderElastography(
   const sMap = shiftMap(bMap, sPanel);
   paintGrey(img, bMap, grey, tint);
   const shift = (sMap.pix[0] ?? 0) - (bMap.pix[0] ?? 0);
+  const d = img.data;
   for (let k = 0; k < bMap.pix.length; k++) {
     const o = bMap.pix[k]! * 4;
-    img.data.copyWithin(o + shift * 4, o, o + 3);
+    const t = o + shift * 4;
+    d[t] = d[o]!;
+    d[t + 1] = d[o + 1]!;
+    d[t + 2] = d[o + 2]!;
   }
   const box = elastoBox(g, shapes, rng);
   const strain = relativeStrainV2(g, scene, box, rng);
   const opacity = strainOpacity(p.strainScale, rng);
   const lut = new Uint8Array(256 * 3);
   for (let k = 0; k < 256; k++) lut.set(strainScaleColour(p.strainScale, k / 255).map(Math.round), k * 3);
+  // Colour-table offset per beam sample of the box (a logarithm each), then one lookup per pixel.
+  const colourAt = new Int16Array(LINES * SAMPLES).fill(-1);
+  for (let j = box.j0; j <= box.j1; j++) {
+    for (let l = box.l0; l <= box.l1; l++)
+      colourAt[j * LINES + l] = Math.round(strainScalePosition(strain[j * LINES + l]!) * 255) * 3;
+  }
   for (let k = 0; k < sMap.pix.length; k++) {
-    const l = Math.round(sMap.l[k]!);
-    const j = Math.round(sMap.j[k]!);
-    if (l < box.l0 || l > box.l1 || j < box.j0 || j > box.j1) continue;
-    const c = Math.round(strainScalePosition(strain[j * LINES + l]!) * 255) * 3;
+    const c = colourAt[nearestIndex(sMap, k)]!;
+    if (c < 0) continue;
     const o = sMap.pix[k]! * 4;
     img.data[o] = img.data[o]! * (1 - opacity) + lut[c]! * opacity;
     img.data[o + 1] = img.data[o + 1]! * (1 - opacity) + lut[c + 1]! * opacity;

@@ -19,7 +19,7 @@ function noisyImage(seed: number): ReturnType<typeof createImage> {
   return img;
 }
 
-function meanAbsError(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+function meanAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
   for (let i = 0; i < a.length; i += 4) {

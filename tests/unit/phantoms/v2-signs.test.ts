@@ -40,7 +40,7 @@ describe('generator v2: class signs keep version 1 frequencies (docs/phantoms.md
       }
       const ew = d.elasticityWeights.reduce((a, b) => a + b, 0);
       for (const score of [1, 2, 3, 4] as const) {
-        expect(Math.abs(rate(xs, (p) => p.elasticityScore === score) - d.elasticityWeights[score - 1] / ew)).toBeLessThan(TOL);
+        expect(Math.abs(rate(xs, (p) => p.elasticityScore === score) - d.elasticityWeights[score - 1]! / ew)).toBeLessThan(TOL);
       }
       for (const p of xs) {
         const [lo, hi] = STIFF_FRACTION_RANGES[p.elasticityScore];

@@ -15,8 +15,8 @@
 import { reusableFloat32 } from '../pool';
 import type { PhantomParamsV2 } from './params';
 
-export const LINES = 320;
-export const SAMPLES = 400;
+export const LINES = 288;
+export const SAMPLES = 360;
 
 export interface BeamGeometry {
   kind: 'linear' | 'curvilinear';
@@ -165,9 +165,7 @@ export function screenMap(g: BeamGeometry, area: Rect, screenWidth: number): Scr
   const originX = area.x + area.width / 2 - ((b.x0 + b.x1) / 2) * pxPerMm;
   const originY = area.y - b.z0 * pxPerMm;
   const cap = area.width * area.height;
-  const pix = reusableInt32(cap);
-  const ls = reusableFloat32('v2.map.l', cap);
-  const js = reusableFloat32('v2.map.j', cap);
+  const { pix, ls, js } = mapScratch(cap);
   let k = 0;
   const linear = g.kind === 'linear';
   const lineScale = linear ? LINES / g.widthMm : LINES / g.angle;
@@ -201,15 +199,20 @@ export function shiftMap(m: ScreenMap, area: Rect): ScreenMap {
   const dx = area.x - m.area.x;
   const dy = area.y - m.area.y;
   const shift = dy * m.screenWidth + dx;
-  return { ...m, area, originX: m.originX + dx, originY: m.originY + dy, pix: m.pix.map((p) => p + shift) };
+  const pix = new Int32Array(m.pix.length);
+  for (let k = 0; k < pix.length; k++) pix[k] = m.pix[k]! + shift;
+  return { ...m, area, originX: m.originX + dx, originY: m.originY + dy, pix };
 }
 
-let int32Scratch = new Int32Array(0);
+let scratch = { pix: new Int32Array(0), ls: new Float32Array(0), js: new Float32Array(0) };
 
-/** Scratch index buffer of screenMap (its result is a copy). */
-function reusableInt32(n: number): Int32Array {
-  if (int32Scratch.length < n) int32Scratch = new Int32Array(n);
-  return int32Scratch;
+/**
+ * Scratch buffers of screenMap (its result is a copy), grown but never shrunk: imaging areas differ
+ * in size between layouts and panels, and reallocating them on every call cost more than the mapping.
+ */
+function mapScratch(n: number): typeof scratch {
+  if (scratch.pix.length < n) scratch = { pix: new Int32Array(n), ls: new Float32Array(n), js: new Float32Array(n) };
+  return scratch;
 }
 
 /** Screen position of a world point. */
@@ -217,8 +220,15 @@ export function toScreen(m: ScreenMap, x: number, z: number): { x: number; y: nu
   return { x: m.originX + x * m.pxPerMm, y: m.originY + z * m.pxPerMm };
 }
 
-/** Bilinear read of a beam-grid field at every mapped pixel; `write(k, value)` gets the k-th pixel. */
-export function sampleBilinear(m: ScreenMap, field: ArrayLike<number>, write: (pixel: number, v: number) => void): void {
+/** Bilinear grey of the beam grid at every mapped pixel, tinted, into an RGBA image's bytes. */
+export function paintGreyMapped(
+  m: ScreenMap,
+  grey: Uint8Array,
+  data: Uint8ClampedArray,
+  t0: number,
+  t1: number,
+  t2: number,
+): void {
   for (let k = 0; k < m.pix.length; k++) {
     const l = m.l[k]!;
     const j = m.j[k]!;
@@ -227,9 +237,13 @@ export function sampleBilinear(m: ScreenMap, field: ArrayLike<number>, write: (p
     const fl = l - l0;
     const fj = j - j0;
     const i = j0 * LINES + l0;
-    const a = field[i]! + (field[i + 1]! - field[i]!) * fl;
-    const c = field[i + LINES]! + (field[i + LINES + 1]! - field[i + LINES]!) * fl;
-    write(m.pix[k]!, a + (c - a) * fj);
+    const a = grey[i]! + (grey[i + 1]! - grey[i]!) * fl;
+    const c = grey[i + LINES]! + (grey[i + LINES + 1]! - grey[i + LINES]!) * fl;
+    const v = a + (c - a) * fj;
+    const o = m.pix[k]! * 4;
+    data[o] = v * t0;
+    data[o + 1] = v * t1;
+    data[o + 2] = v * t2;
   }
 }
 

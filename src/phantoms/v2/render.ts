@@ -36,7 +36,7 @@ import {
   beamGeometry,
   LINES,
   nearestIndex,
-  sampleBilinear,
+  paintGreyMapped,
   SAMPLES,
   screenMap,
   shiftMap,
@@ -232,13 +232,8 @@ function drawScreen(
 }
 
 function paintGrey(img: RgbaImage, map: ScreenMap, grey: Uint8Array, tint: Rgb): void {
-  const d = img.data;
-  sampleBilinear(map, grey, (pixel, v) => {
-    const o = pixel * 4;
-    d[o] = v * tint[0];
-    d[o + 1] = v * tint[1];
-    d[o + 2] = v * tint[2];
-  });
+  // createImage makes clamped bytes, whose stores round: the same arithmetic as version 1's grey map.
+  paintGreyMapped(map, grey, img.data as Uint8ClampedArray, tint[0], tint[1], tint[2]);
 }
 
 function paintFlow(img: RgbaImage, map: ScreenMap, flow: ColourFlow, colour: (f: number) => [number, number, number]): void {

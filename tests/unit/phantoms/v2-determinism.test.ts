@@ -18,10 +18,10 @@ function digest(c: PhantomCase): string {
  * docs/phantoms.md (and retrain packs that declare version 2).
  */
 const V2_DIGESTS: [NodeClass, number, string][] = [
-  ['metastatic', 1, 'f8e4e1d9fd486bb3b3c5179a698f98dc5259564f0658b654aaf86285ec1c4dab'], // linear, widescreen, JPEG 69
-  ['lymphoma', 1, '64c7191d08ee617e202784b97e71da21d3e78b575b1ee6e19a4aa096dabd0c8f'], // curvilinear, PNG-clean
-  ['benign', 3, 'b2362a0e03318079ab5ca78490b1b671de32846089a04ecc85b85f3031ec7522'], // curvilinear, JPEG 52
-  ['lymphoma', 4, '2d83ed411f08ba6a5c415f05140079e8c50d30df2b6eb4bc815d1fcdbadabd5e'], // linear, matted cluster
+  ['metastatic', 1, '999d98bcfa427b9543d8dfa71dd6f581b4d170069805803dfe0051f8ae3e377d'], // linear, widescreen, JPEG 69
+  ['lymphoma', 1, '55adb9324745611ad2badcaa0d0c1aa6e8407f5931222ff0ad75b718e4e39001'], // curvilinear, PNG-clean
+  ['benign', 3, '3cf7075e38b696fd1aedd53aafc8c171a666101b6b9459afaf540948240d65ef'], // curvilinear, JPEG 52
+  ['lymphoma', 4, '91de768a485578e41acda6a263cafec8ee4961940ce8ff31ba66fd2e8a45c55c'], // linear, matted cluster
 ];
 
 describe('phantom generator version 2 is deterministic', () => {

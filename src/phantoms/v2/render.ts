@@ -97,11 +97,12 @@ export function renderCaseV2(p: PhantomParamsV2): PhantomCase {
     chromeRng,
   );
   drawBeamOutline(cdfi, g, map, flow.box, BOX_LINE);
-  const barX = L.ruler === 'right' ? L.area.x - 24 : L.area.x + L.area.width + 14;
+  // Left of the image, or (parameters on the right) under the parameter column, clear of its text.
+  const barRight = L.params.x > L.area.x;
   drawColourBarV2(
     cdfi,
-    barX,
-    L.area.y + 30,
+    barRight ? L.params.x + 8 : L.area.x - 24,
+    barRight ? L.params.y + 130 : L.area.y + 30,
     90,
     (t) => colourOf(2 * t - 1),
     `+${p.nyquistCms.toFixed(1)}`,

@@ -9,7 +9,7 @@
  */
 
 import type { Rng } from '../rng';
-import { fieldNoise, type FieldNoise } from './field-noise';
+import { fieldNoise } from './field-noise';
 import type { PhantomParamsV2 } from './params';
 import type { BeamGeometry } from './probe';
 
@@ -213,5 +213,3 @@ function placeStructures(p: PhantomParamsV2, g: BeamGeometry, rng: Rng, extent: 
   }
   return { carotid, jugular, thyroid };
 }
-
-export type { FieldNoise };

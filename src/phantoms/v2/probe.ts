@@ -12,6 +12,7 @@
  * coordinates: s along the skin, d depth below it.
  */
 
+import type { Rect } from '../../imaging';
 import { reusableFloat32 } from '../pool';
 import type { PhantomParamsV2 } from './params';
 
@@ -135,12 +136,7 @@ export function worldToBeam(g: BeamGeometry, x: number, z: number): { l: number;
   return l < -0.5 || l > LINES - 0.5 || j < -0.5 || j > SAMPLES - 0.5 ? { l: NaN, j: NaN } : { l, j };
 }
 
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Rect };
 
 /**
  * Where each screen pixel of an imaging area reads the beam grid: `pix` lists the screen pixels

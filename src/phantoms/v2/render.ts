@@ -323,5 +323,3 @@ function roiFromMask(mask: Uint8Array, width: number, area: Rect, marginFrac: nu
   const r = clampRect({ x: left, y: top, width: right - left, height: bottom - top }, area.x + area.width, area.y + area.height);
   return r;
 }
-
-export { SAMPLES };

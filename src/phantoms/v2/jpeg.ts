@@ -77,13 +77,13 @@ function idct8(m: Float64Array, src: Float64Array, so: number, ss: number, dst: 
 }
 
 /** Quantises the DCT of one 8 × 8 block and reconstructs it, in place. */
-function roundTripBlock(block: Float64Array, q: Float32Array, tmp: Float64Array): void {
+function roundTripBlock(block: Float64Array, q: Float32Array, inv: Float64Array, tmp: Float64Array): void {
   const m = dctMatrix();
   for (let y = 0; y < 8; y++) dct8(m, block, y * 8, 1, tmp, y * 8, 1); // rows
   for (let u = 0; u < 8; u++) dct8(m, tmp, u, 8, block, u, 8); // columns
   let nonzero = 0;
   for (let k = 0; k < 64; k++) {
-    block[k] = Math.round(block[k]! / q[k]!) * q[k]!;
+    block[k] = Math.round(block[k]! * inv[k]!) * q[k]!;
     if (block[k] !== 0) nonzero++;
   }
   if (nonzero === 0) return;
@@ -95,6 +95,8 @@ function roundTripBlock(block: Float64Array, q: Float32Array, tmp: Float64Array)
 function roundTripPlane(plane: Float32Array, w: number, h: number, q: Float32Array): void {
   const block = new Float64Array(64);
   const tmp = new Float64Array(64);
+  // Multiplying by the reciprocal is the encoder's usual shortcut for the division.
+  const inv = Float64Array.from(q, (v) => 1 / v);
   for (let by = 0; by < h; by += 8) {
     for (let bx = 0; bx < w; bx += 8) {
       // Edge blocks repeat the last row/column, as encoders pad.
@@ -111,7 +113,7 @@ function roundTripPlane(plane: Float32Array, w: number, h: number, q: Float32Arr
       }
       // A flat block (screen background) has only a DC coefficient, 8 × its value: skip the transforms.
       if (constant) block.fill((Math.round((8 * block[0]!) / q[0]!) * q[0]!) / 8);
-      else roundTripBlock(block, q, tmp);
+      else roundTripBlock(block, q, inv, tmp);
       for (let y = 0; y < 8 && by + y < h; y++) {
         for (let x = 0; x < 8 && bx + x < w; x++) plane[(by + y) * w + bx + x] = block[y * 8 + x]!;
       }

@@ -18,10 +18,10 @@ function digest(c: PhantomCase): string {
  * docs/phantoms.md (and retrain packs that declare version 2).
  */
 const V2_DIGESTS: [NodeClass, number, string][] = [
-  ['metastatic', 1, '999d98bcfa427b9543d8dfa71dd6f581b4d170069805803dfe0051f8ae3e377d'], // linear, widescreen, JPEG 69
-  ['lymphoma', 1, '55adb9324745611ad2badcaa0d0c1aa6e8407f5931222ff0ad75b718e4e39001'], // curvilinear, PNG-clean
-  ['benign', 3, '768b473822af57954ff2daaf338055f0663ff8300b211df4138465d3ccb2eb02'], // curvilinear, JPEG 52
-  ['lymphoma', 4, '91de768a485578e41acda6a263cafec8ee4961940ce8ff31ba66fd2e8a45c55c'], // linear, matted cluster
+  ['metastatic', 1, 'd1f2d084527ca16cf6646b49162426eacad36396f9a2f488f7b27bf0747cd9f8'], // linear, widescreen, JPEG 69
+  ['lymphoma', 1, '525c5b0c111b71e84783d114e934ee7de22646a21e84b44af641a0e103321271'], // curvilinear, PNG-clean
+  ['benign', 3, '55a5509413c29bafd7f8bd61779fe7ee3e52e83451c993aa1a235bb9bf4d5d92'], // curvilinear, JPEG 52
+  ['lymphoma', 4, 'de241abe02f45ab380c62a85abc45eabc5be469561347bd9c1ea5d76b98333eb'], // linear, matted cluster
 ];
 
 describe('phantom generator version 2 is deterministic', () => {

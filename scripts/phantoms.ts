@@ -1,7 +1,10 @@
 /**
  * Writes a training data set of simulated cervical lymph node ultrasound.
  *
- *   npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W]
+ *   npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W] [--generator 1|2]
+ *
+ * --generator V picks the generator version (default 1, the one the bundled pack was trained on;
+ * 2 adds anatomy, morphology, probes, vendors' screens and JPEG re-encoding; docs/phantoms.md).
  *
  * --workers W spreads cases over W worker threads (default 1: the CPU is usually shared); each writes
  * its own cases, rows are merged in case order, output is identical to a single-threaded run.
@@ -15,8 +18,10 @@
  *   DIR/full/masks/<case>_<structure>.png  0/255 masks of the whole B-mode/CDFI screenshot, with --full
  *                                          (pixel-aligned with DIR/full/2d and DIR/full/cdfi; node finder training)
  *   DIR/classes.txt, DIR/labels.csv
+ *   DIR/generator.json                    generator version, git revision, whether src/phantoms was clean
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -24,7 +29,17 @@ import { PNG } from 'pngjs';
 import { datasetFolder, MODALITY_IDS, type ModalityId } from '../src/domain';
 import { clampRect, fullRect, type Rect } from '../src/imaging/roi';
 import type { RgbaImage } from '../src/imaging/resize';
-import { CLASS_NAMES, MASK_NAMES, caseId, generateCase, type NodeClass, type PhantomCase } from '../src/phantoms';
+import {
+  CLASS_NAMES,
+  MASK_NAMES,
+  PHANTOM_GENERATOR_VERSIONS,
+  caseId,
+  generateCase,
+  isPhantomGeneratorVersion,
+  type NodeClass,
+  type PhantomCase,
+  type PhantomGeneratorVersion,
+} from '../src/phantoms';
 
 // Every registry modality, each in the folder the training code reads it from (src/domain).
 const MODALITIES = MODALITY_IDS;
@@ -36,10 +51,11 @@ interface Options {
   seed: number;
   full: boolean;
   workers: number;
+  generator: PhantomGeneratorVersion;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { out: '', perClass: 10, seed: 1, full: false, workers: 1 };
+  const opts: Options = { out: '', perClass: 10, seed: 1, full: false, workers: 1, generator: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -52,8 +68,26 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--seed') opts.seed = Number(value());
     else if (a === '--full') opts.full = true;
     else if (a === '--workers') opts.workers = Number(value());
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write('Usage: npm run phantoms -- --out DIR --per-class N --seed S [--full] [--workers W]\n');
+    else if (a === '--generator') {
+      const v = Number(value());
+      if (!isPhantomGeneratorVersion(v)) throw new Error(`--generator must be one of ${PHANTOM_GENERATOR_VERSIONS.join(', ')}`);
+      opts.generator = v;
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        [
+          'Usage: npm run phantoms -- --out DIR [--per-class N] [--seed S] [--full] [--workers W] [--generator 1|2]',
+          '',
+          '  --out DIR          output folder (required)',
+          '  --per-class N      cases per class (default 10)',
+          '  --seed S           first seed; seeds S … S+N-1 per class (default 1)',
+          '  --full             also write whole screenshots and their masks (node finder training)',
+          '  --workers W        worker threads, output identical to 1 (default 1)',
+          '  --generator V      generator version: 1 (default; the bundled pack) or 2 (docs/phantoms.md)',
+          '',
+          'Example: npm run phantoms -- --out /tmp/ph --per-class 50 --seed 2025 --generator 2',
+          '',
+        ].join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -117,6 +151,24 @@ function writeCase(opts: Options, pc: PhantomCase, id: string): void {
   }
 }
 
+/**
+ * Which generator made the set: its version, the git revision and whether the generator's files
+ * differed from it (same rule as training/default_pack.py's generator_provenance). Same seed +
+ * version + clean revision → same bytes (tests/unit/phantoms/*-pinned.test.ts).
+ */
+function generatorProvenance(version: PhantomGeneratorVersion): Record<string, unknown> {
+  const git = (...args: string[]): string | null => {
+    try {
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null; // not a git checkout (e.g. an unpacked release): say so rather than guess
+    }
+  };
+  const commit = git('rev-parse', 'HEAD');
+  const status = git('status', '--porcelain', '--', 'src/phantoms', 'scripts/phantoms.ts');
+  return { version, commit, uncommittedChanges: status === null ? null : status.length > 0 };
+}
+
 interface Job {
   index: number;
   cls: NodeClass;
@@ -150,7 +202,7 @@ function paramKeys(pc: PhantomCase): string[] {
 /** Generates and writes one case; returns its labels.csv header and row. */
 function runJob(opts: Options, job: Job): { header: string[]; row: string } {
   const id = caseId(job.cls, job.seed);
-  const pc = generateCase({ seed: job.seed, cls: job.cls });
+  const pc = generateCase({ seed: job.seed, cls: job.cls, version: opts.generator });
   writeCase(opts, pc, id);
   const params = pc.params as unknown as Record<string, unknown>;
   const rois = MODALITIES.flatMap((m) => {
@@ -183,6 +235,7 @@ async function main(): Promise<void> {
   mkdirSync(join(opts.out, 'masks'), { recursive: true });
   if (opts.full) mkdirSync(join(opts.out, 'full', 'masks'), { recursive: true });
   writeFileSync(join(opts.out, 'classes.txt'), CLASS_NAMES.join('\n') + '\n');
+  writeFileSync(join(opts.out, 'generator.json'), JSON.stringify(generatorProvenance(opts.generator), null, 1) + '\n');
 
   const all = jobs(opts);
   const total = all.length;

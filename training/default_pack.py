@@ -59,13 +59,24 @@ INTENDED_USE = (
 )
 
 
-def generator_provenance() -> dict:
-    """Which phantom generator made the data: the commit, and whether src/phantoms had changes."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+def generator_provenance(version: int = 1) -> dict:
+    """Which phantom generator made the data: its version (1, the frozen one the bundled pack used,
+    or 2; `npm run phantoms -- --generator V`), the full git revision, and whether src/phantoms or the
+    CLI differed from it. The same keys as the CLI's own DIR/generator.json (scripts/phantoms.ts);
+    None where git cannot tell (no checkout), rather than a guess."""
+    if version not in (1, 2):
+        raise ValueError(f"phantom generator version must be 1 or 2, not {version!r}")
 
-    dirty = bool(git("status", "--porcelain", "--", "src/phantoms", "scripts/phantoms.ts"))
-    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommittedChanges": dirty}
+    def git(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        except OSError:
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--", "src/phantoms", "scripts/phantoms.ts")
+    return {"version": version, "commit": commit, "uncommittedChanges": None if status is None else bool(status)}
 
 
 @dataclass

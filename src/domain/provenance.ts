@@ -6,6 +6,18 @@
 
 import type { ClassId, ModalityId } from './ids';
 
+/**
+ * Versions of the phantom generator (docs/phantoms.md). A model pack trained on simulated nodes
+ * names the version in its manifest (`training.phantomGenerator.version`, default 1), and the app's
+ * demo cases are generated with that version so that they look like what the pack was trained on.
+ */
+export const PHANTOM_GENERATOR_VERSIONS = [1, 2] as const;
+export type PhantomGeneratorVersion = (typeof PHANTOM_GENERATOR_VERSIONS)[number];
+
+export function isPhantomGeneratorVersion(v: unknown): v is PhantomGeneratorVersion {
+  return (PHANTOM_GENERATOR_VERSIONS as readonly unknown[]).includes(v);
+}
+
 /** What an input check can conclude about an image (issue contract: `data-verdict`). */
 export const INPUT_VERDICTS = ['ok', 'not-ultrasound', 'wrong-modality', 'out-of-distribution', 'low-quality'] as const;
 export type InputVerdict = (typeof INPUT_VERDICTS)[number];

@@ -6,3 +6,4 @@ export * from './pack-url';
 export * from './offline-copy-status';
 export * from './local-store';
 export * from './input-check-file';
+export { phantomGeneratorVersion } from './phantom-generator';

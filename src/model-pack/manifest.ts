@@ -6,6 +6,7 @@
 
 import { MODALITY_IDS, type ModalityId } from '../domain';
 import { parseNodeFinderFields, type NodeFinderFields } from './node-finder-spec';
+import { readPhantomGeneratorVersion } from './phantom-generator';
 
 export type { CropConvention, NodeFinderFields, NodeFinderSpec } from './node-finder-spec';
 
@@ -292,6 +293,8 @@ export function parseManifest(json: Json): Manifest {
   // --- end node finder ---
   if (o.fixture !== undefined && typeof o.fixture !== 'boolean') throw new ManifestError('fixture', 'must be true or false');
   if (o.training !== undefined && !isRecord(o.training)) throw new ManifestError('training', 'must be an object');
+  const generator = readPhantomGeneratorVersion(o.training);
+  if ('problem' in generator) throw new ManifestError(generator.field, generator.problem);
   return {
     format: 'lymphscope-model-pack',
     formatVersion: 1,

@@ -117,6 +117,8 @@ export function renderCase(p: PhantomParams): PhantomCase {
     masks,
     maskWidth: BMODE_SCREEN.width,
     maskHeight: BMODE_SCREEN.height,
+    generatorVersion: 1,
+    pixelSpacingMm: MM_PER_PX,
   };
 }
 

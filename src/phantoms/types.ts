@@ -1,4 +1,7 @@
+import type { PhantomGeneratorVersion } from '../domain';
 import type { RgbaImage, Rect } from '../imaging';
+
+export { PHANTOM_GENERATOR_VERSIONS, isPhantomGeneratorVersion, type PhantomGeneratorVersion } from '../domain';
 
 export const CLASS_NAMES = ['metastatic', 'lymphoma', 'benign'] as const;
 export type NodeClass = (typeof CLASS_NAMES)[number];
@@ -102,4 +105,8 @@ export interface PhantomCase {
   masks: PhantomMasks;
   maskWidth: number;
   maskHeight: number;
+  /** Which generator made the case (docs/phantoms.md): 1 for the bundled pack's data, 2 the newer one. */
+  generatorVersion: PhantomGeneratorVersion;
+  /** Millimetres per screenshot pixel in the imaging area (0.1 in version 1; per case in version 2). */
+  pixelSpacingMm: number;
 }

@@ -11,7 +11,7 @@ import { HistoryState } from '../components/history/history.svelte';
 import { RuntimeState, type AppError, type RuntimeOptions } from './runtime.svelte';
 import { SessionState } from './session.svelte';
 import type { Decoder } from './slot.svelte';
-import type { ClassInfo } from '../../model-pack';
+import { phantomGeneratorVersion, type ClassInfo } from '../../model-pack';
 import type { HeatmapView } from '../heatmap/colormap';
 import { version as APP_VERSION } from '../../../package.json';
 
@@ -122,10 +122,12 @@ export class AppState {
    * sonographer would draw. The simulator is loaded on first use only.
    */
   async loadDemoCase(cls: DemoClass | null): Promise<void> {
-    const { generateCase, PIXEL_SPACING_MM } = await import('../../phantoms');
+    const { generateCase } = await import('../../phantoms');
     const chosen = cls ?? CLASS_IDS[Math.floor(Math.random() * CLASS_IDS.length)]!;
     const seed = Math.floor(Math.random() * 900_000) + 100_000;
-    const c = generateCase({ seed, cls: chosen });
+    // The generator version the loaded pack was trained on, so the demo looks like its training data.
+    const version = this.manifest ? phantomGeneratorVersion(this.manifest) : 1;
+    const c = generateCase({ seed, cls: chosen, version });
     const m = i18n.m;
     for (const mod of MODALITY_IDS) {
       // The simulator renders the modalities it models; the slot of any other stays as it is.
@@ -138,7 +140,7 @@ export class AppState {
         sourceHeight: pixels.height,
         downscaled: false,
         kind: 'simulated',
-        pixelSpacingMm: { x: PIXEL_SPACING_MM, y: PIXEL_SPACING_MM },
+        pixelSpacingMm: { x: c.pixelSpacingMm, y: c.pixelSpacingMm },
       };
       this.slots[mod].loadPixels(decoded, m.demo.fileName(m.demo.classes[chosen], seed, m.modality[mod]), roi);
     }

@@ -63,7 +63,7 @@ class PhantomJobs(threading.Thread):
     """Generates the phantom sets one after the other with the app's generator (TypeScript, Node),
     in the background while stage 1 trains; a set of the same clean generator code is reused."""
 
-    def __init__(self, sets: list[PhantomSet], generator_flag: bool, provenance: Callable[[], dict], log) -> None:
+    def __init__(self, sets: list[PhantomSet], generator_flag: bool, provenance: Callable[[int], dict], log) -> None:
         super().__init__(daemon=True)
         self.sets, self.flag, self.provenance, self.log = sets, generator_flag, provenance, log
         self.error: BaseException | None = None
@@ -97,7 +97,7 @@ class PhantomJobs(threading.Thread):
         if rc != 0:
             raise RuntimeError(f"phantom generation ({s.name}) failed, see {log_path}")
         s.seconds = time.time() - t0
-        s.provenance = {**self.provenance(), "generator": s.generator, "generatorCode": generator_state(),
+        s.provenance = {**self.provenance(s.generator), "generator": s.generator, "generatorCode": generator_state(),
                         "perClass": s.per_class, "seed": s.seed, "full": s.full, "seconds": round(s.seconds)}
         (tmp / "generator.json").write_text(json.dumps(s.provenance))
         shutil.rmtree(s.out, ignore_errors=True)

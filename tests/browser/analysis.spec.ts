@@ -87,6 +87,8 @@ test('WebGPU (software adapter) and WASM agree within 1e-3', async ({ page }) =>
 
   await page.getByTestId('backend-choice').selectOption('webgpu');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 170_000 });
+  // The app's own WGSL convolution kernels ran the pack (runtime/webgpu-conv), in f32.
+  await expect(page.getByTestId('webgpu-kernels')).toHaveText('LymphScope convolution kernels (f32)');
   // Images and ROIs survive the backend switch.
   await analyze(page);
   for (const m of MODALITIES) {

@@ -159,10 +159,15 @@ export class WebGpuConvolution {
    * Never rejects: a failed pipeline only means tfjs keeps that variant.
    */
   async settled(progress?: (done: number, total: number) => void): Promise<void> {
-    const pending = [...this.pipelines.values()].flatMap((p) => (p.state === 'pending' ? [p.promise] : []));
+    const pending = this.pending();
     let done = 0;
     progress?.(0, pending.length);
     await Promise.all(pending.map((p) => p.then(() => progress?.(++done, pending.length))));
+  }
+
+  /** The pipelines being created, each resolving (never rejecting) when it is ready or failed. */
+  pending(): Promise<void>[] {
+    return [...this.pipelines.values()].flatMap((p) => (p.state === 'pending' ? [p.promise] : []));
   }
 
   /** Starts creating the pipeline of `v` (if not yet) and returns it when it is ready. */

@@ -228,8 +228,11 @@ export class WebGpuConvolution {
       dilationHeight: info.dilationHeight,
       dilationWidth: info.dilationWidth,
     };
+    // More output blocks than one dispatch dimension may hold (outputs of ~2 M pixels): tfjs's kernel.
+    const tile = tileFor(g);
+    if (Math.max(...dispatchSize(g, tile)) > this.backend.device.limits.maxComputeWorkgroupsPerDimension) return null;
     const v: ConvVariant = {
-      tile: tileFor(g),
+      tile,
       vecInput: info.inChannels % 4 === 0,
       bias: !!bias,
       relu: activation === 'relu',
@@ -277,7 +280,7 @@ export class WebGpuConvolution {
     b.computePassEncoder ??= b.commandEncoder.beginComputePass({});
     b.computePassEncoder.setPipeline(pipeline!);
     b.computePassEncoder.setBindGroup(0, bindGroup);
-    b.computePassEncoder.dispatchWorkgroups(...dispatchSize(g, v.tile));
+    b.computePassEncoder.dispatchWorkgroups(...dispatchSize(g, tile));
     b.dispatchCountInPass++;
     if (tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') <= b.dispatchCountInPass) {
       b.endComputePassEncoder();

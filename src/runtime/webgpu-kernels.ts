@@ -7,6 +7,7 @@
 import type { WebGpuKernelHost } from './backends/strategy';
 import { errorText } from './errors';
 import type { WebGpuKernels } from './protocol';
+import { checkKernels } from './webgpu-conv/check';
 import { deviceHasF16, WebGpuConvolution } from './webgpu-conv/convolution';
 import { registerF16CapableWebGpu } from './webgpu-conv/device';
 
@@ -27,13 +28,20 @@ export class WebGpuKernelInstaller implements WebGpuKernelHost {
     if (this.enabled && this.f16) registerF16CapableWebGpu();
   }
 
-  install(): void {
+  /** Installs the kernels and has them check themselves; a wrong result puts tfjs's back. */
+  async install(): Promise<void> {
     this.conv = null;
     this.unavailable = null;
     if (!this.enabled) return;
+    let conv: WebGpuConvolution | null = null;
     try {
-      this.conv = WebGpuConvolution.install(this.f16 && deviceHasF16() ? 'f16' : 'f32');
+      const precision = this.f16 && deviceHasF16() ? 'f16' : 'f32';
+      conv = WebGpuConvolution.install(precision);
+      const wrong = await checkKernels(conv, precision === 'f16' ? 2e-2 : 1e-4);
+      if (wrong) throw new Error(wrong);
+      this.conv = conv;
     } catch (e) {
+      conv?.uninstall();
       this.unavailable = errorText(e);
     }
   }

@@ -153,6 +153,15 @@ test.describe('WebGPU convolution kernels', () => {
     expect(f16.status.precision).toBe('f16');
   });
 
+  test('the self-check at install passes f32 and f16 rounding at their tolerances and catches a deviation', async ({ page }) => {
+    expect(await page.evaluate(() => window.webgpuConv.selfCheck('f32', 1e-4))).toBeNull();
+    expect(await page.evaluate(() => window.webgpuConv.selfCheck('f16-emulated', 2e-2))).toBeNull();
+    // f16 rounding is a deviation from the exact sums: a tolerance below it must be reported.
+    expect(await page.evaluate(() => window.webgpuConv.selfCheck('f16-emulated', 1e-7))).toMatch(
+      /^self-check \(\d input channels\): /,
+    );
+  });
+
   test('a small ResNet-like model end to end: the app’s kernels equal the wasm backend', async ({ page }) => {
     const r = await page.evaluate(() => window.webgpuConv.endToEnd('f32'));
     expect(r.own).toHaveLength(3);

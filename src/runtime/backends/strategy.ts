@@ -34,8 +34,11 @@ export interface WasmKernelHost {
 export interface WebGpuKernelHost {
   /** Before the backend first starts: asks for a device with `shader-f16` when the f16 kernels are wanted. */
   prepareDevice(): void;
-  /** Installs the kernels on the active webgpu backend (any failure leaves tfjs's kernels doing everything). */
-  install(): void;
+  /**
+   * Installs the kernels on the active webgpu backend after they checked themselves on this device
+   * (any failure leaves tfjs's kernels doing everything).
+   */
+  install(): Promise<void>;
   /** Restores tfjs's kernels: another backend took over. */
   detach(): void;
   /** Which kernels run the convolutions; undefined before `install`. */

@@ -58,9 +58,8 @@ export const webgpuStrategy: BackendStrategy = {
   },
   smokeTest,
   /** After the smoke test (which runs on tfjs's kernels): the app's convolution kernels. */
-  attach(host) {
-    host.gpuKernels?.install();
-    return Promise.resolve();
+  async attach(host) {
+    await host.gpuKernels?.install();
   },
   detach(host) {
     host.gpuKernels?.detach();

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { checkKernels } from '../../../src/runtime/webgpu-conv/check';
 import { WebGpuConvolution, type WebGpuConvStatus } from '../../../src/runtime/webgpu-conv/convolution';
 import type { ConvPrecision } from '../../../src/runtime/webgpu-conv/shader';
 
@@ -237,6 +238,18 @@ async function adapterFeatures(): Promise<string[]> {
   return adapter ? [...adapter.features] : [];
 }
 
-const api = { runCases, endToEnd, adapterFeatures };
+/** The kernels' self-check at install (webgpu-kernels.ts) with `precision` and `tolerance`. */
+async function selfCheck(precision: ConvPrecision, tolerance: number): Promise<string | null> {
+  await startWebGpu();
+  WebGpuConvolution.current()?.uninstall();
+  const conv = WebGpuConvolution.install(precision);
+  try {
+    return await checkKernels(conv, tolerance);
+  } finally {
+    conv.uninstall();
+  }
+}
+
+const api = { runCases, endToEnd, adapterFeatures, selfCheck };
 export type WebGpuConvPage = typeof api;
 (globalThis as unknown as { webgpuConv: WebGpuConvPage }).webgpuConv = api;

@@ -170,11 +170,11 @@ export class WebGpuConvolution {
     return [...this.pipelines.values()].flatMap((p) => (p.state === 'pending' ? [p.promise] : []));
   }
 
-  /** Starts creating the pipeline of `v` (if not yet) and returns it when it is ready. */
-  private pipelineFor(v: ConvVariant): GPUComputePipeline | null {
+  /** Starts creating the pipeline of `v` (if not yet) and says where it stands. */
+  private pipelineFor(v: ConvVariant): PipelineState {
     const key = variantKey(v);
     const known = this.pipelines.get(key);
-    if (known) return known.state === 'ready' ? known.pipeline : null;
+    if (known) return known;
     const { device } = this.backend;
     const module = device.createShaderModule({ code: convShader(v), label: key });
     const promise = device
@@ -187,8 +187,9 @@ export class WebGpuConvolution {
           this.pipelines.set(key, { state: 'failed', error });
         },
       );
-    this.pipelines.set(key, { state: 'pending', promise });
-    return null;
+    const pending: PipelineState = { state: 'pending', promise };
+    this.pipelines.set(key, pending);
+    return pending;
   }
 
   /** Runs the convolution if these kernels do it; null hands it to tfjs's own kernel. */
@@ -238,7 +239,11 @@ export class WebGpuConvolution {
       relu: activation === 'relu',
       precision: this.precision,
     };
-    const pipeline = this.pipelineFor(v);
+    const state = this.pipelineFor(v);
+    // A variant whose pipeline failed is tfjs's for good (in a compile-only pass too, so that
+    // tfjs compiles its own shader there).
+    if (state.state === 'failed') return null;
+    const pipeline = state.state === 'ready' ? state.pipeline : null;
     const compileOnly = tf.env().getBool('WEBGPU_ENGINE_COMPILE_ONLY');
     // A pipeline being created: tfjs's kernel runs this call (in a compile-only pass, its output is
     // never read, so no tfjs shader needs compiling either).

@@ -14,11 +14,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { isSoftwareAdapter } from '../run';
 import { startBenchServer } from '../server';
+import { bundlePage } from './bundle';
 import type { GpuLayersPage, LayersReport } from './layers-page';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,17 +53,7 @@ function args(argv: string[]) {
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
   mkdirSync(CACHE, { recursive: true });
-  await build({
-    entryPoints: [join(REPO, 'bench/gpu/layers-page.ts')],
-    bundle: true,
-    format: 'esm',
-    outfile: join(CACHE, 'page.js'),
-    logLevel: 'warning',
-  });
-  writeFileSync(
-    join(CACHE, 'index.html'),
-    '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>\n',
-  );
+  await bundlePage(join(REPO, 'bench/gpu/layers-page.ts'), CACHE);
   const server = await startBenchServer({ port: 0, root: CACHE, mounts: {}, isolated: true });
   const sets = (process.env.BENCH_GPU_FLAG_SETS ? process.env.BENCH_GPU_FLAG_SETS.split('|') : DEFAULT_FLAG_SETS).map((s) =>
     s.split(/\s+/).filter((x) => x),

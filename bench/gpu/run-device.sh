@@ -35,6 +35,7 @@ summary() { # $1 status, $2 note
       status: process.argv[2], note: process.argv[3],
       judged: !!(layers && layers.judged),
       adapter: layers && layers.report ? layers.report.adapter : null,
+      adaptersTried: layers ? layers.tried : null,
       gpu: text("gpu.txt"), chromium: text("chromium-version.txt"), node: process.version,
       exitCodes: { layers: Number(process.argv[4] || -1), bench: Number(process.argv[5] || -1) },
       convolutionsMs: layers && layers.report ? layers.report.totalMs : null,
@@ -59,8 +60,12 @@ if [ -z "${CHROMIUM_PATH:-}" ] || [ ! -d node_modules/@tensorflow/tfjs-backend-w
 fi
 export CHROMIUM_PATH
 
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"; } > "$OUT/gpu.txt" 2>&1
-"$CHROMIUM_PATH" --version > "$OUT/chromium-version.txt" 2>&1
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$OUT/gpu.txt" 2>&1
+else
+  echo "no nvidia-smi" > "$OUT/gpu.txt"
+fi
+"$CHROMIUM_PATH" --version > "$OUT/chromium-version.txt" 2> /dev/null
 { ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1; nproc; } > "$OUT/machine.txt"
 log "GPU: $(cat "$OUT/gpu.txt"); $(cat "$OUT/chromium-version.txt"); node $(node --version)"
 

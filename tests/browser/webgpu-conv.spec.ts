@@ -1,7 +1,7 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { expect, test } from '@playwright/test';
+import { bundlePage } from '../../bench/gpu/bundle';
 import type { ConvCase, WebGpuConvPage } from './pages/webgpu-conv';
 
 /**
@@ -15,15 +15,7 @@ import type { ConvCase, WebGpuConvPage } from './pages/webgpu-conv';
 const OUT = join('tests', '.generated', 'webgpu-conv');
 
 test.beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    entryPoints: ['tests/browser/pages/webgpu-conv.ts'],
-    bundle: true,
-    format: 'esm',
-    outfile: join(OUT, 'page.js'),
-    logLevel: 'warning',
-  });
-  writeFileSync(join(OUT, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>\n');
+  await bundlePage('tests/browser/pages/webgpu-conv.ts', OUT);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     copyFileSync(join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', f), join(OUT, f));
   }

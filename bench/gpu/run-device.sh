@@ -13,11 +13,13 @@
 #   1. bench/gpu/layers.ts: the 20 convolutions of a ResNet-18 at 224, per kernel (tfjs, f32,
 #      f16), with each variant's error relative to tfjs's output; finds the Chromium switches that
 #      give a hardware adapter (chromium-flags.txt).
-#   2. bench/run.ts on the default pack, only if step 1 found a hardware adapter: the app forced to
+#   2. bench/gpu/f16-error.ts: the default pack's bmode model with the kernels in f32 and in real
+#      f16 on a few images: largest change of a logit and of a calibrated probability.
+#   3. bench/run.ts on the default pack, only if step 1 found a hardware adapter: the app forced to
 #      WebGPU with its kernels (app-webgpu), with tfjs's (app-webgpu-tfjs-conv), in f16
 #      (app-webgpu-f16), and ONNX Runtime Web WebGPU (ort-webgpu): cold start, warm inference,
 #      Grad-CAM, logits.
-#   3. summary.json: what ran, exit codes, the adapter, and whether the figures are a GPU's
+#   4. summary.json: what ran, exit codes, the adapter, and whether the figures are a GPU's
 #      (`judged`). A software adapter's figures are never GPU figures.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,14 +39,15 @@ summary() { # $1 status, $2 note
       adapter: layers && layers.report ? layers.report.adapter : null,
       adaptersTried: layers ? layers.tried : null,
       gpu: text("gpu.txt"), chromium: text("chromium-version.txt"), node: process.version,
-      exitCodes: { layers: Number(process.argv[4] || -1), bench: Number(process.argv[5] || -1) },
+      exitCodes: { layers: Number(process.argv[4] || -1), f16Error: Number(process.argv[6] || -1), bench: Number(process.argv[5] || -1) },
+      f16Error: (read("f16-error.json") || {}).bySource || null,
       convolutionsMs: layers && layers.report ? layers.report.totalMs : null,
       wholeModel: bench ? bench.scenarios.map((s) => ({ id: s.id, ok: s.ok, error: s.error,
         inferenceP50Ms: s.ok ? s.inference.p50 : null, inferenceP95Ms: s.ok ? s.inference.p95 : null,
         coldStartMs: s.ok ? s.coldStartMs : null, secondAnalysisMs: s.ok ? s.secondAnalysisMs : null,
         webgpuKernels: s.webgpuKernels ?? null, logits: s.logits ?? null })) : null,
     }, null, 1) + "\n");
-  ' "$OUT" "$1" "$2" "${rc_layers:-}" "${rc_bench:-}"
+  ' "$OUT" "$1" "$2" "${rc_layers:-}" "${rc_bench:-}" "${rc_f16:-}"
 }
 
 if [ -z "${CHROMIUM_PATH:-}" ]; then
@@ -78,8 +81,13 @@ if [ "$rc_layers" -ne 0 ]; then
   exit 0
 fi
 
-log "step 2: whole model (the app on WebGPU with each kernel set, ONNX Runtime Web WebGPU)"
+log "step 2: f16's effect on the default pack's answers (real f16 on this device)"
 export BENCH_CHROMIUM_ARGS="$(cat "$OUT/chromium-flags.txt")"
+timeout 120 npx tsx bench/gpu/f16-error.ts --out "$OUT/f16-error.json" --per-source 3 > "$OUT/f16-error.log" 2>&1
+rc_f16=$?
+tail -n 5 "$OUT/f16-error.log" | tee -a "$OUT/run.log"
+
+log "step 3: whole model (the app on WebGPU with each kernel set, ONNX Runtime Web WebGPU)"
 only=app-webgpu,app-webgpu-tfjs-conv,app-webgpu-f16,ort-webgpu
 if "${PYTHON:-python3}" -c 'import torch' > /dev/null 2>&1; then only="$only,native"; fi
 timeout 330 npx tsx bench/run.ts --only "$only" --runs 50 --leak 0 --triple 5 --throughput 0 --port 0 \

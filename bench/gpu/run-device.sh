@@ -8,7 +8,8 @@
 # or Playwright's own download) and a GPU driver with Vulkan. No network, nothing installed.
 # Python with PyTorch is optional (ONNX export for ONNX Runtime unless already cached under
 # node_modules/.cache/lymphscope-bench/onnx/, and the native-CPU reference logits).
-# Takes about 3–6 minutes; each step has its own time limit so the JSON always comes back.
+# Takes about 2–5 minutes on a GPU; the steps are limited to 170 + 80 + 300 s, so a run fits in a
+# 10-minute window and the JSON always comes back.
 #
 #   1. bench/gpu/layers.ts: the 20 convolutions of a ResNet-18 at 224, per kernel (tfjs, f32,
 #      f16), with each variant's error relative to tfjs's output; finds the Chromium switches that
@@ -73,7 +74,7 @@ fi
 log "GPU: $(cat "$OUT/gpu.txt"); $(cat "$OUT/chromium-version.txt"); node $(node --version)"
 
 log "step 1: per-layer convolutions"
-timeout 240 npx tsx bench/gpu/layers.ts --out "$OUT/layers.json" --reps 200 > "$OUT/layers.log" 2>&1
+timeout 170 npx tsx bench/gpu/layers.ts --out "$OUT/layers.json" --reps 200 > "$OUT/layers.log" 2>&1
 rc_layers=$?
 tail -n 20 "$OUT/layers.log" | tee -a "$OUT/run.log"
 if [ "$rc_layers" -ne 0 ]; then
@@ -83,14 +84,14 @@ fi
 
 log "step 2: f16's effect on the default pack's answers (real f16 on this device)"
 export BENCH_CHROMIUM_ARGS="$(cat "$OUT/chromium-flags.txt")"
-timeout 120 npx tsx bench/gpu/f16-error.ts --out "$OUT/f16-error.json" --per-source 3 > "$OUT/f16-error.log" 2>&1
+timeout 80 npx tsx bench/gpu/f16-error.ts --out "$OUT/f16-error.json" --per-source 3 > "$OUT/f16-error.log" 2>&1
 rc_f16=$?
 tail -n 5 "$OUT/f16-error.log" | tee -a "$OUT/run.log"
 
 log "step 3: whole model (the app on WebGPU with each kernel set, ONNX Runtime Web WebGPU)"
 only=app-webgpu,app-webgpu-tfjs-conv,app-webgpu-f16,ort-webgpu
 if "${PYTHON:-python3}" -c 'import torch' > /dev/null 2>&1; then only="$only,native"; fi
-timeout 330 npx tsx bench/run.ts --only "$only" --runs 50 --leak 0 --triple 5 --throughput 0 --port 0 \
+timeout 300 npx tsx bench/run.ts --only "$only" --runs 50 --leak 0 --triple 5 --throughput 0 --port 0 \
   --timeout 120 --out "$OUT/bench.json" > "$OUT/bench.log" 2>&1
 rc_bench=$?
 tail -n 25 "$OUT/bench.log" | tee -a "$OUT/run.log"

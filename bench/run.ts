@@ -65,8 +65,27 @@ export const SCENARIOS: Scenario[] = [
     referenceOnly: true,
   },
 ];
-/** `--ablations`: the app on wasm with one optimisation off at a time. */
+/**
+ * `--ablations`: the app with one optimisation off (or one variant on) at a time: on wasm, and on
+ * webgpu the app's WGSL kernels against tfjs's and in f16 (bench/gpu/run-device.sh, a real GPU).
+ */
 export const ABLATIONS: Scenario[] = [
+  {
+    id: 'app-webgpu-tfjs-conv',
+    label: "ablation: tfjs's own WebGPU convolutions",
+    engine: 'app',
+    backend: 'webgpu',
+    isolated: true,
+    tune: '{"webgpuConvKernels":false}',
+  },
+  {
+    id: 'app-webgpu-f16',
+    label: "LymphScope WebGPU, the app's kernels in f16 (shader-f16 adapters)",
+    engine: 'app',
+    backend: 'webgpu',
+    isolated: true,
+    tune: '{"webgpuF16":true}',
+  },
   {
     id: 'app-wasm-no-fused-relu',
     label: 'ablation: Conv2D and ReLU unfused',
@@ -322,6 +341,22 @@ async function runScenario(
   };
 }
 
+/** A scenario that could not start (its `error` says why). */
+function notRun(s: Scenario): ScenarioResult {
+  return {
+    ok: false,
+    id: s.id,
+    label: s.label,
+    engine: s.engine,
+    backend: s.backend,
+    isolated: s.isolated,
+    referenceOnly: !!s.referenceOnly,
+    bytesDownloaded: 0,
+    wallS: 0,
+    consoleErrors: [],
+  } as unknown as ScenarioResult;
+}
+
 /** One result from a scenario's rounds: samples pooled, one-off numbers as the median round's. */
 function pool(results: ScenarioResult[]): ScenarioResult {
   const first = results[0]!;
@@ -412,7 +447,16 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
   const started = new Date();
 
   console.log(`Pack: ${manifestPath}`);
-  const onnx = exportOnnx(manifestPath, modality);
+  // Without Python + PyTorch (a GPU machine may have neither) ONNX Runtime's scenarios report the
+  // failure; the others still run.
+  let onnx: string | null = null;
+  let onnxError = '';
+  try {
+    onnx = exportOnnx(manifestPath, modality);
+  } catch (e) {
+    onnxError = (e as Error).message.split('\n').slice(0, 3).join(' ');
+    console.log(`ONNX export failed, ONNX Runtime scenarios skipped: ${onnxError}`);
+  }
   // Quick mode (npm test) builds into its own folder, so it never races a full run's page.
   const distDir = join(CACHE, a.quick ? 'dist-quick' : 'dist');
   if (a.build || !existsSync(join(distDir, 'index.html'))) {
@@ -427,16 +471,19 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
   const mounts = {
     // Under a `models` folder: the pack address rule (src/model-pack/pack-url.ts) holds for the bench too.
     '/models/pack/': dirname(manifestPath),
-    '/onnx/': dirname(onnx),
+    '/onnx/': onnx ? dirname(onnx) : join(CACHE, 'onnx'),
     '/ort/': join(REPO, 'node_modules/onnxruntime-web/dist'),
   };
   const isolatedServer = await startBenchServer({ port: a.port, root: distDir, mounts, isolated: true });
   const plainServer = await startBenchServer({ port: a.port ? a.port + 1 : 0, root: distDir, mounts, isolated: false });
   const { CHROMIUM_ARGS } = await import('../playwright.config');
   const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  // BENCH_CHROMIUM_ARGS: extra switches, e.g. for a real GPU in headless Linux Chromium
+  // (bench/gpu/run-device.sh: Vulkan, no GPU blocklist).
+  const extraArgs = (process.env.BENCH_CHROMIUM_ARGS ?? '').split(/\s+/).filter((x) => x);
   const browser = await chromium.launch({
     executablePath,
-    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory'],
+    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory', ...extraArgs],
   });
   const scenarios: ScenarioResult[] = [];
   let native: NativeResult | null = null;
@@ -462,6 +509,11 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
         if ((software || s.referenceOnly) && round > 0) continue; // seconds per run: once is enough
         const runs = s.referenceOnly ? 1 : software ? a.softwareGpuRuns : a.runs;
         process.stdout.write(`${s.id} (${runs} runs)… `);
+        if (s.engine === 'ort' && !onnx) {
+          console.log('skipped: no ONNX export');
+          rounds[i]!.push({ ...notRun(s), error: `ONNX export failed: ${onnxError}` });
+          continue;
+        }
         const r = await runScenario(browser, s.isolated ? isolatedServer : plainServer, s, a, runs, extra, round === 0);
         r.softwareAdapter = adapter ? isSoftwareAdapter(adapter) : null;
         r.adapter ??= adapter;
@@ -495,7 +547,7 @@ export async function runBench(argv: string[]): Promise<{ report: BenchReport; f
       modalities: Object.keys(manifest.modalities),
       input: [spec.input.height, spec.input.width],
       weightsDtype: spec.weightsDtype ?? null,
-      onnxBytes: readFileSync(onnx).byteLength,
+      onnxBytes: onnx ? readFileSync(onnx).byteLength : null,
     },
     runs: a.runs,
     scenarios,

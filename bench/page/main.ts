@@ -113,6 +113,7 @@ async function runApp(p: PageParams): Promise<Partial<PageResult>> {
     wasmHeapBytes: stats.wasmHeapBytes ?? null,
     wasmThreads: ready.wasmThreads ?? null,
     ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
+    ...(ready.webgpuKernels ? { webgpuKernels: ready.webgpuKernels } : {}),
     coldStartMs,
     cold: {
       scriptStartMs,

@@ -1,6 +1,6 @@
 /** What one benchmark page run reports back to bench/run.ts (window.__benchResult). */
 
-import type { WasmKernels } from '../../src/runtime/protocol';
+import type { WasmKernels, WebGpuKernels } from '../../src/runtime/protocol';
 
 export interface Stat {
   p50: number;
@@ -51,6 +51,8 @@ export interface PageResult {
   wasmHeapBytes?: number | null;
   /** The app on wasm: which kernels ran its convolutions. */
   wasmKernels?: WasmKernels;
+  /** The app on webgpu: which kernels ran its convolutions (the app's WGSL ones, in f32 or f16, or tfjs's). */
+  webgpuKernels?: WebGpuKernels;
   adapter: string | null;
   userAgent: string;
   hardwareConcurrency: number;

@@ -82,6 +82,7 @@ export const en = {
       backend: 'Preparing the compute backend…',
       build: 'Building the models…',
       warmup: 'Warming up (first run)…',
+      compiling: (done: number, total: number) => `Compiling GPU shaders: ${done} of ${total}…`,
       analysis: 'Analysis progress',
       queued: 'waiting',
       running: 'analysing…',
@@ -117,6 +118,8 @@ export const en = {
   backendAuto: 'Automatic (best available)',
   wasmKernels: (own: boolean, threads: number) =>
     `${own ? 'LymphScope convolution kernels' : 'tfjs XNNPACK kernels'}, ${threads} thread${threads === 1 ? '' : 's'}`,
+  webgpuKernels: (own: boolean, precision: 'f32' | 'f16') =>
+    own ? `LymphScope convolution kernels (${precision})` : 'tfjs WebGPU kernels',
   skipped: 'Not used',
   backendDecision: {
     remembered: 'Automatic choice: remembered from an earlier visit',

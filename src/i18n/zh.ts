@@ -73,6 +73,7 @@ export const zh: Messages = {
       backend: '正在准备计算后端…',
       build: '正在构建模型…',
       warmup: '正在预热（首次运行）…',
+      compiling: (done: number, total: number) => `正在编译 GPU 着色器：${done} / ${total}…`,
       analysis: '分析进度',
       queued: '等待中',
       running: '分析中…',
@@ -107,6 +108,7 @@ export const zh: Messages = {
   backendSetting: '计算后端',
   backendAuto: '自动（最佳可用）',
   wasmKernels: (own: boolean, threads: number) => `${own ? 'LymphScope 卷积内核' : 'tfjs XNNPACK 内核'}，${threads} 个线程`,
+  webgpuKernels: (own: boolean, precision: 'f32' | 'f16') => (own ? `LymphScope 卷积内核（${precision}）` : 'tfjs WebGPU 内核'),
   skipped: '未使用',
   backendDecision: {
     remembered: '自动选择：沿用之前访问时的选择',

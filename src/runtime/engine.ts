@@ -36,10 +36,19 @@ import type { BackendHost, BackendStrategy, WasmPaths } from './backends/strateg
 import type { ConvolutionSource } from './conv/convolution';
 import { RuntimeError } from './errors';
 import { ModelSet } from './model-set';
-import type { BackendChoice, BackendDecision, ModalityAnalysis, ProgressStage, SkippedBackend, WasmKernels } from './protocol';
+import type {
+  BackendChoice,
+  BackendDecision,
+  ModalityAnalysis,
+  ProgressStage,
+  SkippedBackend,
+  WasmKernels,
+  WebGpuKernels,
+} from './protocol';
 import { RequestQueue, runWhenIdle } from './request-queue';
 import type { RuntimeTuning } from './tuning';
 import { WasmKernelInstaller } from './wasm-kernels';
+import { WebGpuKernelInstaller } from './webgpu-kernels';
 
 export interface EngineOptions {
   /** Where the app serves tfjs's wasm binaries. Unset in Node, where the package finds its own files. */
@@ -53,8 +62,11 @@ export interface EngineOptions {
   choiceMemory?: ChoiceMemory | null;
   /** How automatic choice times a backend it cannot classify (default: timing.ts). Tests pass stand-ins. */
   measure?: Measure;
-  /** Called as init moves through its stages (and when a fallback picks a backend). */
-  onStage?: (stage: Exclude<ProgressStage, 'download'>) => void;
+  /**
+   * Called as init moves through its stages (and when a fallback picks a backend); during the
+   * warm-up of a GPU backend also with the shader pipelines compiled so far.
+   */
+  onStage?: (stage: Exclude<ProgressStage, 'download'>, shaders?: { done: number; total: number }) => void;
 }
 
 export interface EngineReady {
@@ -68,6 +80,8 @@ export interface EngineReady {
   wasmThreads?: number;
   /** wasm backend only: which kernels run its convolutions. */
   wasmKernels?: WasmKernels;
+  /** webgpu backend only: which kernels run its convolutions. */
+  webgpuKernels?: WebGpuKernels;
   /** `auto` only: how the backend was chosen. */
   decision?: BackendDecision;
 }
@@ -91,6 +105,7 @@ const userAgent = () => (globalThis as { navigator?: { userAgent?: string } }).n
 export class InferenceEngine {
   private readonly queue = new RequestQueue();
   private readonly kernels: WasmKernelInstaller;
+  private readonly gpuKernels: WebGpuKernelInstaller;
   private readonly host: BackendHost;
   private readonly supervisor: BackendSupervisor;
   private readonly models: ModelSet;
@@ -113,7 +128,13 @@ export class InferenceEngine {
       this.tuning.wasmThreads,
       this.tuning.relaxedSimd !== false,
     );
-    this.host = { wasmPaths: options.wasmPaths, wasmThreads: this.tuning.wasmThreads, kernels: this.kernels };
+    this.gpuKernels = new WebGpuKernelInstaller(this.tuning.webgpuConvKernels !== false, this.tuning.webgpuF16 === true);
+    this.host = {
+      wasmPaths: options.wasmPaths,
+      wasmThreads: this.tuning.wasmThreads,
+      kernels: this.kernels,
+      gpuKernels: this.gpuKernels,
+    };
     this.supervisor = new BackendSupervisor(this.host, (backend, reason) => {
       options.onBackendChanged?.(backend, reason);
       // A backend that failed mid-session must not be the one the next visit starts on.
@@ -122,6 +143,7 @@ export class InferenceEngine {
     this.models = new ModelSet(this.tuning, {
       built: (model) => this.kernels.prepare(model),
       disposing: (model) => this.kernels.release(model),
+      compiling: () => this.gpuKernels.pending(),
     });
   }
 
@@ -171,7 +193,9 @@ export class InferenceEngine {
             buildMs = now() - buildStart;
             this.options.onStage?.('warmup');
             const warmStart = now();
-            await this.models.warmUp(strategy.compileOnlyFlag);
+            await this.models.warmUp(strategy.compileOnlyFlag, (done, total) =>
+              this.options.onStage?.('warmup', { done, total }),
+            );
             warmupMs = now() - warmStart;
           },
         },

@@ -25,11 +25,18 @@ interface BuiltModel {
 export interface ModelHooks {
   built(model: tf.LayersModel): void;
   disposing(model: tf.LayersModel): void;
+  /** Pipelines of the app's own GPU kernels being created (each resolves, never rejects, when done). */
+  compiling?(): Promise<void>[];
 }
+
+/** Shader pipelines compiled so far during the warm-up, of how many. */
+export type ShaderProgress = (done: number, total: number) => void;
 
 interface CompilingBackend {
   checkCompileCompletionAsync?: () => Promise<unknown>;
   getUniformLocations?: () => void;
+  /** tfjs-backend-webgpu: shader key → pipeline, a promise while a compile-only pass creates it. */
+  pipelineCache?: Record<string, unknown>;
 }
 
 export class ModelSet {
@@ -115,8 +122,8 @@ export class ModelSet {
    * there is nothing to compile: with background warm-up every model warms in idle time later;
    * without it one run of the first model checks the backend (unless `warmAllModels`).
    */
-  async warmUp(compileOnlyFlag: string | undefined): Promise<void> {
-    if (compileOnlyFlag) await this.compileOnlyPass(compileOnlyFlag);
+  async warmUp(compileOnlyFlag: string | undefined, onShaders?: ShaderProgress): Promise<void> {
+    if (compileOnlyFlag) await this.compileOnlyPass(compileOnlyFlag, onShaders);
     const all = compileOnlyFlag !== undefined || this.tuning.warmAllModels === true;
     if (!all && this.tuning.backgroundWarmUp) return;
     for (const modality of this.models.keys()) {
@@ -187,7 +194,7 @@ export class ModelSet {
     this.backend = null;
   }
 
-  private async compileOnlyPass(flag: string): Promise<void> {
+  private async compileOnlyPass(flag: string, onShaders?: ShaderProgress): Promise<void> {
     let pending: tf.Tensor[] = [];
     try {
       tf.env().set(flag, true);
@@ -207,7 +214,24 @@ export class ModelSet {
     }
     const backend = tf.backend() as unknown as CompilingBackend;
     try {
+      // Count the pipelines as they finish (tfjs's in its cache, the app's kernels' own), so the
+      // start-up screen can show the compilation advancing instead of a still bar.
+      const compiling = [
+        ...Object.values(backend.pipelineCache ?? {}).filter((p): p is Promise<unknown> => p instanceof Promise),
+        ...(this.hooks.compiling?.() ?? []),
+      ];
+      if (onShaders && compiling.length > 0) {
+        let done = 0;
+        onShaders(0, compiling.length);
+        for (const p of compiling) {
+          p.then(
+            () => onShaders(++done, compiling.length),
+            () => onShaders(++done, compiling.length),
+          );
+        }
+      }
       await backend.checkCompileCompletionAsync?.();
+      await Promise.all(this.hooks.compiling?.() ?? []);
       backend.getUniformLocations?.();
     } finally {
       tf.dispose(pending);

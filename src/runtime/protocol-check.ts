@@ -122,6 +122,14 @@ function checkReady(o: Fields): void {
     if (k.simd !== undefined) oneOf(k, 'simd', ['relaxed', 'simd128']);
     if (k.note !== undefined) str(k, 'note');
   }
+  if (o.webgpuKernels !== undefined) {
+    const k = o.webgpuKernels;
+    if (!isRecord(k)) return fail('webgpuKernels', `expected an object, ${describe(k)}`);
+    oneOf(k, 'convolutions', ['lymphscope', 'tfjs']);
+    if (k.precision !== undefined) oneOf(k, 'precision', ['f32', 'f16']);
+    optionalNum(k, 'pipelines', 0, true);
+    if (k.note !== undefined) str(k, 'note');
+  }
 }
 
 function checkResult(o: Fields): void {
@@ -192,6 +200,15 @@ function checkProgress(o: Fields): void {
   } else {
     optionalNum(o, 'loaded', 0, true);
     optionalNum(o, 'total', 0, true);
+  }
+  if (o.shaders !== undefined) {
+    if (o.stage !== 'warmup') fail('shaders', `expected only in the warmup stage, got it in ${String(o.stage)}`);
+    const s = o.shaders;
+    if (!isRecord(s)) return fail('shaders', `expected an object, ${describe(s)}`);
+    num(s, 'done', 0, true);
+    num(s, 'total', 0, true);
+    if ((s.done as number) > (s.total as number))
+      fail('shaders.done', `expected at most total (${String(s.total)}), got ${String(s.done)}`);
   }
 }
 

@@ -55,6 +55,17 @@ export interface WasmKernels {
   note?: string;
 }
 
+export interface WebGpuKernels {
+  /** `lymphscope`: the app's own convolution kernels (runtime/webgpu-conv); `tfjs`: tfjs's. */
+  convolutions: 'lymphscope' | 'tfjs';
+  /** The app's kernels only: f32, or f16 operands with f32 sums (`shader-f16` adapters, when asked). */
+  precision?: 'f32' | 'f16';
+  /** The app's kernels only: their pipelines ready at `ready` (one per kernel variant in use). */
+  pipelines?: number;
+  /** Why tfjs's kernels or f32 run when that is not what was asked, or a pipeline failed. */
+  note?: string;
+}
+
 export interface ReadyMessage {
   type: 'ready';
   id: number;
@@ -67,6 +78,8 @@ export interface ReadyMessage {
   wasmThreads?: number;
   /** wasm backend only: which kernels run its convolutions, on how many threads. */
   wasmKernels?: WasmKernels;
+  /** webgpu backend only: which kernels run its convolutions. */
+  webgpuKernels?: WebGpuKernels;
   /** `auto` only: how the backend was chosen. */
   decision?: BackendDecision;
   /** Where init's time went: fetching + verifying the pack, building the models (ms). */
@@ -174,6 +187,8 @@ export interface ProgressMessage {
   /** download only (required there): bytes downloaded and verified so far, and of how many. */
   loaded?: number;
   total?: number;
+  /** warmup on a GPU backend: shader pipelines compiled so far, of how many (none: no count yet). */
+  shaders?: { done: number; total: number };
 }
 
 export type WorkerResponse =

@@ -28,6 +28,17 @@ export interface RuntimeTuning {
   convKernels?: boolean;
   /** On wasm, the app's kernels built for Relaxed SIMD (fused multiply-add) where the engine validates it. */
   relaxedSimd?: boolean;
+  /**
+   * On webgpu, the app's own convolution kernels (webgpu-conv/: implicit GEMM, bias + ReLU fused,
+   * pipelines created asynchronously) instead of tfjs's.
+   */
+  webgpuConvKernels?: boolean;
+  /**
+   * On webgpu with the app's kernels, the f16 variant (f16 operands, f32 sums) where the adapter has
+   * `shader-f16`. Off unless asked (default false): its logit error on a real pack and GPU has not
+   * been measured yet (bench/gpu/run-device.sh measures it).
+   */
+  webgpuF16?: boolean;
   /** Download and verify the pack's models concurrently (worker-handler.ts) instead of in turn. */
   parallelPackLoad?: boolean;
   /** Caps the wasm backend's threads (default: every core the browser reports). */
@@ -44,6 +55,8 @@ const SWITCHES = [
   'backgroundWarmUp',
   'convKernels',
   'relaxedSimd',
+  'webgpuConvKernels',
+  'webgpuF16',
   'parallelPackLoad',
 ] as const;
 

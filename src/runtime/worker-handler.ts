@@ -114,7 +114,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     convolution: options.convolution,
     tuning: options.tuning,
     choiceMemory: options.choiceMemory,
-    onStage: (stage) => post({ type: 'progress', id: stageRequestId, stage }),
+    onStage: (stage, shaders) => post({ type: 'progress', id: stageRequestId, stage, ...(shaders ? { shaders } : {}) }),
     onBackendChanged: (backend, reason) => post({ type: 'backend-changed', id: -1, backend, reason }),
   });
   const baseFetch: FetchLike = options.fetchFn ?? ((url) => fetch(url));
@@ -165,6 +165,7 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       warmupMs: ready.warmupMs,
       ...(ready.wasmThreads ? { wasmThreads: ready.wasmThreads } : {}),
       ...(ready.wasmKernels ? { wasmKernels: ready.wasmKernels } : {}),
+      ...(ready.webgpuKernels ? { webgpuKernels: ready.webgpuKernels } : {}),
       ...(ready.decision ? { decision: ready.decision } : {}),
       downloadMs,
       buildMs: ready.buildMs,

@@ -87,12 +87,38 @@ test('WebGPU (software adapter) and WASM agree within 1e-3', async ({ page }) =>
 
   await page.getByTestId('backend-choice').selectOption('webgpu');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 170_000 });
+  // The app's own WGSL convolution kernels ran the pack (runtime/webgpu-conv), in f32.
+  await expect(page.getByTestId('webgpu-kernels')).toHaveText('LymphScope convolution kernels (f32)');
   // Images and ROIs survive the backend switch.
   await analyze(page);
   for (const m of MODALITIES) {
     const gpu = await probabilities(page, m);
     gpu.forEach((v, i) => expect(Math.abs(v - wasm[m]![i]!)).toBeLessThan(1e-3));
   }
+});
+
+test('WebGPU start-up shows the shader compilation advancing', async ({ page }) => {
+  // Every text the start-up line shows, recorded as the DOM changes (each progress message is its own task).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { startupTexts: string[] }).startupTexts = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="startup-progress"] [role="status"]')?.textContent ?? '';
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await openApp(page, { backend: 'webgpu' });
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  const texts = await page.evaluate(() => (window as unknown as { startupTexts: string[] }).startupTexts);
+  const counts = texts.flatMap((t) => {
+    const m = /^Compiling GPU shaders: (\d+) of (\d+)/.exec(t);
+    return m ? [[Number(m[1]), Number(m[2])] as const] : [];
+  });
+  expect(counts.length, texts.join(' | ')).toBeGreaterThan(1);
+  expect(counts[0]![0]).toBe(0);
+  // The count only goes up, towards the total.
+  for (let i = 1; i < counts.length; i++) expect(counts[i]![0]).toBeGreaterThan(counts[i - 1]![0]);
+  expect(texts).toContain('Warming up (first run)…');
 });
 
 test('tensor count stays flat over 20 analyses', async ({ page }) => {

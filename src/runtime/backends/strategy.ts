@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { BackendId } from '../../domain';
-import type { WasmKernels } from '../protocol';
+import type { WasmKernels, WebGpuKernels } from '../protocol';
 
 /** URLs of the three tfjs-backend-wasm binaries, keyed by file name (worker-host.ts serves them). */
 export type WasmPaths = Record<
@@ -30,7 +30,22 @@ export interface WasmKernelHost {
   readonly status: WasmKernels | undefined;
 }
 
-/** What the engine gives the strategies: the host's settings and the wasm kernels. */
+/** The app's own WebGPU convolution kernels, as the webgpu strategy sees them (webgpu-kernels.ts). */
+export interface WebGpuKernelHost {
+  /** Before the backend first starts: asks for a device with `shader-f16` when the f16 kernels are wanted. */
+  prepareDevice(): void;
+  /**
+   * Installs the kernels on the active webgpu backend after they checked themselves on this device
+   * (any failure leaves tfjs's kernels doing everything).
+   */
+  install(): Promise<void>;
+  /** Restores tfjs's kernels: another backend took over. */
+  detach(): void;
+  /** Which kernels run the convolutions; undefined before `install`. */
+  readonly status: WebGpuKernels | undefined;
+}
+
+/** What the engine gives the strategies: the host's settings and the app's kernels. */
 export interface BackendHost {
   /** Where the app serves the wasm binaries. Unset in Node, where the package finds its own files. */
   wasmPaths?: WasmPaths;
@@ -40,12 +55,15 @@ export interface BackendHost {
    */
   wasmThreads?: number;
   kernels: WasmKernelHost;
+  /** The app's WebGPU kernels; absent: tfjs's own everywhere. */
+  gpuKernels?: WebGpuKernelHost;
 }
 
 /** What `ready` reports about the active backend beyond its name. */
 export interface BackendDetails {
   wasmThreads?: number;
   wasmKernels?: WasmKernels;
+  webgpuKernels?: WebGpuKernels;
 }
 
 /** What a cheap look at a GPU backend's device says, before anything runs on it (choice.ts). */

@@ -51,11 +51,23 @@ export const webgpuStrategy: BackendStrategy = {
   gpu: true,
   probe: probeAdapter,
   precondition: () => (gpu() ? unregistered('webgpu') : 'navigator.gpu missing (this browser does not offer WebGPU)'),
-  async configure() {
+  async configure(host) {
     if (!(await gpu()!.requestAdapter())) return 'navigator.gpu.requestAdapter() returned no adapter';
+    host.gpuKernels?.prepareDevice();
     return startTfBackend('webgpu');
   },
   smokeTest,
+  /** After the smoke test (which runs on tfjs's kernels): the app's convolution kernels. */
+  async attach(host) {
+    await host.gpuKernels?.install();
+  },
+  detach(host) {
+    host.gpuKernels?.detach();
+  },
+  details(host) {
+    const status = host.gpuKernels?.status;
+    return status ? { webgpuKernels: status } : {};
+  },
   /** WebGPU `device.lost`: driver reset, GPU removed, tab backgrounded too long on some systems. */
   watchLoss(onLost) {
     const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;

@@ -18,6 +18,7 @@ import {
   type RuntimeClient,
   type SkippedBackend,
   type WasmKernels,
+  type WebGpuKernels,
 } from '../../runtime';
 import type { NodeFinderClient } from './node.svelte';
 import { analysisFromWire } from './wire';
@@ -28,12 +29,14 @@ export type RuntimePhase = 'starting' | 'ready' | 'failed';
 
 /**
  * Where start-up stands: `loading` until the worker reports, then its stages in order. `loaded` /
- * `total` are the pack's bytes downloaded and SHA-256-verified (kept through the later stages).
+ * `total` are the pack's bytes downloaded and SHA-256-verified (kept through the later stages);
+ * `shaders` the GPU shader pipelines compiled so far during the warm-up, of how many.
  */
 export interface StartupProgress {
   stage: 'loading' | ProgressStage;
   loaded: number;
   total: number;
+  shaders?: { done: number; total: number };
 }
 
 const BACKEND_KEY = 'lymphscope.backend';
@@ -71,6 +74,7 @@ export class RuntimeState {
   skipped = $state.raw<SkippedBackend[]>([]);
   /** wasm only: which kernels run the convolutions, on how many threads. */
   wasmKernels = $state.raw<WasmKernels | null>(null);
+  webgpuKernels = $state.raw<WebGpuKernels | null>(null);
   /** How automatic choice picked the backend (null when the user forced one). */
   decision = $state.raw<BackendDecision | null>(null);
   backendChoice = $state<BackendChoice>(storedBackend());
@@ -130,12 +134,13 @@ export class RuntimeState {
         this.progress =
           p.stage === 'download'
             ? { stage: 'download', loaded: p.loaded ?? 0, total: p.total ?? 0 }
-            : { stage: p.stage, loaded: before.loaded, total: before.total };
+            : { stage: p.stage, loaded: before.loaded, total: before.total, ...(p.shaders ? { shaders: p.shaders } : {}) };
       });
       this.manifest = ready.manifest;
       this.backend = ready.backend;
       this.skipped = ready.skipped;
       this.wasmKernels = ready.wasmKernels ?? null;
+      this.webgpuKernels = ready.webgpuKernels ?? null;
       this.decision = ready.decision ?? null;
       this.phase = 'ready';
       this.error = null;

@@ -103,4 +103,31 @@ describe('warm-up at init (model set)', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     models.dispose();
   });
+
+  it("counts the GPU kernels' pipelines as they finish during the compile-only pass and waits for them", async () => {
+    // Three pipelines of the app's GPU kernels, finishing in turn after the pass started them.
+    const finish: (() => void)[] = [];
+    const pipelines = [0, 1, 2].map(() => new Promise<void>((resolve) => finish.push(resolve)));
+    const models = new ModelSet({ backgroundWarmUp: true }, { ...noHooks, compiling: () => pipelines });
+    await models.build(pack, 'cpu');
+    const seen: [number, number][] = [];
+    let done = false;
+    const warm = models.warmUp('ENGINE_COMPILE_ONLY', (d, t) => seen.push([d, t])).then(() => (done = true));
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([[0, 3]]);
+    finish[1]!();
+    finish[0]!();
+    await until(() => seen.length === 3);
+    expect(done).toBe(false); // one pipeline still being created: the warm-up waits for it
+    finish[2]!();
+    await warm;
+    expect(seen).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(models.cold).toEqual([]);
+    models.dispose();
+  });
 });

@@ -227,7 +227,10 @@ training/results/node-finder/. Training steps resume from their checkpoints in -
     "input-gate": f"""examples:
   npm run phantoms -- --out /tmp/ph --per-class 200 --seed 2025 --full
   npm run phantoms -- --out /tmp/demo --per-class 12 --seed 500000
-  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo      # each slot's own model
+  npm run phantoms -- --out /tmp/gen --per-class 200 --seed 300000
+  npm run phantoms -- --out /tmp/dev --per-class 100 --seed 700000
+  npm run phantoms -- --out /tmp/fresh --per-class 100 --seed 900000
+  {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --generator /tmp/gen --development /tmp/dev --fresh /tmp/fresh
   {PY} input-gate --phantoms /tmp/ph --demo /tmp/demo --features-from cdfi=bmode   # CDFI checked on B-mode features
 
 Writes <modality>/input-check.json into the pack, recomputes the manifest's hashes, writes the
@@ -257,7 +260,9 @@ def cmd_input_gate(a: argparse.Namespace) -> None:
     pack = Path(a.pack)
     extractors = dict(pair.split("=", 1) for pair in a.features_from)
     run_input_gate(pack, Path(a.phantoms), Path(a.demo), Path(a.data), Path(a.results), Path(a.cache), a.seed,
-                   extractors)
+                   extractors, generator=Path(a.generator) if a.generator else None,
+                   fresh=Path(a.fresh) if a.fresh else None,
+                   development=Path(a.development) if a.development else None)
     if not a.no_verify:
         print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
@@ -403,6 +408,12 @@ def main(argv: list[str] | None = None) -> None:
     ig.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
     ig.add_argument("--phantoms", required=True, help="npm run phantoms -- --full output, seeds as the pack's split")
     ig.add_argument("--demo", required=True, help="npm run phantoms output at seeds the pack never saw (demo cases)")
+    ig.add_argument("--generator", help="npm run phantoms output at other seeds than the pack's and the demo "
+                    "cases': gate training, statistics and calibration over the generator's range")
+    ig.add_argument("--fresh", help="npm run phantoms output at yet other seeds: a larger unseen demo-case set "
+                    "(evaluation only)")
+    ig.add_argument("--development", help="npm run phantoms output at yet other seeds that design choices were "
+                    "checked on (reported apart from --fresh)")
     ig.add_argument("--data", default=str(SHARED_DATA))
     ig.add_argument("--results", default=str(RESULTS / "lymphscope-demo-r18"))
     ig.add_argument("--cache", default=str(CACHE / "input-gate"))

@@ -18,7 +18,7 @@ the ones the app computes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +92,13 @@ class GateHead:
 
     weights: np.ndarray  # [len(GATE_CLASSES), d + len(COLOUR_FEATURES)]
     bias: np.ndarray  # [len(GATE_CLASSES)]
-    # Another modality is claimed (wrong-modality) only at this probability or above.
+    # Another modality is claimed (wrong-modality) only at this probability or above; per claimed
+    # modality where `min_probability_by` names it (formatVersion 2).
     min_probability: float = 0.5
+    min_probability_by: dict[str, float] = field(default_factory=dict)
+
+    def claim_threshold(self, modality: str) -> float:
+        return self.min_probability_by.get(modality, self.min_probability)
 
     def probabilities(self, feats: np.ndarray) -> np.ndarray:
         z = feats @ self.weights.T + self.bias
@@ -173,13 +178,21 @@ def _r(a: np.ndarray) -> list:
     return np.round(np.asarray(a, dtype=np.float64), FLOAT_DIGITS).tolist()
 
 
-def sidecar(gate: GateHead, ood: OodModel, feature_model: str, provenance: dict) -> dict:
+def _ood_doc(m: OodModel) -> dict:
+    return {"metric": "mahalanobis-squared", "mean": _r(m.mean), "components": [_r(c) for c in m.components],
+            "variances": _r(m.variances), "residualVariance": round(m.residual_variance, 9),
+            "threshold": round(m.threshold, 4)}
+
+
+def sidecar(gate: GateHead, ood: OodModel, feature_model: str, provenance: dict,
+            texture_ood: OodModel | None = None) -> dict:
     """The JSON document the app validates (src/model-pack/input-check-file.ts). `feature_model`: the
-    pack modality whose model computes the features."""
+    pack modality whose model computes the features. With `texture_ood` (formatVersion 2) the gate
+    reads the texture statistics after the colour ones, and a second distance runs on them alone."""
     d = int(ood.mean.shape[0])
-    return {
+    doc = {
         "format": SIDECAR_FORMAT,
-        "formatVersion": 1,
+        "formatVersion": 2 if texture_ood else 1,
         "features": "gradcam-layer-mean",
         "featureModel": feature_model,
         "featureDim": d,
@@ -191,58 +204,86 @@ def sidecar(gate: GateHead, ood: OodModel, feature_model: str, provenance: dict)
             "bias": _r(gate.bias),
             "wrongModalityMinProbability": gate.min_probability,
         },
-        "ood": {
-            "metric": "mahalanobis-squared",
-            "mean": _r(ood.mean),
-            "components": [_r(c) for c in ood.components],
-            "variances": _r(ood.variances),
-            "residualVariance": round(ood.residual_variance, 9),
-            "threshold": round(ood.threshold, 4),
-        },
+        "ood": _ood_doc(ood),
         "provenance": provenance,
     }
+    if texture_ood:
+        doc["gate"]["textureFeatures"] = list(TEXTURE_FEATURES)
+        if gate.min_probability_by:
+            doc["gate"]["wrongModalityMinProbabilityBy"] = dict(gate.min_probability_by)
+        doc["textureOod"] = _ood_doc(texture_ood)
+    return doc
 
 
-def read_sidecar(path: Path) -> tuple[GateHead, OodModel]:
+def _ood_of(o: dict) -> OodModel:
+    return OodModel(np.asarray(o["mean"]), np.asarray(o["components"]), np.asarray(o["variances"]),
+                    float(o["residualVariance"]), float(o["threshold"]))
+
+
+def read_sidecar(path: Path) -> tuple[GateHead, OodModel, OodModel | None]:
+    """Gate, feature distance, and the texture distance (None in a formatVersion 1 file)."""
     doc = json.loads(path.read_text())
-    g, o = doc["gate"], doc["ood"]
-    return (GateHead(np.asarray(g["weights"]), np.asarray(g["bias"]), float(g["wrongModalityMinProbability"])),
-            OodModel(np.asarray(o["mean"]), np.asarray(o["components"]), np.asarray(o["variances"]),
-                     float(o["residualVariance"]), float(o["threshold"])))
+    g = doc["gate"]
+    return (GateHead(np.asarray(g["weights"]), np.asarray(g["bias"]), float(g["wrongModalityMinProbability"]),
+                     {k: float(v) for k, v in g.get("wrongModalityMinProbabilityBy", {}).items()}),
+            _ood_of(doc["ood"]), _ood_of(doc["textureOod"]) if "textureOod" in doc else None)
 
 
 def gate_passes(gate: GateHead, probs: np.ndarray, slot: str) -> np.ndarray:
     """Per row: the gate neither says "not ultrasound" nor claims another modality confidently."""
     top = np.argmax(probs, axis=1)
-    return np.asarray((top == GATE_CLASSES.index(slot))
-                      | ((top != 0) & (probs.max(axis=1) < gate.min_probability)))
+    claim = np.array([gate.claim_threshold(GATE_CLASSES[k]) for k in top])
+    return np.asarray((top == GATE_CLASSES.index(slot)) | ((top != 0) & (probs.max(axis=1) < claim)))
 
 
-def calibrate_min_probability(gate: GateHead, probs_val: np.ndarray, slot: str, target: float = 1.0) -> float:
-    """The lowest confidence (of 0.5, 0.55, …, 0.95) at which at least `target` of the slot's
-    validation images pass the gate: a scant-flow Doppler crop is gray like B-mode, a finding
-    rather than a mix-up, so another modality is only claimed when the gate is sure."""
-    for tau in np.arange(0.5, 0.951, 0.05):
-        gate.min_probability = round(float(tau), 2)
-        if gate_passes(gate, probs_val, slot).mean() >= target:
-            break
+# Candidate confidences for claiming another modality; 1.0: only at certainty (the slot's own
+# modality and another can be indistinguishable: a Doppler crop with no flow at all is a B-mode crop).
+MIN_PROBABILITY_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 0.999, 1.0)
+
+
+def calibrate_min_probability(gate: GateHead, probs_val: np.ndarray, slot: str, target: float = 1.0,
+                              margin_steps: int = 2) -> float:
+    """Per other modality, the lowest confidence of MIN_PROBABILITY_GRID at which at least `target`
+    of the slot's calibration images pass the gate, then `margin_steps` further up the grid (the
+    calibration set is finite: unseen demo cases sit a little beyond it; with one step, 1 of 300
+    development demo cases was still claimed for another modality). Why per modality: a
+    scant-flow Doppler crop is gray like B-mode (a finding, not a mix-up), so the CDFI slot claims
+    B-mode only when the gate is all but certain, while a strain map is still told from Doppler at
+    an ordinary confidence. Returns the largest."""
+    top = np.argmax(probs_val, axis=1)
+    n = len(probs_val)
+    gate.min_probability_by = {}
+    for k, other in enumerate(GATE_CLASSES):
+        if k == 0 or other == slot:
+            continue
+        p = probs_val[top == k, k]
+        for i, tau in enumerate(MIN_PROBABILITY_GRID):
+            if n == 0 or 1 - (p >= tau).sum() / n >= target:
+                gate.min_probability_by[other] = MIN_PROBABILITY_GRID[min(i + margin_steps, len(MIN_PROBABILITY_GRID) - 1)]
+                break
+    gate.min_probability = max(gate.min_probability_by.values(), default=gate.min_probability)
     return gate.min_probability
 
 
-def verdict(gate: GateHead, ood: OodModel, feats: np.ndarray, colour: np.ndarray, slot: str) -> list[str]:
+def verdict(gate: GateHead, ood: OodModel, feats: np.ndarray, hand: np.ndarray, slot: str,
+            texture: OodModel | None = None) -> list[str]:
     """The app's verdict from the learned checks (the pixel rules for low quality come first in the
-    app, src/imaging/quality.ts, and are applied separately by the evaluation)."""
-    probs = gate.probabilities(np.hstack([feats, colour]))
+    app, src/imaging/quality.ts, and are applied separately by the evaluation). `hand`: the colour
+    (then texture) statistics the gate reads; `texture`: the second distance, on the texture
+    statistics alone (formatVersion 2)."""
+    probs = gate.probabilities(np.hstack([feats, hand]))
     dist = ood.distance(feats)
+    tdist = texture.distance(hand[:, TEXTURE_SLICE]) if texture else np.zeros(len(feats))
+    tmax = texture.threshold if texture else np.inf
     out = []
-    for p, d in zip(probs, dist):
+    for p, d, t in zip(probs, dist, tdist):
         k = int(np.argmax(p))
         top = GATE_CLASSES[k]
         if top == "not-ultrasound":
             out.append("not-ultrasound")
-        elif top != slot and p[k] >= gate.min_probability:
+        elif top != slot and p[k] >= gate.claim_threshold(top):
             out.append("wrong-modality")
-        elif d > ood.threshold:
+        elif d > ood.threshold or t > tmax:
             out.append("out-of-distribution")
         else:
             out.append("ok")
@@ -279,3 +320,85 @@ def colour_features(rgb224: np.ndarray) -> np.ndarray:
 def resized(rgb: np.ndarray, size: int) -> np.ndarray:
     im = Image.fromarray(rgb, "RGB")
     return np.asarray(im.resize((size, size), Image.BILINEAR) if im.size != (size, size) else im, dtype=np.uint8)
+
+
+# Texture statistics of the luminance, appended after the colour statistics (gate) and, on their
+# own, a second out-of-distribution distance. Why: a photograph or a piece of artwork whose pooled
+# features happen to land near ultrasound (dark textured scenes, green nature that resembles a strain
+# map) still differs in its luminance statistics: ultrasound is speckle (a local standard deviation
+# proportional to the local mean, fine isotropic grain with a lateral stretch, few flat regions,
+# gray or vividly coloured pixels but hardly any tinted gray), a photograph is smooth regions and
+# edges with a few dominant orientations. Computed on the same 224×224 resized crop by
+# src/imaging/texture-features.ts alike (parity: tests/fixtures/input-check-cases.json).
+TEXTURE_FEATURES = ("lum-mean", "lum-std", "dark", "flat-blocks", "block-cv-median", "block-cv-spread", "hf",
+                    "hv-balance", "coherence", "orientation-entropy", "tinted-gray", "lum-entropy")
+BLOCK = 8  # block side for the local statistics
+DARK_LUM = 16  # luminance under which a pixel or a block counts as dark
+FLAT_STD = 2.0  # block standard deviation under which a block is flat (blank, text background, artwork)
+EDGE_MAG = 4.0  # gradient magnitude above which a pixel's orientation counts
+TINT_MIN = 8  # chroma above which a pixel is tinted (up to the colour threshold CHROMA_MIN)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    x = rgb.astype(np.float64)
+    return 0.299 * x[..., 0] + 0.587 * x[..., 1] + 0.114 * x[..., 2]
+
+
+def _quantile(sorted_values: np.ndarray, q: float) -> float:
+    """The lower q-quantile (index floor(q·(n − 1))), simple to reproduce exactly in TypeScript."""
+    return float(sorted_values[int(np.floor(q * (len(sorted_values) - 1)))]) if len(sorted_values) else 0.0
+
+
+def texture_features(rgb: np.ndarray, chroma_min: int = CHROMA_MIN) -> np.ndarray:
+    """`rgb`: HWC uint8 (the resized crop). In TEXTURE_FEATURES order; shares square-rooted like the
+    colour statistics."""
+    lum = luminance(rgb)
+    h, w = lum.shape
+    mean, std = lum.mean(), lum.std()
+    # Local statistics on non-overlapping blocks (the remainder at the right and bottom is left out).
+    bh, bw = h // BLOCK, w // BLOCK
+    blocks = lum[: bh * BLOCK, : bw * BLOCK].reshape(bh, BLOCK, bw, BLOCK).transpose(0, 2, 1, 3).reshape(-1, BLOCK**2)
+    b_mean, b_std = blocks.mean(axis=1), blocks.std(axis=1)
+    lit = b_mean >= DARK_LUM
+    cv = np.sort(b_std[lit] / b_mean[lit])
+    flat = float((b_std < FLAT_STD).mean()) if len(blocks) else 0.0
+    dx = lum[:, 1:] - lum[:, :-1]
+    dy = lum[1:, :] - lum[:-1, :]
+    adx, ady = np.abs(dx).mean() if dx.size else 0.0, np.abs(dy).mean() if dy.size else 0.0
+    # Structure tensor on the forward differences of the (h − 1) × (w − 1) interior.
+    gx, gy = dx[:-1, :], dy[:, :-1]
+    jxx, jyy, jxy = ((gx * gx).mean(), (gy * gy).mean(), (gx * gy).mean()) if gx.size else (0.0, 0.0, 0.0)
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + 1e-9)
+    mag = np.sqrt(gx * gx + gy * gy)
+    edge = mag > EDGE_MAG
+    theta = np.mod(np.arctan2(gy[edge], gx[edge]), np.pi)
+    bins = np.minimum((theta / np.pi * 8).astype(np.int64), 7)
+    hist = np.bincount(bins, weights=mag[edge], minlength=8)
+    orient = _entropy(hist) / np.log(8)
+    x = rgb.reshape(-1, 3).astype(np.int32)
+    chroma = x.max(axis=1) - x.min(axis=1)
+    tinted = float(((chroma > TINT_MIN) & (chroma <= chroma_min)).mean())
+    lum_hist = np.bincount(np.minimum((lum.reshape(-1) / 8).astype(np.int64), 31), minlength=32).astype(np.float64)
+    return np.array([
+        mean / 255.0, std / 255.0, np.sqrt((lum < DARK_LUM).mean()), np.sqrt(flat),
+        _quantile(cv, 0.5), _quantile(cv, 0.75) - _quantile(cv, 0.25),
+        (adx + ady) / 2 / (std + 1.0), (ady - adx) / (adx + ady + 1e-9), coherence, orient,
+        np.sqrt(tinted), _entropy(lum_hist) / np.log(32),
+    ], dtype=np.float64)
+
+
+def _entropy(counts: np.ndarray) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    p = counts[counts > 0] / total
+    return float(-(p * np.log(p)).sum())
+
+
+# The texture statistics' columns among the handcrafted ones (colour first).
+TEXTURE_SLICE = slice(len(COLOUR_FEATURES), len(COLOUR_FEATURES) + len(TEXTURE_FEATURES))
+
+
+def handcrafted_features(rgb224: np.ndarray) -> np.ndarray:
+    """Colour then texture statistics: what the gate reads after the pooled features."""
+    return np.concatenate([colour_features(rgb224), texture_features(rgb224)])

@@ -12,9 +12,15 @@ Sources:
 - real B-mode: BUSI and DDTI (../shared/data);
 - colourised B-mode: real or simulated B-mode with synthetic Doppler-like colour blobs painted on
   (no real CDFI is available: these stand in for colour Doppler in the gate's training only);
+- more simulated nodes from the same generator at other seeds (the app's demo cases come from it):
+  gate training and out-of-distribution statistics over the generator's whole parameter range;
 - not ultrasound, from Debian packages: photographs (mate-backgrounds, gnome-backgrounds,
-  matplotlib's sample photo), documents and figures and GUI screenshots (python-skimage-doc,
-  python-pydicom-doc), text pages rendered here, CT/MR/NM DICOM test files (python3-pydicom) and matplotlib's MR slice;
+  matplotlib's sample photo), wallpapers (photographs and artwork: plasma-workspace-wallpapers,
+  lomiri-wallpapers-20.04, ukui-wallpapers, sway-backgrounds), documents and figures and GUI
+  screenshots (python-skimage-doc, python-pydicom-doc), text pages rendered here, CT/MR/NM DICOM
+  test files (python3-pydicom) and matplotlib's MR slice;
+- hard negatives made of the photographs and wallpapers: converted to grayscale, and/or cut to an
+  ultrasound-like sector on black (training files only; held-out files give held-out sets);
 - synthetic: noise, blank, saturated, gradients.
 """
 
@@ -40,6 +46,10 @@ PYDICOM_TEST_FILES = Path("/usr/lib/python3/dist-packages/pydicom/data/test_file
 SKIMAGE_DOC_IMAGES = Path("/usr/share/doc/python-skimage-doc/html/_images")
 PYDICOM_DOC_IMAGES = Path("/usr/share/doc/python-pydicom-doc/html/_images")
 PHOTO_DIRS = (Path("/usr/share/backgrounds/mate"), Path("/usr/share/backgrounds/gnome"))
+# plasma-workspace-wallpapers: one folder per wallpaper, the same picture at several sizes.
+PLASMA_WALLPAPERS = Path("/usr/share/wallpapers")
+# lomiri-wallpapers-20.04 and ukui-wallpapers install their files here; sway-backgrounds in sway/.
+BACKGROUNDS = Path("/usr/share/backgrounds")
 MATPLOTLIB_SAMPLES = Path("/usr/share/matplotlib/mpl-data/sample_data")
 TEXT_SOURCES = Path("/usr/share/common-licenses")
 PHANTOM_FOLDERS = dict(MODALITY_TO_FOLDER)
@@ -207,10 +217,69 @@ def phantom_items(root: Path, split_file: Path, per_split: dict[str, int], full_
     return items
 
 
-def demo_items(root: Path) -> list[Item]:
-    """Cases of the app's demonstration generator at seeds the gate never saw (evaluation only)."""
-    return [Item(f"demo:{folder}/{p.name}", f"demo-{mod}", "test", None, partial(_open, p))
+def demo_items(root: Path, tag: str = "demo") -> list[Item]:
+    """Cases of the app's demonstration generator at seeds the gate never saw (evaluation only);
+    source `<tag>-<modality>`."""
+    prefix = "demo" if tag == "demo" else f"demo-{tag}"
+    return [Item(f"{prefix}:{folder}/{p.name}", f"{tag}-{mod}", "test", None, partial(_open, p))
             for mod, folder in PHANTOM_FOLDERS.items() for p in sorted((root / folder).glob("*/*.png"))]
+
+
+# Where the imaged field lies on the simulated screen (src/phantoms/layout.ts): the depth gain
+# grows over the field's height.
+FIELD_TOP, FIELD_HEIGHT = 72, 360
+
+
+def lower_gain(img: np.ndarray, row: dict[str, str], rng: np.random.Generator, folder: str) -> np.ndarray:
+    """The generator's crop (`row`: its labels.csv row) as the generator renders it at the low end of
+    its gain range: overall gain (`gainDb`) and depth gain (`tgcResidualDb`) redrawn near their
+    minimum (src/phantoms/params.ts: −5 dB each). After log compression a gain change of Δ dB
+    shifts every gray level by Δ·255/dynamic range, the depth gain in proportion to depth, and
+    clipping at black is kept. Coloured (Doppler, strain) pixels are left: their colour scale does
+    not follow the B-mode gain. Why: the darkest corner of the range (both gains and the dynamic
+    range at their low ends at once, about 1 case in 100) is too rare in an affordable sample for
+    the gate and the statistics to learn, and such an almost black node was called not ultrasound."""
+    h = img.shape[0]
+    dr = float(row["dynamicRangeDb"])
+    d_gain = max(0.0, float(row["gainDb"]) - rng.uniform(-5, -3.5))
+    d_tgc = max(0.0, float(row["tgcResidualDb"]) - rng.uniform(-5, -3))
+    y0 = int(row[f"roi_{folder}_y"]) - FIELD_TOP
+    depth = np.clip((y0 + np.arange(h)) / FIELD_HEIGHT, 0, 1)[:, None]
+    shift = (d_gain + d_tgc * depth) * 255 / dr
+    x = img.astype(np.int32)
+    gray = (x.max(axis=2) - x.min(axis=2)) <= 40
+    shifted = np.clip(np.rint(x - shift[..., None]), 0, 255)
+    return np.where(gray[..., None], shifted, x).astype(np.uint8)
+
+
+def _lower_gain_of(path: Path, row: dict[str, str], seed: int, folder: str) -> np.ndarray:
+    return lower_gain(_open(path), row, np.random.default_rng(seed), folder)
+
+
+def generator_items(root: Path, per_modality: int, skip: int = 0, split: str = "train",
+                    low_gain: bool = False) -> list[Item]:
+    """Simulated crops of the pack's generator at seeds apart from the pack's own (`npm run phantoms`
+    at another --seed), classes balanced: gate training (label: the modality) and out-of-distribution
+    statistics. The pack's 200 training crops per modality missed the generator's corners (a
+    very low-gain, almost black node was called not ultrasound); these cover its parameter range.
+    `skip` cases per modality are passed over: another split of the same run (`split` = "val":
+    calibration, no gate label). `low_gain`: the same cases at a lower gain (`lower_gain`)."""
+    items: list[Item] = []
+    for mod, folder in PHANTOM_FOLDERS.items():
+        by_class = [sorted((root / folder / c.name).glob("*.png"), key=lambda p: _stable(p.name))
+                    for c in sorted((root / folder).iterdir()) if c.is_dir()]
+        # Round robin over the classes: case j of every class before case j + 1 of any.
+        chosen = [ps[j] for j in range(max(map(len, by_class), default=0)) for ps in by_class if j < len(ps)]
+        chosen = chosen[skip : skip + per_modality]
+        if low_gain:
+            rows = {r["case_id"]: r for r in read_csv_rows(root / "labels.csv")}
+            items += [Item(f"generator-low-gain:{folder}/{p.parent.name}/{p.name}", f"generator-{mod}", split,
+                           mod if split == "train" else None,
+                           partial(_lower_gain_of, p, rows[p.stem], _stable(p.name), folder)) for p in chosen]
+        else:
+            items += [Item(f"generator:{folder}/{p.parent.name}/{p.name}", f"generator-{mod}", split,
+                           mod if split == "train" else None, partial(_open, p)) for p in chosen]
+    return items
 
 
 def real_bmode_items(data: Path, results: Path, n_train: int, n_test: int, seed: int) -> list[Item]:
@@ -232,9 +301,61 @@ def real_bmode_items(data: Path, results: Path, n_train: int, n_test: int, seed:
     return items
 
 
-def _by_file(files: list[Path], eval_share: float) -> tuple[list[Path], list[Path]]:
+def sector(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`img` cut to a convex-probe sector on black, as an ultrasound frame is: a hard negative (the
+    black surround and the fan shape must not make a photograph pass as ultrasound)."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    ay, ax = -rng.uniform(0.0, 0.4) * h, rng.uniform(0.4, 0.6) * w
+    half = np.deg2rad(rng.uniform(25, 45))
+    r = np.hypot(yy - ay, xx - ax)
+    angle = np.arctan2(xx - ax, yy - ay)
+    r0 = -ay + rng.uniform(0.0, 0.1) * h
+    keep = (np.abs(angle) <= half) & (r >= r0) & (r <= r0 + rng.uniform(0.8, 1.1) * h)
+    return np.where(keep[..., None], img, 0).astype(np.uint8)
+
+
+def grayscale(img: np.ndarray) -> np.ndarray:
+    lum = np.rint(img.astype(np.float64) @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8)
+    return np.repeat(lum[..., None], 3, axis=2)
+
+
+HARD_KINDS = ("gray", "sector", "gray-sector")
+
+
+def _hard_crop(fetch: Callable[[], np.ndarray], seed: int, kind: str) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = random_crop(fetch(), rng)
+    if "sector" in kind:
+        out = sector(out, rng)
+    return grayscale(out) if "gray" in kind else out
+
+
+def _label(p: Path) -> str:
+    """A file's name unique among the wallpapers (plasma's files are named by their size)."""
+    return str(p.relative_to("/usr/share")) if p.is_relative_to("/usr/share") else str(p)
+
+
+def wallpaper_files() -> list[Path]:
+    """One file per wallpaper (the size nearest 1920 wide: the same picture at every size)."""
+    def width(p: Path) -> int:
+        head = p.stem.split("x")[0]
+        return int(head) if head.isdigit() else 0
+
+    files = []
+    for d in sorted(PLASMA_WALLPAPERS.iterdir()) if PLASMA_WALLPAPERS.is_dir() else []:
+        sizes = [p for p in d.rglob("*") if p.suffix.lower() in (".jpg", ".png") and width(p) > 0]
+        if sizes:
+            files.append(min(sizes, key=lambda p: abs(width(p) - 1920)))
+    files += [p for p in sorted(BACKGROUNDS.glob("*")) if p.suffix.lower() in (".jpg", ".png")]
+    sway = sorted((BACKGROUNDS / "sway").glob("*1920x1080.png"))
+    return files + sway[:1]
+
+
+def _by_file(files: list[Path], eval_share: float, name: Callable[[Path], str] = lambda p: p.name,
+             ) -> tuple[list[Path], list[Path]]:
     """Splits source files, not crops: held-out sets share no source file with the training set."""
-    files = sorted(files, key=lambda p: _stable(p.name))
+    files = sorted(files, key=lambda p: _stable(name(p)))
     k = max(1, int(round(len(files) * eval_share)))
     return files[k:], files[:k]
 
@@ -243,6 +364,7 @@ def negative_items(crops_train: int, crops_test: int, seed: int) -> list[Item]:
     items: list[Item] = []
     photos = [p for d in PHOTO_DIRS for p in d.rglob("*") if p.suffix.lower() in (".jpg", ".png", ".webp")]
     photos.append(MATPLOTLIB_SAMPLES / "grace_hopper.jpg")
+    photos = sorted(photos)
     skimage = sorted(SKIMAGE_DOC_IMAGES.glob("*.png")) + sorted(SKIMAGE_DOC_IMAGES.glob("*.jpg"))
     shots = [p for p in skimage if any(w in p.name.lower() for w in SCREENSHOT_WORDS)]
     figures = [p for p in skimage if p not in shots] + sorted(PYDICOM_DOC_IMAGES.glob("*.png"))
@@ -262,6 +384,26 @@ def negative_items(crops_train: int, crops_test: int, seed: int) -> list[Item]:
             p = chosen[k % len(chosen)]
             items += _cropped("documents", split, "not-ultrasound" if split == "train" else None, f"text:{p.name}:{k}",
                               partial(text_page, p, seed + k), 1, seed + 17 * k)
+    # Wallpapers (photographs and artwork), their own split by file; and hard negatives: photographs
+    # and wallpapers in grayscale and/or cut to a sector, made of training files, held out of held-out files.
+    walls = wallpaper_files()
+    w_train, w_test = _by_file(walls, 0.4, _label)
+    p_train, p_test = _by_file(photos, 0.4)
+    for split, chosen, n in (("train", w_train, crops_train), ("test", w_test, crops_test)):
+        rng = np.random.default_rng(seed + _stable("wallpapers" + split))
+        for k in range(n):
+            p = chosen[int(rng.integers(0, len(chosen)))]
+            items += _cropped("wallpapers", split, "not-ultrasound" if split == "train" else None,
+                              f"wallpapers:{_label(p)}:{k}", partial(_open, p), 1, seed + k * 37 + _stable(_label(p)) % 1000)
+    for split, chosen, n in (("train", p_train + w_train, 2 * crops_train), ("test", p_test + w_test, 2 * crops_test)):
+        rng = np.random.default_rng(seed + _stable("hard" + split))
+        for k in range(n):
+            p = chosen[int(rng.integers(0, len(chosen)))]
+            kind = HARD_KINDS[k % len(HARD_KINDS)]
+            source = "photos-gray" if kind == "gray" else "photos-sector"
+            items.append(Item(f"hard:{kind}:{split}:{_label(p)}:{k}", source, split,
+                              "not-ultrasound" if split == "train" else None,
+                              partial(_hard_crop, partial(_open, p), seed + 41 * k + _stable(_label(p)) % 1000, kind)))
     dicom_train = [s for f in DICOM_TRAIN for s in dicom_slices(PYDICOM_TEST_FILES / f)]
     mr_gz = MATPLOTLIB_SAMPLES / "s1045.ima.gz"
     dicom_test = [s for f in DICOM_EVAL for s in dicom_slices(PYDICOM_TEST_FILES / f)] + dicom_slices(mr_gz)

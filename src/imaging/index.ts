@@ -22,3 +22,4 @@ export { outlineOffThread } from './outline-client';
 export * from './scale';
 export * from './quality';
 export * from './colour-features';
+export * from './texture-features';

@@ -9,6 +9,32 @@ import { isModalityId, MODALITY_IDS, type ModalityId } from '../domain';
 
 /** The colour statistics a gate may read, in order (src/imaging/colour-features.ts computes them). */
 const knownColour = ['coloured', 'red', 'yellow', 'green', 'cyan', 'blue', 'magenta', 'chroma', 'bright-gray'];
+/** The texture statistics a formatVersion 2 gate reads after them (src/imaging/texture-features.ts). */
+const knownTexture = [
+  'lum-mean',
+  'lum-std',
+  'dark',
+  'flat-blocks',
+  'block-cv-median',
+  'block-cv-spread',
+  'hf',
+  'hv-balance',
+  'coherence',
+  'orientation-entropy',
+  'tinted-gray',
+  'lum-entropy',
+];
+
+/** A squared Mahalanobis distance to a pack's training images, with its threshold. */
+export interface OodParams {
+  mean: Float64Array;
+  /** Row-major [k × dimension], orthonormal principal directions of the shrunk covariance. */
+  components: Float64Array;
+  variances: Float64Array;
+  residualVariance: number;
+  /** Squared Mahalanobis distance above which the image is out of distribution. */
+  threshold: number;
+}
 
 export const GATE_CLASSES = ['not-ultrasound', ...MODALITY_IDS] as const;
 export type GateClass = (typeof GATE_CLASSES)[number];
@@ -22,22 +48,24 @@ export interface InputCheckParams {
   gateClasses: GateClass[];
   /** Colour statistics the gate reads after the pooled features (imaging/colour-features.ts), in order. */
   colourFeatures: string[];
+  /** Texture statistics the gate reads after the colour ones (imaging/texture-features.ts); empty in formatVersion 1. */
+  textureFeatures: string[];
   /** Chroma (max − min channel, 0–255) above which a pixel counts as colour. */
   colourChromaMin: number;
-  /** Row-major [classes × (featureDim + colourFeatures.length)]. */
+  /** Row-major [classes × (featureDim + colourFeatures.length + textureFeatures.length)]. */
   gateWeights: Float64Array;
   gateBias: Float64Array;
-  /** Another modality is claimed (wrong-modality) only at this gate probability or above. */
+  /** Another modality is claimed (wrong-modality) only at this gate probability or above… */
   wrongModalityMinProbability: number;
-  ood: {
-    mean: Float64Array;
-    /** Row-major [k × featureDim], orthonormal principal directions of the shrunk covariance. */
-    components: Float64Array;
-    variances: Float64Array;
-    residualVariance: number;
-    /** Squared Mahalanobis distance above which the image is out of distribution. */
-    threshold: number;
-  };
+  /** …or at this one for the modalities named here (formatVersion 2; calibrated per claimed modality). */
+  wrongModalityMinProbabilityBy: Partial<Record<ModalityId, number>>;
+  /** Distance of the pooled features (dimension featureDim). */
+  ood: OodParams;
+  /**
+   * formatVersion 2: distance of the texture statistics alone, a second check that holds where a
+   * photograph's pooled features land near ultrasound.
+   */
+  textureOod?: OodParams;
 }
 
 export class InputCheckFileError extends Error {
@@ -79,7 +107,9 @@ export function parseInputCheck(json: unknown, path: string, featureDim?: number
 
   const o = rec(json, '(root)');
   if (o.format !== 'lymphscope-input-check') bad('format', 'must be "lymphscope-input-check"');
-  if (o.formatVersion !== 1) bad('formatVersion', 'must be 1');
+  // Version 1 (colour statistics only) is still read: a pack exported before version 2 keeps its checks.
+  if (o.formatVersion !== 1 && o.formatVersion !== 2) bad('formatVersion', 'must be 1 or 2');
+  const v2 = o.formatVersion === 2;
   if (o.features !== 'gradcam-layer-mean') bad('features', 'must be "gradcam-layer-mean"');
   const featureModel = isModalityId(o.featureModel)
     ? o.featureModel
@@ -103,6 +133,14 @@ export function parseInputCheck(json: unknown, path: string, featureDim?: number
   if (!Array.isArray(colour) || colour.length !== knownColour.length || colour.some((c, i) => c !== knownColour[i])) {
     bad('gate.colourFeatures', `must be [${knownColour.join(', ')}]`);
   }
+  const texture = v2 ? gate.textureFeatures : [];
+  if (
+    !Array.isArray(texture) ||
+    (v2 && (texture.length !== knownTexture.length || texture.some((c, i) => c !== knownTexture[i])))
+  ) {
+    bad('gate.textureFeatures', `must be [${knownTexture.join(', ')}]`);
+  }
+  const textureFeatures = v2 ? [...knownTexture] : [];
   const chromaMin = finite(gate.colourChromaMin, 'gate.colourChromaMin', (n) => n >= 0 && n < 255, ' in [0, 255)');
   const minProbability = finite(
     gate.wrongModalityMinProbability,
@@ -110,32 +148,45 @@ export function parseInputCheck(json: unknown, path: string, featureDim?: number
     (n) => n >= 0 && n <= 1,
     ' in [0, 1]',
   );
-  const weights = matrix(gate.weights, 'gate.weights', gateClasses.length, d + knownColour.length);
+  const byField = 'gate.wrongModalityMinProbabilityBy';
+  const byRaw = gate.wrongModalityMinProbabilityBy === undefined ? {} : rec(gate.wrongModalityMinProbabilityBy, byField);
+  const wrongModalityMinProbabilityBy: Partial<Record<ModalityId, number>> = {};
+  for (const [m, v] of Object.entries(byRaw)) {
+    if (!isModalityId(m)) bad(byField, `names "${m}", not a modality`);
+    wrongModalityMinProbabilityBy[m as ModalityId] = finite(v, `${byField}.${m}`, (n) => n >= 0 && n <= 1, ' in [0, 1]');
+  }
+  const weights = matrix(gate.weights, 'gate.weights', gateClasses.length, d + knownColour.length + textureFeatures.length);
   const bias = vector(gate.bias, 'gate.bias', gateClasses.length);
 
-  const ood = rec(o.ood, 'ood');
-  if (ood.metric !== 'mahalanobis-squared') bad('ood.metric', 'must be "mahalanobis-squared"');
-  const comps = ood.components;
-  if (!Array.isArray(comps) || comps.length > MAX_COMPONENTS || comps.length >= d) {
-    bad('ood.components', `must be an array of fewer than ${Math.min(d, MAX_COMPONENTS + 1)} rows`);
-  }
-  const k = (comps as unknown[]).length;
   const positive = (n: number) => n > 0;
+  const distance = (v: unknown, field: string, dim: number): OodParams => {
+    const ood = rec(v, field);
+    if (ood.metric !== 'mahalanobis-squared') bad(`${field}.metric`, 'must be "mahalanobis-squared"');
+    const comps = ood.components;
+    if (!Array.isArray(comps) || comps.length > MAX_COMPONENTS || comps.length >= dim) {
+      bad(`${field}.components`, `must be an array of fewer than ${Math.min(dim, MAX_COMPONENTS + 1)} rows`);
+    }
+    const k = (comps as unknown[]).length;
+    return {
+      mean: vector(ood.mean, `${field}.mean`, dim),
+      components: matrix(comps, `${field}.components`, k, dim),
+      variances: vector(ood.variances, `${field}.variances`, k, positive, ' > 0'),
+      residualVariance: finite(ood.residualVariance, `${field}.residualVariance`, positive, ' > 0'),
+      threshold: finite(ood.threshold, `${field}.threshold`, positive, ' > 0'),
+    };
+  };
   return {
     featureModel,
     featureDim: d,
     gateClasses,
     colourFeatures: [...knownColour],
+    textureFeatures,
     colourChromaMin: chromaMin,
     gateWeights: weights,
     gateBias: bias,
     wrongModalityMinProbability: minProbability,
-    ood: {
-      mean: vector(ood.mean, 'ood.mean', d),
-      components: matrix(comps, 'ood.components', k, d),
-      variances: vector(ood.variances, 'ood.variances', k, positive, ' > 0'),
-      residualVariance: finite(ood.residualVariance, 'ood.residualVariance', positive, ' > 0'),
-      threshold: finite(ood.threshold, 'ood.threshold', positive, ' > 0'),
-    },
+    wrongModalityMinProbabilityBy,
+    ood: distance(o.ood, 'ood', d),
+    ...(v2 ? { textureOod: distance(o.textureOod, 'textureOod', knownTexture.length) } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { NodeFinding } from '../domain';
 import {
   checkQuality,
   colourFeatures,
+  textureFeatures,
   findingFromLogits,
   finderInput,
   preprocess,
@@ -265,9 +266,11 @@ export class InferenceEngine {
       }
       const input = preprocess(pixels, spec.input);
       const features = await this.supervisor.run(() => this.models.features(extractor, input), this.loader(true));
-      // The gate's colour statistics are of the crop as resized for the model (before normalisation).
-      const colour = colourFeatures(resizeBilinearAntialias(pixels, spec.input.width, spec.input.height), params.colourChromaMin);
-      return decideInputCheck(modality, null, params, features, colour);
+      // The gate's colour and texture statistics are of the crop as resized for the model (before normalisation).
+      const resized = resizeBilinearAntialias(pixels, spec.input.width, spec.input.height);
+      const handcrafted = colourFeatures(resized, params.colourChromaMin);
+      if (params.textureFeatures.length) handcrafted.push(...textureFeatures(resized, params.colourChromaMin));
+      return decideInputCheck(modality, null, params, features, handcrafted);
     });
   }
 

@@ -169,6 +169,10 @@ function checkInputCheck(o: Fields): void {
   for (const c of GATE_CLASSES) num(s.gate, c, 0);
   num(s, 'distance', 0);
   num(s, 'threshold', 0);
+  if (s.textureDistance !== undefined || s.textureThreshold !== undefined) {
+    num(s, 'textureDistance', 0);
+    num(s, 'textureThreshold', 0);
+  }
 }
 
 function checkFeatures(o: Fields): void {

@@ -18,9 +18,10 @@ const PHOTOS = ['china.jpg', 'flower.jpg'].map((f) => `/usr/lib/python3/dist-pac
 const CT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 const BUSI = '../shared/data/busi';
 // Measured with the pack's own check (training/results/lymphscope-demo-r18/input-check.json
-// method): held-out BUSI images far above and well below the B-mode distance threshold.
-const BUSI_OOD = `${BUSI}/benign/benign_286.png`;
-const BUSI_OK = `${BUSI}/benign/benign_124.png`;
+// method): held-out BUSI images far above (feature distance 5327, threshold 1989) and well below
+// both distance thresholds (649 and 15 of texture, threshold 100).
+const BUSI_OOD = `${BUSI}/malignant/malignant_021.png`;
+const BUSI_OK = `${BUSI}/normal/normal_070.png`;
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 

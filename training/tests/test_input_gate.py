@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from training.input_gate import (GATE_CLASSES, GateHead, PackFeatures, calibrate_min_probability,
-                                 calibrate_threshold, colour_features, fit_gate, fit_ood, gate_passes, mahalanobis,
-                                 prepare, read_sidecar)
-from training.input_gate_data import _by_file, random_crop, synthetic, SYNTHETIC_KINDS
+from training.input_gate import (COLOUR_FEATURES, GATE_CLASSES, TEXTURE_FEATURES, GateHead, PackFeatures,
+                                 calibrate_min_probability, calibrate_threshold, colour_features, fit_gate, fit_ood,
+                                 gate_passes, handcrafted_features, mahalanobis, prepare, read_sidecar,
+                                 texture_features, verdict)
+from training.input_gate_data import (_by_file, generator_items, grayscale, random_crop, sector, synthetic,
+                                      SYNTHETIC_KINDS)
 from training.tests.make_input_check_fixture import FIXTURE, covering
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,12 +29,17 @@ def test_fixture_is_what_the_code_computes(tmp_path):
     for g, w in zip(got["cases"], want["cases"]):
         np.testing.assert_allclose(g["gate"], w["gate"], rtol=1e-12)
         np.testing.assert_allclose(g["distance"], w["distance"], rtol=1e-12)
+        np.testing.assert_allclose(g["textureDistance"], w["textureDistance"], rtol=1e-12)
     for g, w in zip(got["colourCases"], want["colourCases"]):
         np.testing.assert_allclose(g["expected"], w["expected"], rtol=1e-12)
+    for g, w in zip(got["textureCases"], want["textureCases"]):
+        assert g["rgb"] == w["rgb"]
+        np.testing.assert_allclose(g["expected"], w["expected"], rtol=1e-12, atol=1e-15)
     p = tmp_path / "s.json"
     p.write_text(json.dumps(want["params"]))
-    gate, ood = read_sidecar(p)
-    assert gate.weights.shape == (4, 6 + 9)
+    gate, ood, tex = read_sidecar(p)
+    assert gate.weights.shape == (4, 6 + len(COLOUR_FEATURES) + len(TEXTURE_FEATURES))
+    assert tex is not None and tex.mean.shape == (len(TEXTURE_FEATURES),)
 
 
 def test_mahalanobis_is_exact_when_one_variance_is_left_over():
@@ -127,14 +134,92 @@ def test_gate_head_probabilities_are_a_softmax():
 def test_model_card_section_is_replaced_not_repeated():
     from training.input_gate_run import CARD_START, with_card_section
 
-    sets = {"n": 3, "aurocNotUltrasound": 0.9, "aurocOod": 0.8, "verdicts": {}}
+    sets = {"n": 3, "aurocNotUltrasound": 0.9, "aurocOod": 0.8, "aurocTexture": 0.7, "verdicts": {"ok": 1}}
     report = {"modalities": {"bmode": {
         "featureModel": "bmode", "sets": {"photos": sets},
         "inDistribution": {"validation": {"passRate": 1.0}, "test": {"passRate": 0.98},
-                           "demoCases": {"passRate": 0.97}},
+                           "demoCases": {"passRate": 0.97}, "freshDemoCases": {"passRate": 0.995, "n": 300}},
     }}}
     once = with_card_section("# Card\n\ntext\n", report)
     twice = with_card_section(once + "\nmore\n", report)
     assert once.count(CARD_START) == 1 and twice.count(CARD_START) == 1
-    assert "| bmode | bmode | 100% / 98% / 97% | 0.90 / 0.80 |" in once
+    assert "| bmode | bmode | 100% / 98% / 97% / 99.5% (n=300) | 0.90 / 0.80 / 0.70; ok 1/3 |" in once
     assert twice.startswith("# Card") and twice.rstrip().endswith("more")
+
+
+def _speckle(seed: int, size: int = 224) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    env = rng.rayleigh(1.0, (size, size)) * np.linspace(30, 80, size)[:, None]
+    return np.repeat(np.clip(env, 0, 255)[..., None], 3, axis=2).astype(np.uint8)
+
+
+def _smooth_scene(size: int = 224) -> np.ndarray:
+    yy, xx = np.mgrid[0:size, 0:size]
+    img = np.stack([100 + 80 * np.sin(xx / 30.0), 120 + 50 * np.cos(yy / 40.0), 90 + 0.3 * xx], axis=2)
+    img[60:140, 50:170] = (210, 190, 170)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_texture_features_tell_speckle_from_a_photograph_regardless_of_colour():
+    at = {n: i for i, n in enumerate(TEXTURE_FEATURES)}
+    us, photo = texture_features(_speckle(0)), texture_features(grayscale(_smooth_scene()))
+    # Fully developed speckle: the local standard deviation is a fixed share of the local mean
+    # (Rayleigh: about 0.52), wherever the mean is; a smooth scene has almost none.
+    assert 0.4 < us[at["block-cv-median"]] < 0.65 and photo[at["block-cv-median"]] < 0.05
+    assert us[at["hf"]] > 5 * photo[at["hf"]]
+    assert photo[at["flat-blocks"]] > us[at["flat-blocks"]]
+    assert us[at["orientation-entropy"]] > 0.9  # grain in every direction
+    # Grayscale conversion removes the tint, not the texture difference.
+    assert texture_features(_smooth_scene())[at["tinted-gray"]] > 0.5 and photo[at["tinted-gray"]] == 0
+
+
+def test_texture_features_of_degenerate_images_are_finite():
+    for img in (np.zeros((16, 16, 3), np.uint8), np.full((3, 3, 3), 255, np.uint8),
+                np.random.default_rng(1).integers(0, 256, (1, 9, 3), dtype=np.uint8)):
+        f = texture_features(img)
+        assert f.shape == (len(TEXTURE_FEATURES),) and np.isfinite(f).all()
+    assert handcrafted_features(_speckle(1)).shape == (len(COLOUR_FEATURES) + len(TEXTURE_FEATURES),)
+
+
+def test_texture_distance_flags_what_the_pooled_distance_lets_through():
+    """The second distance: features in distribution, texture far → out of distribution."""
+    rng = np.random.default_rng(2)
+    feats = rng.normal(size=(100, 4))
+    hand = np.stack([handcrafted_features(_speckle(s, 64)) for s in range(40)])
+    ood, tex = fit_ood(feats, components=3), fit_ood(hand[:, len(COLOUR_FEATURES):], components=len(TEXTURE_FEATURES) - 1)
+    ood.threshold = float(ood.distance(feats).max())
+    tex.threshold = float(tex.distance(hand[:, len(COLOUR_FEATURES):]).max()) * 1.5
+    gate = GateHead(weights=np.zeros((4, 4 + hand.shape[1])), bias=np.array([0.0, 5.0, 0.0, 0.0]))
+    photo = handcrafted_features(np.ascontiguousarray(_smooth_scene(64)))[None]
+    assert verdict(gate, ood, feats[:1], hand[:1], "bmode", tex) == ["ok"]
+    assert verdict(gate, ood, feats[:1], photo, "bmode", tex) == ["out-of-distribution"]
+    assert verdict(gate, ood, feats[:1], photo, "bmode") == ["ok"]  # without the texture distance
+
+
+def test_hard_negatives_look_like_an_ultrasound_frame_but_keep_the_photo():
+    img = _smooth_scene(120)
+    s = sector(img, np.random.default_rng(3))
+    black = (s.max(axis=2) == 0).mean()
+    assert 0.2 < black < 0.9  # a fan on black
+    inside = s.max(axis=2) > 0
+    assert np.array_equal(s[inside], img[inside])
+    g = grayscale(img)
+    assert (g[..., 0] == g[..., 1]).all() and (g[..., 1] == g[..., 2]).all()
+
+
+def test_generator_items_balance_classes_and_keep_calibration_apart(tmp_path):
+    from PIL import Image
+
+    for folder in ("2d", "cdfi", "elastic"):
+        for c in range(3):
+            (tmp_path / folder / str(c)).mkdir(parents=True)
+            for k in range(5):
+                Image.new("RGB", (4, 4)).save(tmp_path / folder / str(c) / f"{c}-{k}.png")
+    train = generator_items(tmp_path, 6)
+    cal = generator_items(tmp_path, 6, skip=6, split="val")
+    for mod in ("bmode", "cdfi", "elastography"):
+        t = [it for it in train if it.source == f"generator-{mod}"]
+        assert len(t) == 6 and all(it.gate == mod and it.split == "train" for it in t)
+        assert sorted(it.key.split("/")[1] for it in t) == ["0", "0", "1", "1", "2", "2"]
+    assert not {it.key for it in train} & {it.key for it in cal}
+    assert all(it.gate is None and it.split == "val" for it in cal)

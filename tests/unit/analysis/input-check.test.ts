@@ -8,9 +8,11 @@ import type { ModalityId } from '../../../src/domain';
 interface Case {
   slot: ModalityId;
   features: number[];
-  colour: number[];
+  /** Colour, then texture statistics. */
+  handcrafted: number[];
   gate: number[];
   distance: number;
+  textureDistance: number;
   verdict: string;
 }
 // Written by training's numpy code (training/input_gate.py); training/tests/test_input_gate.py
@@ -24,10 +26,12 @@ const params = parseInputCheck(fixture.params, 'fixture');
 
 describe('input-check arithmetic (same as training/input_gate.py)', () => {
   it.each(fixture.cases.map((c, i) => [i, c] as const))('case %i', (_i, c) => {
-    const probs = gateProbabilities(params, c.features, c.colour);
+    const probs = gateProbabilities(params, c.features, c.handcrafted);
     probs.forEach((p, k) => expect(p).toBeCloseTo(c.gate[k]!, 9));
     expect(mahalanobis(params.ood, c.features) / c.distance).toBeCloseTo(1, 9);
-    expect(decideInputCheck(c.slot, null, params, c.features, c.colour).verdict).toBe(c.verdict);
+    const outcome = decideInputCheck(c.slot, null, params, c.features, c.handcrafted);
+    expect(outcome.verdict).toBe(c.verdict);
+    expect(outcome.scores!.textureDistance! / c.textureDistance).toBeCloseTo(1, 9);
   });
 
   it.each(fixture.colourCases.map((c, i) => [i, c] as const))('colour statistics, image %i', (_i, c) => {
@@ -35,6 +39,27 @@ describe('input-check arithmetic (same as training/input_gate.py)', () => {
     for (let i = 0; i < c.width * c.height; i++) data.set([...c.rgb.slice(i * 3, i * 3 + 3), 255], i * 4);
     const got = colourFeatures({ width: c.width, height: c.height, data }, params.colourChromaMin);
     got.forEach((v, k) => expect(v).toBeCloseTo(c.expected[k]!, 12));
+  });
+
+  it('flags an image out of distribution by its texture statistics alone', () => {
+    const c = fixture.cases.find(
+      (x) =>
+        x.verdict === 'out-of-distribution' &&
+        x.distance <= params.ood.threshold &&
+        x.textureDistance > params.textureOod!.threshold,
+    );
+    expect(c).toBeDefined();
+    const withoutTexture = { ...params, textureOod: undefined };
+    expect(decideInputCheck(c!.slot, null, withoutTexture, c!.features, c!.handcrafted).verdict).toBe('ok');
+  });
+
+  it('claims each modality at its own calibrated confidence', () => {
+    const c = fixture.cases.find((x) => x.verdict === 'wrong-modality')!;
+    const top = params.gateClasses[c.gate.indexOf(Math.max(...c.gate))] as ModalityId;
+    const onlyThat = { ...params, wrongModalityMinProbabilityBy: { ...params.wrongModalityMinProbabilityBy, [top]: 1 } };
+    expect(decideInputCheck(c.slot, null, onlyThat, c.features, c.handcrafted).verdict).not.toBe('wrong-modality');
+    const byDefault = { ...params, wrongModalityMinProbabilityBy: {}, wrongModalityMinProbability: 0 };
+    expect(decideInputCheck(c.slot, null, byDefault, c.features, c.handcrafted).verdict).toBe('wrong-modality');
   });
 
   it('covers every learned verdict', () => {
@@ -47,22 +72,22 @@ describe('input-check arithmetic (same as training/input_gate.py)', () => {
 describe('decideInputCheck', () => {
   const inDist = fixture.cases.find((c) => c.verdict === 'ok')!;
   it('puts a pixel-rule failure first, keeping the learned scores for the record', () => {
-    const o = decideInputCheck(inDist.slot, 'blank', params, inDist.features, inDist.colour);
+    const o = decideInputCheck(inDist.slot, 'blank', params, inDist.features, inDist.handcrafted);
     expect(o).toMatchObject({ verdict: 'low-quality', quality: 'blank', learned: true });
     expect(o.scores?.distance).toBeGreaterThanOrEqual(0);
   });
   it('names the modality a wrong-modality image looks like', () => {
     const c = fixture.cases.find((x) => x.verdict === 'wrong-modality')!;
-    const o = decideInputCheck(c.slot, null, params, c.features, c.colour);
+    const o = decideInputCheck(c.slot, null, params, c.features, c.handcrafted);
     const top = params.gateClasses[c.gate.indexOf(Math.max(...c.gate))];
     expect(o.looksLike).toBe(top);
     expect(o.looksLike).not.toBe(c.slot);
-    expect(Math.max(...c.gate)).toBeGreaterThanOrEqual(params.wrongModalityMinProbability);
+    expect(Math.max(...c.gate)).toBeGreaterThanOrEqual(params.wrongModalityMinProbabilityBy[o.looksLike!]!);
   });
   it('claims another modality only at the calibrated confidence', () => {
     const c = fixture.cases.find((x) => x.verdict === 'wrong-modality')!;
-    const sure = { ...params, wrongModalityMinProbability: 1 };
-    expect(decideInputCheck(c.slot, null, sure, c.features, c.colour).verdict).not.toBe('wrong-modality');
+    const sure = { ...params, wrongModalityMinProbabilityBy: { bmode: 1, cdfi: 1, elastography: 1 } };
+    expect(decideInputCheck(c.slot, null, sure, c.features, c.handcrafted).verdict).not.toBe('wrong-modality');
   });
   it('without learned checks: ok or low-quality, marked as not learned', () => {
     expect(decideInputCheck('bmode', null, undefined, undefined)).toEqual({ verdict: 'ok', learned: false });
@@ -73,7 +98,7 @@ describe('decideInputCheck', () => {
     });
   });
   it('refuses features of the wrong length', () => {
-    expect(() => decideInputCheck('bmode', null, params, [1, 2, 3], inDist.colour)).toThrow(/expects 6 features/);
-    expect(() => decideInputCheck('bmode', null, params, inDist.features, [1])).toThrow(/colour features/);
+    expect(() => decideInputCheck('bmode', null, params, [1, 2, 3], inDist.handcrafted)).toThrow(/expects 6 features/);
+    expect(() => decideInputCheck('bmode', null, params, inDist.features, [1])).toThrow(/colour and texture features/);
   });
 });

@@ -19,8 +19,22 @@ describe('parseInputCheck', () => {
     expect(p.featureDim).toBe(6);
     expect(p.featureModel).toBe('bmode');
     expect(p.gateClasses).toEqual([...GATE_CLASSES]);
-    expect(p.gateWeights).toHaveLength(4 * (6 + 9));
+    expect(p.gateWeights).toHaveLength(4 * (6 + 9 + 12));
     expect(p.ood.components).toHaveLength(3 * 6);
+    expect(p.textureFeatures).toHaveLength(12);
+    expect(p.textureOod?.components).toHaveLength(11 * 12);
+  });
+
+  it('still reads a formatVersion 1 file (colour statistics only, no texture distance)', () => {
+    const v1 = structuredClone(valid) as { formatVersion: number; gate: Record<string, unknown>; textureOod?: unknown };
+    v1.formatVersion = 1;
+    delete v1.gate.textureFeatures;
+    delete v1.textureOod;
+    v1.gate.weights = (v1.gate.weights as number[][]).map((row) => row.slice(0, 6 + 9));
+    const p = parseInputCheck(v1, 'x.json', 6);
+    expect(p.textureFeatures).toEqual([]);
+    expect(p.textureOod).toBeUndefined();
+    expect(p.gateWeights).toHaveLength(4 * (6 + 9));
   });
 
   it.each([
@@ -37,6 +51,13 @@ describe('parseInputCheck', () => {
     [['ood', 'residualVariance'], -1, 'ood.residualVariance'],
     [['ood', 'threshold'], undefined, 'ood.threshold'],
     [['ood', 'mean'], [1, 2, 3], 'ood.mean'],
+    [['formatVersion'], 3, 'formatVersion'],
+    [['gate', 'wrongModalityMinProbabilityBy'], { ct: 0.5 }, 'gate.wrongModalityMinProbabilityBy'],
+    [['gate', 'wrongModalityMinProbabilityBy'], { cdfi: 2 }, 'gate.wrongModalityMinProbabilityBy.cdfi'],
+    [['gate', 'textureFeatures'], ['lum-mean'], 'gate.textureFeatures'],
+    [['textureOod'], undefined, 'textureOod'],
+    [['textureOod', 'threshold'], 0, 'textureOod.threshold'],
+    [['textureOod', 'mean'], [1, 2], 'textureOod.mean'],
   ])('refuses a bad %j, naming the field', (path, value, field) => {
     let err: unknown;
     try {
@@ -61,6 +82,8 @@ describe('the bundled pack', () => {
       expect(spec.inputCheck, m).toBe(`${m}/input-check.json`);
       const p = parseInputCheck(JSON.parse(readFileSync(`${dir}/${spec.inputCheck}`, 'utf8')), spec.inputCheck!, 512);
       expect(manifest.modalities[p.featureModel]).toBeDefined();
+      // The texture statistics and their distance: the second check a photograph must also pass.
+      expect(p.textureOod, m).toBeDefined();
     }
   });
 });

@@ -250,6 +250,17 @@ def cmd_export_finder(a: argparse.Namespace) -> None:
     export_command(a)
 
 
+def _share(text: str) -> float:
+    """A share in (0, 1] for argparse (a clean message, no traceback)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share in (0, 1]")
+    return v
+
+
 def cmd_input_gate(a: argparse.Namespace) -> None:
     import torch
 
@@ -262,7 +273,8 @@ def cmd_input_gate(a: argparse.Namespace) -> None:
     run_input_gate(pack, Path(a.phantoms), Path(a.demo), Path(a.data), Path(a.results), Path(a.cache), a.seed,
                    extractors, generator=Path(a.generator) if a.generator else None,
                    fresh=Path(a.fresh) if a.fresh else None,
-                   development=Path(a.development) if a.development else None)
+                   development=Path(a.development) if a.development else None,
+                   required_pass=a.required_pass)
     if not a.no_verify:
         print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
@@ -422,6 +434,9 @@ def main(argv: list[str] | None = None) -> None:
     ig.add_argument("--features-from", nargs="*", default=[], metavar="SLOT=MODALITY",
                     help="compute SLOT's features with MODALITY's model (default: the slot's own), e.g. cdfi=bmode")
     ig.add_argument("--no-verify", action="store_true")
+    ig.add_argument("--required-pass", type=_share, default=0.95,
+                    help="share of in-distribution calibration images that must pass, else the command refuses "
+                         "(default: %(default)s; lower it only for smoke runs of tiny, barely trained packs)")
     ig.set_defaults(fn=cmd_input_gate)
 
     for sp in sub.choices.values():  # options without help text still show their default

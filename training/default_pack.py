@@ -102,6 +102,7 @@ class RebuildOptions:
     # the generator's range at other seeds; --fresh: a larger unseen evaluation set).
     gate_sets: dict[str, tuple[int, int]] = field(default_factory=lambda: {"--generator": (200, 300_000),
                                                                            "--fresh": (100, 700_000)})
+    gate_required_pass: float | None = None  # None: input-gate's own (95 %); set only by --smoke
     gate_features_from: list[str] = field(default_factory=list)  # SLOT=MODALITY, as input-gate takes them
     data: Path = SHARED_DATA
     run_dir: Path = RUNS / "default"
@@ -122,6 +123,7 @@ def smoke_options(o: RebuildOptions, out: Path | None = None) -> RebuildOptions:
     root = out or Path(tempfile.mkdtemp(prefix="lymphscope-smoke-"))
     o.per_class, o.eval_per_class, o.demo_per_class = 10, 3, 2
     o.gate_sets = {k: (2, seed) for k, (_, seed) in o.gate_sets.items()}
+    o.gate_required_pass = 0.5  # one-epoch networks on six validation crops: the check runs, the pack is not one
     o.stage1_size, o.stage2_size, o.stage1_epochs, o.stage2_epochs, o.budget_minutes = 64, 64, 1, 1, None
     o.finder_minutes, o.finder_size, o.speed_batch = 0.05, 32, 2
     o.gate_features_from = o.gate_features_from or [f"{m}={MODALITIES[0]}" for m in MODALITIES[1:]]
@@ -330,6 +332,8 @@ def rebuild_default_pack(rt: Runtime, o: RebuildOptions, log=print) -> dict:
             "--seed", str(o.seed), "--threads", str(torch.get_num_threads()), "--no-verify"]
     for opt in gate_sets:
         gate += [opt, str(jobs.wait(f"gate{opt}").out)]
+    if o.gate_required_pass is not None:
+        gate += ["--required-pass", str(o.gate_required_pass)]
     run_training_command(gate + (["--features-from", *o.gate_features_from] if o.gate_features_from else []),
                          o.run_dir / "input-gate.log", log)
     measured["input checks"] = (time.time() - t) / 60

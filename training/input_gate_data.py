@@ -394,7 +394,8 @@ def negative_items(crops_train: int, crops_test: int, seed: int) -> list[Item]:
         for k in range(n):
             p = chosen[int(rng.integers(0, len(chosen)))]
             items += _cropped("wallpapers", split, "not-ultrasound" if split == "train" else None,
-                              f"wallpapers:{_label(p)}:{k}", partial(_open, p), 1, seed + k * 37 + _stable(_label(p)) % 1000)
+                              f"wallpapers:{_label(p)}:{k}", partial(_open, p), 1,
+                              seed + k * 37 + _stable(_label(p)) % 1000)
     for split, chosen, n in (("train", p_train + w_train, 2 * crops_train), ("test", p_test + w_test, 2 * crops_test)):
         rng = np.random.default_rng(seed + _stable("hard" + split))
         for k in range(n):

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .export.pack import list_files
-from .input_gate import (GATE_CLASSES, TEXTURE_FEATURES, TEXTURE_SLICE, PackFeatures, calibrate_min_probability,
-                         calibrate_threshold, fit_gate, fit_ood, gate_passes, handcrafted_features, resized, sidecar,
-                         verdict)
+from .input_gate import (GATE_CLASSES, REQUIRED_PASS, TEXTURE_FEATURES, TEXTURE_SLICE, PackFeatures,
+                         calibrate_min_probability, calibrate_threshold, fit_gate, fit_ood, gate_passes,
+                         handcrafted_features, resized, sidecar, verdict)
 from .input_gate_data import Item, demo_items, generator_items, negative_items, phantom_items, real_bmode_items
 from .modalities import MODALITY_IDS
 
@@ -75,7 +75,7 @@ def features(pf: PackFeatures, items: list[Item], images: list[np.ndarray], cach
 def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, results: Path, cache_dir: Path,
                    seed: int = 1234, feature_model: dict[str, str] | None = None, log=print,
                    generator: Path | None = None, fresh: Path | None = None,
-                   development: Path | None = None) -> dict:
+                   development: Path | None = None, required_pass: float = REQUIRED_PASS) -> dict:
     """`feature_model`: per slot, the modality whose model computes the features of its checks
     (absent: the slot's own model). One model for several slots costs one forward pass per check and
     a fraction of the feature extraction here. `generator`: `npm run phantoms` output at seeds apart
@@ -85,8 +85,8 @@ def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, resul
     cache_dir.mkdir(parents=True, exist_ok=True)
     items = (phantom_items(phantoms, results / "split-stage2.json", {"train": 200, "val": 80, "test": 60}, 20)
              + real_bmode_items(data, results, 50, 40, seed) + negative_items(50, 35, seed))
-    gen_train = (generator_items(generator, GENERATOR_TRAIN) + generator_items(generator, GENERATOR_TRAIN, low_gain=True)
-                 if generator else [])
+    gen_train = ((generator_items(generator, GENERATOR_TRAIN)
+                  + generator_items(generator, GENERATOR_TRAIN, low_gain=True)) if generator else [])
     own_only = ((generator_items(generator, GENERATOR_CAL, skip=GENERATOR_TRAIN, split="val")
                  + generator_items(generator, GENERATOR_CAL // 2, skip=GENERATOR_TRAIN, split="val", low_gain=True)
                  if generator else [])
@@ -124,9 +124,10 @@ def run_input_gate(pack_dir: Path, phantoms: Path, demo: Path, data: Path, resul
         probs_cal = gate.probabilities(np.hstack([f_all, h_all])[cal])
         calibrate_min_probability(gate, probs_cal, mod)
         passes = gate_passes(gate, probs_cal, mod)
-        ood.threshold = calibrate_threshold(ood.distance(f_all[cal]), passes)
+        ood.threshold = calibrate_threshold(ood.distance(f_all[cal]), passes, required=required_pass)
         tex.threshold = calibrate_threshold(tex.distance(h_all[cal][:, TEXTURE_SLICE]),
-                                            passes & (ood.distance(f_all[cal]) <= ood.threshold))
+                                            passes & (ood.distance(f_all[cal]) <= ood.threshold),
+                                            required=required_pass)
         doc = sidecar(gate, ood, extractor, {
             "trainedBy": "python3 -m training input-gate", "seed": seed,
             "trainingImages": {s: int(((src == s) & gate_train).sum()) for s in sorted(set(src[gate_train]))},
@@ -209,14 +210,16 @@ def with_card_section(card: str, report: dict) -> str:
              "two distances to this pack's training images (pooled features; texture statistics) for out of "
              "distribution. Held-out figures; AUROC of the not-ultrasound probability / of the feature distance / "
              "of the texture distance against the slot's simulated test crops, then the crops verdict `ok`.", "",
-             "| slot | features of | pass: validation / test / demo cases / fresh demo cases | " + " | ".join(sets) + " |",
+             "| slot | features of | pass: validation / test / demo cases / fresh demo cases | "
+             + " | ".join(sets) + " |",
              "|---|---|---|" + "---|" * len(sets)]
     for mod, r in report["modalities"].items():
         i = r["inDistribution"]
         cells = []
         for s in sets:
             v = r["sets"].get(s)
-            cells.append(f"{v['aurocNotUltrasound']:.2f} / {v['aurocOod']:.2f} / {v.get('aurocTexture', float('nan')):.2f}"
+            texture = v.get('aurocTexture', float('nan')) if v else float('nan')
+            cells.append(f"{v['aurocNotUltrasound']:.2f} / {v['aurocOod']:.2f} / {texture:.2f}"
                          f"; ok {v['verdicts']['ok']}/{v['n']}" if v else "—")
         fresh = i.get("freshDemoCases", {"passRate": float("nan"), "n": 0})
         lines.append(f"| {mod} | {r.get('featureModel', mod)} | {i['validation']['passRate']:.0%} / "

@@ -37,8 +37,10 @@ def build(seed: int) -> dict:
     doc = json.loads(json.dumps(sidecar(gate, ood, "bmode", {"about": "shared arithmetic fixture"}, texture_ood=tex)))
     tmp = FIXTURE.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc))
-    gate, ood, tex = read_sidecar(tmp)  # the rounded parameters, as the app reads them
+    gate, ood, read_tex = read_sidecar(tmp)  # the rounded parameters, as the app reads them
     tmp.unlink()
+    assert read_tex is not None
+    tex = read_tex
     feats = np.round(np.vstack([train[:4], rng.normal(size=(3, d)) * 6, np.zeros((1, d))]), 6)
     hand = rng.uniform(0, 1, size=(len(feats), HAND))
     hand[3, TEXTURE_SLICE] = 4.0  # in distribution by the pooled features, far by the texture statistics

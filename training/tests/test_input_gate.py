@@ -186,7 +186,8 @@ def test_texture_distance_flags_what_the_pooled_distance_lets_through():
     rng = np.random.default_rng(2)
     feats = rng.normal(size=(100, 4))
     hand = np.stack([handcrafted_features(_speckle(s, 64)) for s in range(40)])
-    ood, tex = fit_ood(feats, components=3), fit_ood(hand[:, len(COLOUR_FEATURES):], components=len(TEXTURE_FEATURES) - 1)
+    ood = fit_ood(feats, components=3)
+    tex = fit_ood(hand[:, len(COLOUR_FEATURES):], components=len(TEXTURE_FEATURES) - 1)
     ood.threshold = float(ood.distance(feats).max())
     tex.threshold = float(tex.distance(hand[:, len(COLOUR_FEATURES):]).max()) * 1.5
     gate = GateHead(weights=np.zeros((4, 4 + hand.shape[1])), bias=np.array([0.0, 5.0, 0.0, 0.0]))

@@ -112,8 +112,8 @@ function validate(name, bytes) {
 
 /** f32x4.relaxed_madd: SIMD prefix 0xfd, opcode 0x105 as LEB128. */
 const RELAXED_MADD = Buffer.from([0xfd, 0x85, 0x02]);
-/** i32x4.relaxed_dot_i8x16_i7x16_add_s: opcode 0x113. */
-const RELAXED_DOT = Buffer.from([0xfd, 0x93, 0x02]);
+/** i16x8.relaxed_dot_i8x16_i7x16_s: opcode 0x112. */
+const RELAXED_DOT = Buffer.from([0xfd, 0x92, 0x02]);
 
 function build(outDir) {
   for (const [name, [compiler, flags]] of Object.entries(builds)) {
@@ -124,7 +124,7 @@ function build(outDir) {
     if (flags.includes('-mrelaxed-simd') && !bytes.includes(RELAXED_MADD))
       throw new Error(`${name}: no f32x4.relaxed_madd in the build (is ${compiler} clang 16 or later?)`);
     if (flags.includes('-mrelaxed-simd') && !bytes.includes(RELAXED_DOT))
-      throw new Error(`${name}: no i32x4.relaxed_dot_i8x16_i7x16_add_s in the build`);
+      throw new Error(`${name}: no i16x8.relaxed_dot_i8x16_i7x16_s in the build`);
   }
 }
 

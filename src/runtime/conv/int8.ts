@@ -44,8 +44,9 @@ export type Int8Scales = ReadonlyMap<string, number>;
 /**
  * Runs one small int8 convolution (3×3, padding 1, negative weights) on the heap and compares it
  * bit for bit with the JavaScript reference. An engine whose relaxed 8-bit dot product does not
- * follow the instruction's definition for these operands (Node 20's baseline compiler does not)
- * fails it, and its models stay in float32.
+ * follow the instruction's definition for these operands fails it, and its models stay in float32
+ * (Node 20's baseline compiler got i32x4.relaxed_dot_i8x16_i7x16_add_s wrong for negative weights;
+ * the kernels no longer use it, but an engine may have similar bugs in the one they use).
  */
 export function int8SelfCheck(
   q8: Int8Exports,

@@ -38,6 +38,8 @@ def run(pack_dir: Path, data: Path, split_json: Path, out_json: Path, modalities
     manifest = json.loads(manifest_path.read_text())
     results: dict = {"pack": manifest["id"], "data": data_note or str(data), "maxAucChange": MAX_AUC_CHANGE,
                      "modalities": {}}
+    if out_json.exists():  # a run over some modalities keeps the others' figures
+        results["modalities"] = json.loads(out_json.read_text()).get("modalities", {})
     for m in modalities or list(manifest["modalities"]):
         t0 = time.time()
         spec = manifest["modalities"][m]
@@ -80,10 +82,66 @@ def run(pack_dir: Path, data: Path, split_json: Path, out_json: Path, modalities
         log(f"[int8] {m}: test macro AUC {a_float:.5f} → {a_int8:.5f} ({change:+.5f}), allowed {allowed}")
         # Written after each modality, so that an interrupted run keeps what it measured.
         out_json.write_text(json.dumps(results, indent=1) + "\n")
-        manifest["files"] = list_files(pack_dir)
         manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
-    add_golden(pack_dir, out_json)
+    finish(pack_dir, out_json)
     return results
+
+
+def finish(pack_dir: Path, out_json: Path) -> None:
+    """Golden logits into the results, the model card's section, the manifest's file hashes."""
+    add_golden(pack_dir, out_json)
+    results = json.loads(out_json.read_text())
+    card = pack_dir / "MODEL_CARD.md"
+    if card.exists():
+        card.write_text(with_card_section(card.read_text(), card_section(results)))
+    manifest = json.loads((pack_dir / "manifest.json").read_text())
+    manifest["files"] = list_files(pack_dir)
+    (pack_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+CARD_HEADING = "## Int8 compute"
+
+
+def card_section(results: dict) -> str:
+    rows = []
+    for m, r in results["modalities"].items():
+        t = r["test"]
+        allowed = "yes" if r["allowed"] else "no"
+        rows.append(f"| {m} | {allowed} | {t['macroAucFloat32']:.4f} | {t['macroAucInt8']:.4f} | "
+                    f"{t['aucChange']:+.4f} | {t['top1Agreement']:.3f} | {t['maxAbsLogitDiff']:.3f} | "
+                    f"{len(r['layers'])} |")
+    some = next(iter(results["modalities"].values()))
+    return "\n".join([
+        CARD_HEADING, "",
+        "With WebAssembly Relaxed SIMD the app can run a model's convolutions in int8 (weights symmetric per output "
+        "channel, inputs unsigned 7-bit per tensor, int32 sums; the stem stays float32). It does so only for the "
+        f"modalities below marked allowed: those whose test macro AUC moved by at most {results['maxAucChange']} "
+        "between the app's float32 and int8 arithmetic (emulated exactly in PyTorch, `training/export/int8.py`; "
+        "the app's kernels reproduce the emulated logits of the golden images).",
+        "",
+        "| Modality | int8 allowed | Test macro AUC float32 | int8 | Change | Top-1 agreement | Max abs logit diff | "
+        "int8 layers |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows, "",
+        f"Calibration: per-tensor input scales at the {some['calibration']['percentile']}th percentile of each "
+        f"convolution's input over the validation split ({some['calibration']['images']} images per modality); "
+        f"test split: {some['test']['images']} images per modality, the same items as the results above. "
+        f"Images: {results['data']}. Measured by `python3 -m training int8-calibrate`; raw figures in "
+        "`training/results/lymphscope-demo-r18/int8.json`.",
+        "",
+    ])
+
+
+def with_card_section(card: str, section: str) -> str:
+    """The card with its int8 section replaced, or inserted before the timings (after weight quantization)."""
+    if CARD_HEADING in card:
+        start = card.index(CARD_HEADING)
+        nxt = card.find("\n## ", start + len(CARD_HEADING))
+        return card[:start] + section + ("\n" + card[nxt + 1:] if nxt >= 0 else "")
+    anchor = card.find("\n## Timings")
+    if anchor < 0:
+        return card.rstrip("\n") + "\n\n" + section
+    return card[: anchor + 1] + section + "\n" + card[anchor + 1:]
 
 
 def add_golden(pack_dir: Path, out_json: Path) -> None:

@@ -108,7 +108,7 @@ def card_section(results: dict) -> str:
         t = r["test"]
         allowed = "yes" if r["allowed"] else "no"
         rows.append(f"| {m} | {allowed} | {t['macroAucFloat32']:.4f} | {t['macroAucInt8']:.4f} | "
-                    f"{t['aucChange']:+.4f} | {t['top1Agreement']:.3f} | {t['maxAbsLogitDiff']:.3f} | "
+                    f"{t['aucChange']:+.5f} | {t['top1Agreement']:.3f} | {t['maxAbsLogitDiff']:.3f} | "
                     f"{len(r['layers'])} |")
     some = next(iter(results["modalities"].values()))
     return "\n".join([
@@ -125,9 +125,10 @@ def card_section(results: dict) -> str:
         *rows, "",
         f"Calibration: per-tensor input scales at the {some['calibration']['percentile']}th percentile of each "
         f"convolution's input over the validation split ({some['calibration']['images']} images per modality); "
-        f"test split: {some['test']['images']} images per modality, the same items as the results above. "
-        f"Images: {results['data']}. Measured by `python3 -m training int8-calibrate`; raw figures in "
-        "`training/results/lymphscope-demo-r18/int8.json`.",
+        f"test split: {some['test']['images']} images per modality. Images: {results['data']}. "
+        "Float32 figures here can differ from the held-out results above when the images are not the ones "
+        "the pack was tested on. Measured by `python3 -m training int8-calibrate`; raw figures in "
+        f"`training/results/{results['pack']}/int8.json`.",
         "",
     ])
 

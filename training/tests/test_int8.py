@@ -84,14 +84,14 @@ def test_one_layer_follows_the_documented_arithmetic() -> None:
 def test_the_card_section_is_replaced_not_repeated() -> None:
     from training.int8_run import card_section, with_card_section
 
-    results = {"pack": "p", "maxAucChange": 0.005, "data": "test images", "modalities": {"bmode": {
-        "allowed": True, "layers": ["a", "b"], "calibration": {"percentile": 99.99, "images": 10},
-        "test": {"images": 12, "macroAucFloat32": 0.9, "macroAucInt8": 0.899, "aucChange": -0.001,
-                 "top1Agreement": 0.98, "maxAbsLogitDiff": 0.2}}}}
+    bmode: dict = {"allowed": True, "layers": ["a", "b"], "calibration": {"percentile": 99.99, "images": 10},
+                   "test": {"images": 12, "macroAucFloat32": 0.9, "macroAucInt8": 0.899, "aucChange": -0.001,
+                            "top1Agreement": 0.98, "maxAbsLogitDiff": 0.2}}
+    results = {"pack": "p", "maxAucChange": 0.005, "data": "test images", "modalities": {"bmode": bmode}}
     card = "# Card\n\n## Weight quantization\n\nx\n\n## Timings (this build)\n\ny\n"
     once = with_card_section(card, card_section(results))
     assert once.index("## Weight quantization") < once.index("## Int8 compute") < once.index("## Timings")
     assert "| bmode | yes | 0.9000 | 0.8990 | -0.00100 |" in once
-    results["modalities"]["bmode"]["allowed"] = False
+    bmode["allowed"] = False
     twice = with_card_section(once, card_section(results))
     assert twice.count("## Int8 compute") == 1 and "| bmode | no |" in twice and twice.endswith("y\n")

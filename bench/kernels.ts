@@ -1,7 +1,8 @@
 /**
- * Per-layer timing of the app's WASM convolution kernels (SIMD128 build and Relaxed-SIMD build with
- * fused multiply-add) against tfjs's XNNPACK, one thread, in Node, on every convolution shape of
- * ResNet-18 at 224 (random data; all compute the same result to float32 rounding):
+ * Per-layer timing of the app's WASM convolution kernels (SIMD128 build, Relaxed-SIMD build with
+ * fused multiply-add, and its int8 kernel) against tfjs's XNNPACK, one thread, in Node, on every
+ * convolution shape of ResNet-18 at 224 (random data; all but int8 compute the same result to
+ * float32 rounding; the stem has 3 input channels and stays float32 in the int8 column):
  *
  *   npx tsx bench/kernels.ts [--runs 40] [--control DIR]
  *
@@ -50,13 +51,21 @@ async function timeBuild(
   relaxedSimd: boolean,
   time: (f: tf.Tensor4D) => number,
   filter: tf.Tensor4D,
+  int8Scale?: number,
 ): Promise<{ ms: number; kernel: string; simd: string }> {
   const conv = await WasmConvolution.install({ load, threads: 1, relaxedSimd });
   const owner = {};
-  conv.prepareFilters(owner, [filter]);
+  conv.prepareFilters(owner, [filter], [int8Scale]);
   const before = { ...conv.calls };
   const ms = time(filter);
-  const kernel = conv.calls.winograd > before.winograd ? 'Winograd' : conv.calls.direct > before.direct ? 'direct' : '–';
+  const kernel =
+    conv.calls.int8 > before.int8
+      ? 'int8'
+      : conv.calls.winograd > before.winograd
+        ? 'Winograd'
+        : conv.calls.direct > before.direct
+          ? 'direct'
+          : '–';
   const simd = conv.status.simd;
   conv.release(owner);
   conv.uninstall();
@@ -81,13 +90,14 @@ async function main(): Promise<void> {
       .map((v) => v.toFixed(2))
       .join(' ')}`,
     '',
-    `| Layer | × | XNNPACK ms | LymphScope SIMD128 ms | LymphScope FMA ms | Kernel | SIMD128 vs XNNPACK | FMA vs SIMD128 |${controlDir ? ' control SIMD128 ms | FMA vs control |' : ''}`,
-    `|---|---|---|---|---|---|---|---|${controlDir ? '---|---|' : ''}`,
+    `| Layer | × | XNNPACK ms | LymphScope SIMD128 ms | LymphScope FMA ms | Kernel | SIMD128 vs XNNPACK | FMA vs SIMD128 | int8 ms | int8 vs FMA |${controlDir ? ' control SIMD128 ms | FMA vs control |' : ''}`,
+    `|---|---|---|---|---|---|---|---|---|---|${controlDir ? '---|---|' : ''}`,
   ];
   let totalX = 0;
   let totalS = 0;
   let totalF = 0;
   let totalC = 0;
+  let totalQ = 0;
   for (const l of LAYERS) {
     const x = tf.randomNormal(l.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const filter = tf.randomNormal(l.filter, 0, 0.05, 'float32', 2) as tf.Tensor4D;
@@ -107,20 +117,23 @@ async function main(): Promise<void> {
     // Interleaved per layer, so that a change in the machine's load hits all three alike.
     const simd128 = await timeBuild(loadKernelsFromDisk, false, time, filter);
     const fma = await timeBuild(loadKernelsFromDisk, true, time, filter);
+    // Any positive scale: the timing does not depend on it (inputs beyond it saturate at 127).
+    const int8 = await timeBuild(loadKernelsFromDisk, true, time, filter, 0.02);
     const control = controlDir ? await timeBuild(loadControl, false, time, filter) : null;
     const xnn = time(foreign);
     totalX += xnn * l.count;
     totalS += simd128.ms * l.count;
     totalF += fma.ms * l.count;
     totalC += (control?.ms ?? 0) * l.count;
+    totalQ += int8.ms * l.count;
     const extra = control ? ` ${control.ms.toFixed(2)} | ${(control.ms / fma.ms).toFixed(2)}× |` : '';
     rows.push(
-      `| ${l.name} | ${l.count} | ${xnn.toFixed(2)} | ${simd128.ms.toFixed(2)} | ${fma.ms.toFixed(2)} | ${fma.kernel} | ${(xnn / simd128.ms).toFixed(2)}× | ${(simd128.ms / fma.ms).toFixed(2)}× |${extra}`,
+      `| ${l.name} | ${l.count} | ${xnn.toFixed(2)} | ${simd128.ms.toFixed(2)} | ${fma.ms.toFixed(2)} | ${fma.kernel} | ${(xnn / simd128.ms).toFixed(2)}× | ${(simd128.ms / fma.ms).toFixed(2)}× | ${int8.ms.toFixed(2)} (${int8.kernel}) | ${(fma.ms / int8.ms).toFixed(2)}× |${extra}`,
     );
     tf.dispose([x, filter, bias, foreign]);
   }
   rows.push(
-    `| **all convolutions of one pass** | 20 | ${totalX.toFixed(1)} | ${totalS.toFixed(1)} | ${totalF.toFixed(1)} | | ${(totalX / totalS).toFixed(2)}× | ${(totalS / totalF).toFixed(2)}× |` +
+    `| **all convolutions of one pass** | 20 | ${totalX.toFixed(1)} | ${totalS.toFixed(1)} | ${totalF.toFixed(1)} | | ${(totalX / totalS).toFixed(2)}× | ${(totalS / totalF).toFixed(2)}× | ${totalQ.toFixed(1)} | ${(totalF / totalQ).toFixed(2)}× |` +
       (controlDir ? ` ${totalC.toFixed(1)} | ${(totalC / totalF).toFixed(2)}× |` : ''),
   );
   rows.push(

@@ -99,12 +99,14 @@ export function buildReport(input: {
   const ort1t = by('ort-wasm-1t');
   const appGpu = by('app-webgpu');
   const ortGpu = by('ort-webgpu');
+  const appFma = by('app-wasm-fma');
   const r: Record<string, number | null> = {
     'app-wasm / ort-wasm (inference p50)': ratio(appWasm?.inference.p50, ortWasm?.inference.p50),
     'app-wasm-1t / ort-wasm-1t (inference p50, both 1 thread)': ratio(app1t?.inference.p50, ort1t?.inference.p50),
     'app-wasm / native (inference p50)': ratio(appWasm?.inference.p50, native?.inference.p50),
     'ort-wasm / native (inference p50)': ratio(ortWasm?.inference.p50, native?.inference.p50),
     'app-wasm-1t / app-wasm (threads gain)': ratio(app1t?.inference.p50, appWasm?.inference.p50),
+    'app-wasm / app-wasm-fma (int8 compute vs float32 FMA, inference p50)': ratio(appWasm?.inference.p50, appFma?.inference.p50),
     'app-webgpu / ort-webgpu (inference p50)': ratio(appGpu?.inference.p50, ortGpu?.inference.p50),
     'app-wasm Grad-CAM / inference (p50)': ratio(appWasm?.gradcam?.p50, appWasm?.inference.p50),
     'app-wasm three modalities / one analysis (p50)': ratio(appWasm?.triple?.p50, appWasm?.analysis.p50),
@@ -209,7 +211,7 @@ export function markdownTable(rep: BenchReport): string {
     for (const s of batches) {
       const b = s.throughput!;
       const kernels = s.wasmKernels
-        ? `${s.wasmKernels.convolutions}${s.wasmKernels.simd ? ` (${s.wasmKernels.simd})` : ''}`
+        ? `${s.wasmKernels.convolutions}${s.wasmKernels.simd ? ` (${s.wasmKernels.simd})` : ''}${s.wasmKernels.int8?.length ? `, int8: ${s.wasmKernels.int8.join('+')}` : ''}`
         : '–';
       lines.push(
         `| ${s.label} | ${kernels} | ${b.images} | ${b.oneModality.imagesPerS.toFixed(1)} | ${b.allModalities.imagesPerS.toFixed(1)} (×${b.allModalities.modalities}) | ${b.allModalities.casesPerS.toFixed(2)} |`,

@@ -143,6 +143,14 @@ export const ABLATIONS: Scenario[] = [
     tune: '{"relaxedSimd":false}',
   },
   {
+    id: 'app-wasm-fma',
+    label: 'ablation: no int8 compute (Relaxed SIMD float32 kernels, FMA)',
+    engine: 'app',
+    backend: 'wasm',
+    isolated: true,
+    tune: '{"int8Compute":false}',
+  },
+  {
     id: 'app-wasm-1thread-isolated',
     label: 'ablation: 1 wasm thread (isolated page)',
     engine: 'app',

@@ -64,6 +64,9 @@ const EXPORTS = [
   'wino_transform_filter',
   'wino_work_size',
 ];
+/** The int8 kernels exist only in the relaxed builds (they need the relaxed 8-bit dot product). */
+const INT8_EXPORTS = ['q8_conv', 'q8_filter_size', 'q8_pack_filter', 'q8_quantize'];
+const exportsOf = (name) => (name.includes('relaxed') ? [...EXPORTS, ...INT8_EXPORTS].sort() : EXPORTS);
 
 /** Section ids present in a wasm binary (1 type … 8 start … 11 data, 12 data count). */
 function sectionIds(bytes) {
@@ -97,7 +100,7 @@ function validate(name, bytes) {
     .filter((e) => e.kind === 'function')
     .map((e) => e.name)
     .sort();
-  if (JSON.stringify(exports) !== JSON.stringify(EXPORTS)) throw new Error(`${name}: exports ${exports.join(', ')}`);
+  if (JSON.stringify(exports) !== JSON.stringify(exportsOf(name))) throw new Error(`${name}: exports ${exports.join(', ')}`);
   const ids = sectionIds(bytes);
   for (const [id, what] of [
     [8, 'a start function'],
@@ -109,6 +112,8 @@ function validate(name, bytes) {
 
 /** f32x4.relaxed_madd: SIMD prefix 0xfd, opcode 0x105 as LEB128. */
 const RELAXED_MADD = Buffer.from([0xfd, 0x85, 0x02]);
+/** i16x8.relaxed_dot_i8x16_i7x16_s: opcode 0x112. */
+const RELAXED_DOT = Buffer.from([0xfd, 0x92, 0x02]);
 
 function build(outDir) {
   for (const [name, [compiler, flags]] of Object.entries(builds)) {
@@ -118,6 +123,8 @@ function build(outDir) {
     // A relaxed build without a fused multiply-add would silently be the SIMD128 kernels again.
     if (flags.includes('-mrelaxed-simd') && !bytes.includes(RELAXED_MADD))
       throw new Error(`${name}: no f32x4.relaxed_madd in the build (is ${compiler} clang 16 or later?)`);
+    if (flags.includes('-mrelaxed-simd') && !bytes.includes(RELAXED_DOT))
+      throw new Error(`${name}: no i16x8.relaxed_dot_i8x16_i7x16_s in the build`);
   }
 }
 

@@ -8,6 +8,7 @@
   train-node-finder     train + evaluate the node/lesion finder (BUSI, DDTI, phantom masks)
   export-node-finder    add a trained node finder to a pack (TF.js model, parity check, model card)
   input-gate            train and measure a pack's input checks (docs/input-checks.md)
+  int8-calibrate        calibrate a pack's int8 compute and measure its AUC change (docs/model-pack.md)
 
 `<command> --help` lists its options with their defaults and examples.
 """
@@ -279,6 +280,15 @@ def cmd_input_gate(a: argparse.Namespace) -> None:
         print(f"pack re-verified: {verify_golden(pack / 'manifest.json')}")
 
 
+def cmd_int8(a: argparse.Namespace) -> None:
+    import torch
+
+    from .int8_run import run
+
+    torch.set_num_threads(a.threads)
+    run(Path(a.pack), Path(a.data), Path(a.split), Path(a.out), a.modalities or None, a.data_note)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__, formatter_class=_HelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -438,6 +448,15 @@ def main(argv: list[str] | None = None) -> None:
                     help="share of in-distribution calibration images that must pass, else the command refuses "
                          "(default: %(default)s; lower it only for smoke runs of tiny, barely trained packs)")
     ig.set_defaults(fn=cmd_input_gate)
+    q8 = parser("int8-calibrate", "calibrate a pack's int8 compute on the validation split, measure test ΔAUC")
+    q8.add_argument("--pack", default=str(REPO / "public" / "models" / "lymphscope-demo-r18"))
+    q8.add_argument("--data", required=True, help="the pack's stage-2 data folder (npm run phantoms for the demo pack)")
+    q8.add_argument("--split", default=str(RESULTS / "lymphscope-demo-r18" / "split-stage2.json"))
+    q8.add_argument("--out", default=str(RESULTS / "lymphscope-demo-r18" / "int8.json"))
+    q8.add_argument("--modalities", nargs="*", choices=MODALITY_CHOICES, default=[])
+    q8.add_argument("--data-note", default="", help="what the data folder is, for the results file")
+    q8.add_argument("--threads", type=int, default=2)
+    q8.set_defaults(fn=cmd_int8)
 
     for sp in sub.choices.values():  # options without help text still show their default
         for action in sp._actions:

@@ -5,10 +5,12 @@
  */
 
 import { MODALITY_IDS, type ModalityId } from '../domain';
+import { parseInt8Compute, type Int8ComputeSpec } from './int8-spec';
 import { parseNodeFinderFields, type NodeFinderFields } from './node-finder-spec';
 import { readPhantomGeneratorVersion } from './phantom-generator';
 
 export type { CropConvention, NodeFinderFields, NodeFinderSpec } from './node-finder-spec';
+export type { Int8ComputeSpec } from './int8-spec';
 
 /** The modalities a pack may hold: every one the registry (src/domain) knows. */
 export const MODALITIES = MODALITY_IDS;
@@ -39,6 +41,8 @@ export interface ModalitySpec {
   golden?: string;
   /** The modality model's input checks (input-check-file.ts); absent in older packs: "check unavailable". */
   inputCheck?: string;
+  /** Int8 convolutions (Relaxed SIMD only): allowed or not, and the calibrated input scales (int8-spec.ts). */
+  int8Compute?: Int8ComputeSpec;
 }
 
 export type FusionSpec = { method: 'mean' } | { method: 'weighted-mean'; weights: Partial<Record<Modality, number>> };
@@ -190,6 +194,8 @@ function parseModality(v: Json, field: string): ModalitySpec {
   }
   if (o.golden !== undefined) spec.golden = str(o.golden, `${field}.golden`, RELATIVE_PATH);
   if (o.inputCheck !== undefined) spec.inputCheck = str(o.inputCheck, `${field}.inputCheck`, RELATIVE_PATH);
+  if (o.int8Compute !== undefined)
+    spec.int8Compute = parseInt8Compute(o.int8Compute, `${field}.int8Compute`, (f, p) => new ManifestError(f, p));
   return spec;
 }
 

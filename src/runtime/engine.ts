@@ -128,6 +128,7 @@ export class InferenceEngine {
       this.tuning.convKernels !== false,
       this.tuning.wasmThreads,
       this.tuning.relaxedSimd !== false,
+      this.tuning.int8Compute !== false,
     );
     this.gpuKernels = new WebGpuKernelInstaller(this.tuning.webgpuConvKernels !== false, this.tuning.webgpuF16 === true);
     this.host = {
@@ -142,7 +143,7 @@ export class InferenceEngine {
       if (this.choiceContext) void rememberFallback(this.choiceContext, backend, reason);
     });
     this.models = new ModelSet(this.tuning, {
-      built: (model) => this.kernels.prepare(model),
+      built: (model, modality, spec) => this.kernels.prepare(model, modality, spec),
       disposing: (model) => this.kernels.release(model),
       compiling: () => this.gpuKernels.pending(),
     });

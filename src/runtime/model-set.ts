@@ -23,7 +23,8 @@ interface BuiltModel {
 
 /** Told about every model built and freed (the app's wasm kernels keep filter copies per model). */
 export interface ModelHooks {
-  built(model: tf.LayersModel): void;
+  /** `modality`, `spec`: a classifier and its manifest entry (its `int8Compute` decides int8 convolutions on wasm); absent for the node finder. */
+  built(model: tf.LayersModel, modality?: Modality, spec?: ModalitySpec): void;
   disposing(model: tf.LayersModel): void;
   /** Pipelines of the app's own GPU kernels being created (each resolves, never rejects, when done). */
   compiling?(): Promise<void>[];
@@ -94,7 +95,7 @@ export class ModelSet {
       const model = await buildModel(modality, spec, files, this.tuning.fuseConvRelu !== false);
       try {
         checkModelShape(model, modality, spec, numClasses);
-        this.hooks.built(model);
+        this.hooks.built(model, modality, spec);
         const gradcam = GradCamModel.split(
           model,
           spec.gradcamLayer,

@@ -120,6 +120,8 @@ function checkReady(o: Fields): void {
     oneOf(k, 'convolutions', ['lymphscope', 'xnnpack']);
     num(k, 'threads', 1, true);
     if (k.simd !== undefined) oneOf(k, 'simd', ['relaxed', 'simd128']);
+    if (k.int8 !== undefined && (!Array.isArray(k.int8) || !k.int8.every(isModalityId)))
+      fail('wasmKernels.int8', `expected a list of modality ids, ${describe(k.int8)}`);
     if (k.note !== undefined) str(k, 'note');
   }
   if (o.webgpuKernels !== undefined) {

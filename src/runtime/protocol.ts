@@ -51,6 +51,8 @@ export interface WasmKernels {
   threads: number;
   /** The app's kernels only: built for Relaxed SIMD (fused multiply-add) or plain 128-bit SIMD. */
   simd?: 'relaxed' | 'simd128';
+  /** The app's kernels only: modalities whose convolutions run in int8 (their pack allows it; Relaxed SIMD). */
+  int8?: Modality[];
   /** Why fewer threads or tfjs's kernels run, when that is not the plan. */
   note?: string;
 }

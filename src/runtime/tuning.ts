@@ -39,6 +39,11 @@ export interface RuntimeTuning {
    * been measured yet (bench/gpu/run-device.sh measures it).
    */
   webgpuF16?: boolean;
+  /**
+   * On wasm with Relaxed SIMD, int8 convolutions for the modalities whose pack allows them
+   * (`int8Compute`, conv/int8.ts); false keeps every convolution in float32 (the benchmark's A/B).
+   */
+  int8Compute?: boolean;
   /** Download and verify the pack's models concurrently (worker-handler.ts) instead of in turn. */
   parallelPackLoad?: boolean;
   /** Caps the wasm backend's threads (default: every core the browser reports). */
@@ -57,6 +62,7 @@ const SWITCHES = [
   'relaxedSimd',
   'webgpuConvKernels',
   'webgpuF16',
+  'int8Compute',
   'parallelPackLoad',
 ] as const;
 

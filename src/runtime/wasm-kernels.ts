@@ -7,6 +7,7 @@
  */
 
 import type * as tf from '@tensorflow/tfjs';
+import type { Modality, ModalitySpec } from '../model-pack';
 import type { WasmKernelHost } from './backends/strategy';
 import { wantedWasmThreads, wasmThreadCount } from './backends/wasm';
 import {
@@ -27,18 +28,22 @@ export class WasmKernelInstaller implements WasmKernelHost {
   /** The installed kernels while the wasm backend is the one models are built on. */
   private conv: WasmConvolution | null = null;
   private current: WasmKernels | undefined;
+  /** Modalities whose models run int8 convolutions, by model. */
+  private readonly int8Models = new Map<tf.LayersModel, Modality>();
 
   /**
    * @param source where the kernel builds come from; without one XNNPACK does every convolution.
    * @param enabled false keeps XNNPACK (the benchmark's `convKernels: false`).
    * @param wasmThreads the host's cap on wasm threads.
    * @param relaxedSimd false keeps the SIMD128 build where Relaxed SIMD would run (the benchmark's `relaxedSimd: false`).
+   * @param int8 false keeps float32 convolutions where the pack allows int8 (the benchmark's `int8Compute: false`).
    */
   constructor(
     private readonly source: ConvolutionSource | undefined,
     enabled: boolean,
     private readonly wasmThreads?: number,
     private readonly relaxedSimd = true,
+    private readonly int8 = true,
   ) {
     this.own = !!source && enabled;
   }
@@ -48,7 +53,9 @@ export class WasmKernelInstaller implements WasmKernelHost {
   }
 
   get status(): WasmKernels | undefined {
-    return this.current;
+    if (!this.current || this.current.convolutions !== 'lymphscope') return this.current;
+    const int8 = [...new Set(this.int8Models.values())].sort();
+    return { ...this.current, int8 };
   }
 
   /** Compiles the kernel build the wasm backend will need (once; a no-op without kernels). */
@@ -80,13 +87,15 @@ export class WasmKernelInstaller implements WasmKernelHost {
         threads: wanted,
         compiled: this.compiled,
         relaxedSimd: this.relaxedSimd,
+        int8: this.int8,
       });
-      const { threads, simd, singleThreadReason } = this.conv.status;
+      const { threads, simd, singleThreadReason, int8Reason } = this.conv.status;
+      const notes = [singleThreadReason && wanted > 1 ? singleThreadReason : '', int8Reason ?? ''].filter(Boolean);
       this.current = {
         convolutions: 'lymphscope',
         threads,
         simd,
-        ...(singleThreadReason && wanted > 1 ? { note: singleThreadReason } : {}),
+        ...(notes.length ? { note: notes.join('; ') } : {}),
       };
     } catch (e) {
       this.conv = null;
@@ -96,15 +105,22 @@ export class WasmKernelInstaller implements WasmKernelHost {
 
   detach(): void {
     this.conv = null;
+    this.int8Models.clear();
   }
 
-  /** Lets the kernels take `model`'s convolutions (built on the active wasm backend). */
-  prepare(model: tf.LayersModel): void {
-    this.conv?.prepare(model);
+  /**
+   * Lets the kernels take `model`'s convolutions (built on the active wasm backend), in int8 where
+   * the pack allows it for `modality` (`int8Compute.allowed`) and this build has the int8 kernels.
+   */
+  prepare(model: tf.LayersModel, modality?: Modality, spec?: ModalitySpec): void {
+    const int8 = spec?.int8Compute?.allowed ? new Map(Object.entries(spec.int8Compute.inputScales)) : undefined;
+    const layers = this.conv?.prepare(model, int8) ?? 0;
+    if (layers > 0 && modality) this.int8Models.set(model, modality);
   }
 
   /** Frees the kernel-order filter copies of `model`. */
   release(model: tf.LayersModel): void {
     this.conv?.release(model);
+    this.int8Models.delete(model);
   }
 }

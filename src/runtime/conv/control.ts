@@ -13,11 +13,11 @@ export const FAILED = 3; // set by a helper whose item threw
 export const NEXT = 4; // next item to take
 export const ITEMS = 5; // items in this job
 
-export const Command = { winograd: 1, direct: 2, stop: 3 } as const;
-export type JobKind = 'winograd' | 'direct';
+export const Command = { winograd: 1, direct: 2, stop: 3, int8: 4 } as const;
+export type JobKind = 'winograd' | 'direct' | 'int8';
 
 /** Arguments each kernel entry point (kernels.c) takes before the 4 of the item, in order. */
-export const COMMON_ARGS: Record<JobKind, number> = { winograd: 10, direct: 12 };
+export const COMMON_ARGS: Record<JobKind, number> = { winograd: 10, direct: 12, int8: 12 };
 /** In a Winograd call, where the thread's own scratch pointer goes. */
 export const WORK_ARG = 4;
 export const MAX_ITEMS = 256;

@@ -20,10 +20,10 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_ITEMS, type JobKind } from './control';
 import { HelperPool, type Item } from './pool';
 
-export type KernelBinary = 'kernels.wasm' | 'kernels-threads.wasm' | 'kernels-relaxed.wasm' | 'kernels-relaxed-threads.wasm';
+import { kernelBinaryFor, kernelSimdFor, type KernelBinary, type KernelSimd } from './builds';
+import { int8Eligible, int8Exports, int8SelfCheck, inverseScale, type Int8Exports, type Int8Scales } from './int8';
 
-/** Which instruction set the kernels were built for: 128-bit SIMD, or Relaxed SIMD (fused multiply-add). */
-export type KernelSimd = 'relaxed' | 'simd128';
+export { kernelBinaryFor, kernelSimdFor, relaxedSimdSupported, type KernelBinary, type KernelSimd } from './builds';
 
 export interface ConvolutionSource {
   /** Bytes of one of the builds (the shared-memory ones for tfjs's threaded build). */
@@ -39,46 +39,17 @@ export interface ConvolutionOptions extends ConvolutionSource {
   compiled?: { binary: KernelBinary; module: WebAssembly.Module };
   /** false: the SIMD128 build even where Relaxed SIMD validates (the benchmark's comparison). Default true. */
   relaxedSimd?: boolean;
-}
-
-/** The build for a tfjs heap that is shared (threaded tfjs) or not, with or without Relaxed SIMD. */
-export function kernelBinaryFor(sharedHeap: boolean, simd: KernelSimd = 'simd128'): KernelBinary {
-  if (simd === 'relaxed') return sharedHeap ? 'kernels-relaxed-threads.wasm' : 'kernels-relaxed.wasm';
-  return sharedHeap ? 'kernels-threads.wasm' : 'kernels.wasm';
-}
-
-/**
- * The smallest module that uses Relaxed SIMD: one function (v128, v128, v128) → v128 returning
- * f32x4.relaxed_madd of its parameters. An engine that validates it runs the relaxed builds.
- */
-// prettier-ignore
-const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) → v128
-  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
-  0x0a, 0x0d, 0x01, 0x0b, 0x00, // code: one body of 11 bytes, no locals
-  0x20, 0x00, 0x20, 0x01, 0x20, 0x02, // local.get 0, 1, 2
-  0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0xfd 0x105)
-  0x0b, // end
-]);
-
-/** Whether this engine runs Relaxed SIMD (Chromium has since 114; detected, never inferred from a version). */
-export function relaxedSimdSupported(): boolean {
-  try {
-    return WebAssembly.validate(RELAXED_PROBE);
-  } catch {
-    return false;
-  }
-}
-
-/** The instruction set to load: Relaxed SIMD where the engine has it and it is not switched off. */
-export function kernelSimdFor(relaxedSimd = true): KernelSimd {
-  return relaxedSimd && relaxedSimdSupported() ? 'relaxed' : 'simd128';
+  /** false: float32 kernels even for models whose pack allows int8 (the benchmark's comparison). Default true. */
+  int8?: boolean;
 }
 
 export interface ConvolutionStatus {
   threads: number;
   simd: KernelSimd;
+  /** Whether models whose pack allows it get int8 convolutions (Relaxed SIMD builds only). */
+  int8: boolean;
+  /** Why not, on a relaxed build where int8 was wanted. */
+  int8Reason?: string;
   /** Why fewer threads than asked run, when they do. */
   singleThreadReason?: string;
 }
@@ -110,6 +81,9 @@ interface WasmBackendInternals {
 interface FilterCopies {
   winograd?: number;
   direct?: number;
+  /** The layer's calibrated input scale when its pack allows int8, and the packed int8 filter. */
+  int8Scale?: number;
+  int8?: number;
   bytes: number;
 }
 
@@ -149,13 +123,16 @@ export class WasmConvolution {
   private readonly filters = new Map<object, FilterCopies>();
   private readonly owned = new Map<object, object[]>();
   private readonly work: { ptr: number; bytes: number }[] = [];
+  /** The quantized (and padded) input of the int8 convolution running now. */
+  private quantized: { ptr: number; bytes: number } | null = null;
   private readonly originals = new Map<string, tf.KernelConfig>();
   /** Convolutions run here, by kernel (the rest went to XNNPACK). */
-  readonly calls = { winograd: 0, direct: 0 };
+  readonly calls = { winograd: 0, direct: 0, int8: 0 };
 
   private constructor(
     private readonly backend: WasmBackendInternals,
     private readonly k: Exports,
+    private readonly q8: Int8Exports | null,
     private pool: HelperPool | null,
     private currentStatus: ConvolutionStatus,
   ) {}
@@ -193,8 +170,22 @@ export class WasmConvolution {
         singleThreadReason = errorMessage(e);
       }
     }
-    const status: ConvolutionStatus = { threads: pool?.threads ?? 1, simd, singleThreadReason };
-    const conv = new WasmConvolution(backend, instance.exports as unknown as Exports, pool, status);
+    let q8 = options.int8 === false ? null : int8Exports(instance.exports);
+    let int8Reason: string | undefined;
+    if (
+      q8 &&
+      !int8SelfCheck(
+        q8,
+        memory,
+        (n) => backend.wasm._malloc(n),
+        (p) => backend.wasm._free(p),
+      )
+    ) {
+      q8 = null;
+      int8Reason = "this engine's 8-bit dot product failed the int8 self-check";
+    }
+    const status: ConvolutionStatus = { threads: pool?.threads ?? 1, simd, int8: q8 !== null, int8Reason, singleThreadReason };
+    const conv = new WasmConvolution(backend, instance.exports as unknown as Exports, q8, pool, status);
     conv.register();
     installed = { backend, conv };
     return conv;
@@ -226,6 +217,8 @@ export class WasmConvolution {
     for (const owner of [...this.owned.keys()]) this.release(owner);
     for (const w of this.work) this.backend.wasm._free(w.ptr);
     this.work.length = 0;
+    if (this.quantized) this.backend.wasm._free(this.quantized.ptr);
+    this.quantized = null;
     this.pool?.dispose();
     if (installed?.conv === this) installed = null;
   }
@@ -236,20 +229,36 @@ export class WasmConvolution {
     return active && active.backend === (tf.backend() as unknown) ? active.conv : null;
   }
 
-  /** Lets the kernels take `model`'s convolutions; filters are copied into kernel order on first use. */
-  prepare(model: tf.LayersModel): void {
-    this.prepareFilters(
-      model,
-      model.weights.filter((w) => w.shape.length === 4).map((w) => w.read()),
-    );
+  /**
+   * Lets the kernels take `model`'s convolutions; filters are copied into kernel order on first use.
+   * `int8` (layer name → input scale, from a pack that allows int8) makes those layers run in int8
+   * where this build has the int8 kernels. Returns how many layers will run in int8.
+   */
+  prepare(model: tf.LayersModel, int8?: Int8Scales): number {
+    const filters: tf.Tensor[] = [];
+    const scales: (number | undefined)[] = [];
+    for (const layer of model.layers) {
+      for (const w of layer.weights) {
+        if (w.shape.length !== 4) continue;
+        filters.push(w.read());
+        scales.push(this.q8 ? int8?.get(layer.name) : undefined);
+      }
+    }
+    this.prepareFilters(model, filters, scales);
+    return scales.filter((s) => s !== undefined).length;
   }
 
-  /** As `prepare`, for filters (HWIO tensors) that `owner` holds; other tensors are ignored. */
-  prepareFilters(owner: object, filters: readonly tf.Tensor[]): void {
+  /**
+   * As `prepare`, for filters (HWIO tensors) that `owner` holds; other tensors are ignored.
+   * `int8Scales[i]`, when given, is filter i's calibrated input scale: that layer runs in int8.
+   */
+  prepareFilters(owner: object, filters: readonly tf.Tensor[], int8Scales: readonly (number | undefined)[] = []): void {
     const keys: object[] = [];
-    for (const filter of filters) {
+    for (const [i, filter] of filters.entries()) {
       if (filter.rank !== 4 || filter.dtype !== 'float32' || filter.shape[3]! % 8 !== 0) continue;
-      if (!this.filters.has(filter.dataId)) this.filters.set(filter.dataId, { bytes: 0 });
+      const copies = this.filters.get(filter.dataId) ?? { bytes: 0 };
+      this.filters.set(filter.dataId, copies);
+      if (int8Scales[i] !== undefined && this.q8) copies.int8Scale = int8Scales[i];
       keys.push(filter.dataId);
     }
     this.owned.set(owner, [...(this.owned.get(owner) ?? []), ...keys]);
@@ -261,6 +270,7 @@ export class WasmConvolution {
       const copies = this.filters.get(key);
       if (copies?.winograd) this.backend.wasm._free(copies.winograd);
       if (copies?.direct) this.backend.wasm._free(copies.direct);
+      if (copies?.int8) this.backend.wasm._free(copies.int8);
       this.filters.delete(key);
     }
     this.owned.delete(owner);
@@ -306,8 +316,10 @@ export class WasmConvolution {
       info.strideWidth === 1 &&
       info.inChannels % 4 === 0 &&
       pads.every((p) => p === 1);
+    const int8 =
+      copies.int8Scale !== undefined && !!this.q8 && int8Eligible(info.inChannels, pads, info.strideHeight, info.strideWidth);
     const direct = !winograd && info.strideHeight === info.strideWidth && pads.every((p) => p === 0);
-    if (!winograd && !direct) return null;
+    if (!winograd && !direct && !int8) return null;
 
     const out = this.backend.makeOutput(info.outShape, 'float32');
     const { inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
@@ -320,7 +332,9 @@ export class WasmConvolution {
     for (let b = 0; b < info.batchSize; b++) {
       const xb = xPtr + b * h * w * cin * 4;
       const yb = yPtr + b * oh * ow * cout * 4;
-      if (winograd) {
+      if (int8) {
+        this.runInt8(info, copies, filter, xb, biasPtr, yb, relu, pads[0]!, threads);
+      } else if (winograd) {
         const u = this.winogradFilter(filter, copies, cin, cout);
         const work = Array.from({ length: threads }, (_, i) => this.workBuffer(i, cin, cout));
         const common = [xb, u, biasPtr, yb, work[0]!, h, w, cin, cout, relu];
@@ -331,12 +345,46 @@ export class WasmConvolution {
         this.dispatch('direct', common, [], cutItems(oh * ow, blocks, threads));
       }
     }
-    this.calls[winograd ? 'winograd' : 'direct']++;
+    this.calls[int8 ? 'int8' : winograd ? 'winograd' : 'direct']++;
     return out;
   }
 
+  /** One image of an int8 convolution: quantize (padding folded in) on this thread, then the dot-product kernel on all. */
+  private runInt8(
+    info: tf.backend_util.Conv2DInfo,
+    copies: FilterCopies,
+    filter: tf.TensorInfo,
+    x: number,
+    bias: number,
+    y: number,
+    relu: number,
+    pad: number,
+    threads: number,
+  ): void {
+    const q8 = this.q8!;
+    const { inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
+    const scale = copies.int8Scale!;
+    if (!copies.int8) {
+      const bytes = q8.q8_filter_size(kh, kw, cin, cout);
+      copies.int8 = this.malloc(bytes, 'an int8 filter');
+      q8.q8_pack_filter(this.offset(filter), copies.int8, kh, kw, cin, cout, Math.fround(scale));
+      copies.bytes += bytes;
+    }
+    const hp = h + 2 * pad;
+    const wp = w + 2 * pad;
+    const bytes = hp * wp * cin;
+    if (!this.quantized || this.quantized.bytes < bytes) {
+      if (this.quantized) this.backend.wasm._free(this.quantized.ptr);
+      this.quantized = { ptr: this.malloc(bytes, 'a quantized input'), bytes };
+    }
+    const xq = this.quantized.ptr;
+    q8.q8_quantize(x, xq, h, w, cin, pad, inverseScale(scale), 0, hp);
+    const common = [xq, copies.int8, bias, y, wp, cin, kh, kw, info.strideHeight, info.outWidth, cout, relu];
+    this.dispatch('int8', common, [], cutItems(info.outHeight * info.outWidth, cout / 8, threads));
+  }
+
   private dispatch(kind: JobKind, common: number[], work: number[], items: Item[]): void {
-    const kernel = kind === 'winograd' ? this.k.wino_conv : this.k.direct_conv;
+    const kernel = kind === 'winograd' ? this.k.wino_conv : kind === 'int8' ? this.q8!.q8_conv : this.k.direct_conv;
     if (this.pool) {
       try {
         this.pool.run(kind, common, work, items, kernel);
@@ -346,8 +394,8 @@ export class WasmConvolution {
         this.pool.dispose();
         this.pool = null;
         this.currentStatus = {
+          ...this.currentStatus,
           threads: 1,
-          simd: this.currentStatus.simd,
           singleThreadReason: `helper threads stopped: ${errorMessage(e)}`,
         };
       }

@@ -23,6 +23,8 @@ function serve(init: unknown): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const winograd = instance.exports.wino_conv as (...args: number[]) => void;
   const direct = instance.exports.direct_conv as (...args: number[]) => void;
+  // Only the Relaxed SIMD builds have it; the inference worker sends int8 jobs only then.
+  const int8 = instance.exports.q8_conv as ((...args: number[]) => void) | undefined;
   const control = new Int32Array(init.control);
   let seen = Atomics.load(control, GENERATION);
   scope.postMessage({ ready: true });
@@ -39,7 +41,9 @@ function serve(init: unknown): void {
     }
     try {
       if (command === Command.winograd) takeItems(control, 'winograd', init.index, winograd);
-      else takeItems(control, 'direct', init.index, direct);
+      else if (command === Command.int8 && int8) takeItems(control, 'int8', init.index, int8);
+      else if (command === Command.direct) takeItems(control, 'direct', init.index, direct);
+      else throw new Error(`unknown convolution command ${command}`);
     } catch {
       Atomics.store(control, FAILED, 1);
     }

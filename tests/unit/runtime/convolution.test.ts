@@ -155,7 +155,13 @@ describe('wasm convolution kernels', () => {
     expect(await WasmConvolution.install({ load: loadKernelsFromDisk, threads: 1 })).toBe(conv);
     expect(WasmConvolution.current()).toBe(conv);
     // SIMD128 under Node 20's defaults; the relaxed build where the engine validates relaxed SIMD.
-    expect(conv.status).toEqual({ threads: 1, simd: kernelSimdFor(), singleThreadReason: 'one thread requested' });
+    // The int8 kernels exist only in the relaxed build.
+    expect(conv.status).toEqual({
+      threads: 1,
+      simd: kernelSimdFor(),
+      int8: kernelSimdFor() === 'relaxed',
+      singleThreadReason: 'one thread requested',
+    });
   });
 
   for (const [kind, cases] of [

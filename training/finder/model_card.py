@@ -56,7 +56,7 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
            f"{summary['inputSize']}: luma + an optional click heat-map) that proposes the node and the crop the "
            f"classifiers expect ({crop_text}). Trained for {train_info.get('minutes', '?')} min on 2 shared CPU "
            f"cores ({train_info.get('cpuMinutes', '?')} CPU-minutes, {train_info.get('samples', '?')} augmented "
-           "samples: under-trained) on the lesion masks of BUSI, DDTI and "
+           f"samples{', continuing an earlier run' if train_info.get('init') else ''}: under-trained) on the lesion masks of BUSI, DDTI and "
            "LymphScope phantoms (`python3 -m training train-node-finder`); see docs/node-finder.md.",
            "",
            "**None of these images are cervical lymph nodes from patients**: breast lesions (BUSI), thyroid "
@@ -66,11 +66,17 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
            f"Held-out test splits (grouped: BUSI by perceptual hash, DDTI by case, phantoms by case). Confidence "
            f"threshold {metrics['threshold']} chosen on the validation split (the smallest at which the proposals "
            "made hold the node in their crop ≥ 95 % of the time); below it the app falls back to the image area, "
-           "which counts as holding the node. Box IoU and Dice count a fallback as 0. Dice is measured at the "
-           "model's input resolution.",
+           "which counts as holding the node. Box IoU and Dice count a fallback as 0. Dice is measured in image "
+           "pixels. The app runs the finder coarse-to-fine: on the whole frame, then on a square window of twice "
+           "the coarse box's longer side (at least 32 px) around it, and keeps the window's answer when it is "
+           "confident (else the whole frame's, else unsure).",
            "",
            "### Automatic proposal (no click)", ""]
     out += _main_table(auto["original"])
+    if metrics.get("automaticSinglePass"):
+        out += ["", f"The single pass on the whole frame alone (its own validation threshold, "
+                    f"{metrics.get('singlePassThreshold')}):", ""]
+        out += _main_table(metrics["automaticSinglePass"])
     if neg.get("negatives"):
         out += ["", f"BUSI images without a lesion (n = {neg['negatives']}): a node was proposed on "
                     f"{_pct(neg['proposedOnNegatives'])} of them."]
@@ -81,6 +87,8 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
     out += ["", "### Robustness (test split, automatic): node inside the proposed crop (share of unsure "
                 "proposals that fell back to the image area)", ""]
     out += _variant_table(auto, _inside_and_fallback, str)
+    out += ["", "Small nodes (box ≤ 25 % of the frame): inside and crop ≤ 4× the node box:", ""]
+    out += _variant_table(auto, "smallInsideAndAtMost4x", _pct)
     out += ["", "Box IoU (mean):", ""]
     out += _variant_table(auto, "boxIouMean", _num)
     out += ["", "### Click-to-outline (a click at the node's deepest interior point)", "", "Dice (mean):", ""]

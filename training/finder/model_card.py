@@ -56,8 +56,9 @@ def render_finder_card(metrics: dict, summary: dict, crop: dict, train_info: dic
            f"{summary['inputSize']}: luma + an optional click heat-map) that proposes the node and the crop the "
            f"classifiers expect ({crop_text}). Trained for {train_info.get('minutes', '?')} min on 2 shared CPU "
            f"cores ({train_info.get('cpuMinutes', '?')} CPU-minutes, {train_info.get('samples', '?')} augmented "
-           f"samples{', continuing an earlier run' if train_info.get('init') else ''}: under-trained) on the lesion masks of BUSI, DDTI and "
-           "LymphScope phantoms (`python3 -m training train-node-finder`); see docs/node-finder.md.",
+           f"samples{', continuing an earlier run' if train_info.get('init') else ''}: under-trained) on the "
+           "lesion masks of BUSI, DDTI and LymphScope phantoms (`python3 -m training train-node-finder`); "
+           "see docs/node-finder.md.",
            "",
            "**None of these images are cervical lymph nodes from patients**: breast lesions (BUSI), thyroid "
            "nodules cropped around the nodule (DDTI, so the nodule is large in the frame), and simulated lymph "

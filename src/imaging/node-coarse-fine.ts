@@ -2,7 +2,8 @@
  * The node finder coarse-to-fine, independent of how the model runs (the worker passes the model;
  * tests pass a stand-in whose answer is known). Coarse: the whole frame, as the finder was first
  * trained. Fine: a square window around the coarse component (`fineWindow`), so a node that got a
- * few model pixels of the frame fills the input. The fine answer wins when it is confident, then a
+ * few model pixels of the frame fills the input; there the component at the click, or at the coarse
+ * box's centre, is the answer. The fine answer wins when it is confident, then a
  * confident coarse one; otherwise unsure (null). training/finder/evaluate.py applies the same rule.
  */
 
@@ -35,7 +36,11 @@ export async function findNodeCoarseToFine(
   const at = click && win ? { x: click.x - win.x, y: click.y - win.y } : undefined;
   if (win && (!at || (at.x >= 0 && at.y >= 0 && at.x <= win.width && at.y <= win.height))) {
     const crop = cropRgba(image, win);
-    const fine = findingFromLogits(await pass(finderInput(crop, spec, at)), spec, win.width, win.height, at);
+    // Automatic: the window's component at (or within clickRadius of) the coarse box's centre, not
+    // its largest: the fine pass confirms and sharpens what the coarse one saw, it does not pick
+    // another structure at the window's edge. (Only the choice: the prompt channel stays empty.)
+    const centre = { x: coarse.box.x + coarse.box.width / 2 - win.x, y: coarse.box.y + coarse.box.height / 2 - win.y };
+    const fine = findingFromLogits(await pass(finderInput(crop, spec, at)), spec, win.width, win.height, at ?? centre);
     if (fine) return findingInImage(fine, win);
   }
   return coarse.score >= spec.threshold ? coarse : null;

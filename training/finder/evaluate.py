@@ -151,6 +151,10 @@ def _records(model, items: list[FinderItem], size: int, variant: str, seed: int,
     crops = [imgs[i][y0:y1, x0:x1] for i, (x0, y0, x1, y1), _ in fine_jobs]
     fine_logits = predict(model, crops, size, [a for _, _, a in fine_jobs] if prompted else None)
     for (i, win, at), flg in zip(fine_jobs, fine_logits):
+        if at is None:  # automatic: the component at the coarse box's centre (the app's choice, not the largest)
+            b = recs[i]["coarse"]["box"]
+            ww, wh = win[2] - win[0], win[3] - win[1]
+            at = ((b[0] + b[2]) / 2 - win[0]) * size / ww, ((b[1] + b[3]) / 2 - win[1]) * size / wh
         fprop = pick_component(flg, at)
         if fprop is not None:
             h, w = gts[i].shape

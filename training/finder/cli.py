@@ -60,6 +60,8 @@ def add_train_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", default=str(DEFAULT_RUN), help="run folder: finder.pt, metrics.json, logs")
     p.add_argument("--evaluate-only", action="store_true", help="skip training, evaluate <out>/finder.pt")
+    p.add_argument("--eval-workers", type=int, default=1,
+                   help="processes for the held-out evaluation (each runs one image variant at a time)")
     return p
 
 
@@ -115,7 +117,7 @@ def train_command(a: argparse.Namespace) -> None:
                             cpu_minutes=a.cpu_minutes, init=Path(a.init) if a.init else None), a.size
     from .evaluate import evaluate_all  # imported late: a long training run never waits on it
 
-    metrics = evaluate_all(model, items, size, a.seed)
+    metrics = evaluate_all(model, items, size, a.seed, workers=a.eval_workers)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     write_golden_cases(items, out, size)
     print(json.dumps(metrics["summary"], indent=1))

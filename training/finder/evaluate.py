@@ -227,12 +227,40 @@ def choose_threshold(val: list[dict], target: float = 0.95, refine: bool = True)
     return (chosen if chosen is not None else 0.95), curve
 
 
+_POOL_STATE: dict = {}
+
+
+def _pool_job(job: tuple[str, bool, str]) -> list[dict]:
+    variant, prompted, split = job
+    st = _POOL_STATE
+    torch.set_num_threads(1)  # one thread per worker process: the workers are the parallelism
+    items = [i for i in st["items"] if i.split == split]
+    return _records(st["model"], items, st["size"], variant, st["seed"], prompted, st["margin"])
+
+
+def _all_records(model, items: list[FinderItem], size: int, seed: int, margin: float, workers: int) -> dict:
+    """Records of every (variant, click?, split) the evaluation reports, in `workers` forked processes
+    when more than one (each image's variant is seeded by its index, so the split does not change them)."""
+    jobs = [("original", False, "val")] + [(v, False, "test") for v in VARIANTS] + \
+        [(v, True, "test") for v in CLICK_VARIANTS]
+    _POOL_STATE.update(model=model, items=items, size=size, seed=seed, margin=margin)
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(workers) as pool:
+            out = pool.map(_pool_job, jobs, chunksize=1)
+    else:
+        out = [_records(model, [i for i in items if i.split == sp], size, v, seed, p, margin) for v, p, sp in jobs]
+    _POOL_STATE.clear()
+    return dict(zip(jobs, out))
+
+
 def evaluate_all(model, items: list[FinderItem], size: int, seed: int, margin: float = DEFAULT_MARGIN,
-                 log=print) -> dict:
+                 log=print, workers: int = 1) -> dict:
     model.eval()
-    val = [i for i in items if i.split == "val"]
+    recs_of = _all_records(model, items, size, seed, margin, workers)
     test = [i for i in items if i.split == "test"]
-    val_recs = _records(model, val, size, "original", seed, False, margin)
+    val_recs = recs_of[("original", False, "val")]
     threshold, curve = choose_threshold(val_recs)
     # The single pass on the whole frame, with the threshold that rule would pick: what coarse-to-fine adds.
     single_threshold, _ = choose_threshold(val_recs, refine=False)
@@ -243,7 +271,7 @@ def evaluate_all(model, items: list[FinderItem], size: int, seed: int, margin: f
                      # the held-out images, for the app-side measurement (bench/finder-eval.ts)
                      "testIds": {s: [i.id for i in test if i.source == s] for s in sources}}
     for variant in VARIANTS:
-        recs = _records(model, test, size, variant, seed, False, margin)
+        recs = recs_of[(variant, False, "test")]
         results["automatic"][variant] = {s: summarise([r for r in recs if r["source"] == s], threshold)
                                          for s in sources}
         log(f"[finder] test {variant}: " + ", ".join(
@@ -255,7 +283,7 @@ def evaluate_all(model, items: list[FinderItem], size: int, seed: int, margin: f
             results["automaticSinglePass"] = {
                 s: summarise([r for r in recs if r["source"] == s], single_threshold, refine=False) for s in sources}
     for variant in CLICK_VARIANTS:
-        recs = _records(model, test, size, variant, seed, True, margin)
+        recs = recs_of[(variant, True, "test")]
         results["click"][variant] = {s: summarise([r for r in recs if r["source"] == s], threshold)
                                      for s in sources}
         if variant == "original":

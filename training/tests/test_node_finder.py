@@ -174,3 +174,18 @@ def test_finder_input_maps_the_click_into_model_pixels() -> None:
     assert x.shape == (1, 32, 32, 2)
     k = int(np.argmax(x[0, :, :, 1]))
     assert (k % 32, k // 32) in {(19, 7), (20, 7), (19, 8), (20, 8)}
+
+
+def test_parallel_evaluation_equals_the_sequential_one() -> None:
+    from training.finder.evaluate import evaluate_all
+
+    rng = np.random.default_rng(3)
+    items = []
+    for k in range(6):
+        img = (rng.random((120, 160, 3)) * 60).astype(np.uint8)
+        x, y, s = int(rng.integers(0, 120)), int(rng.integers(0, 80)), int(rng.integers(10, 40))
+        img[y:y + s, x:x + s] = 230
+        items.append(FinderItem("busi", f"i{k}", img, img[..., 0] > 200, f"g{k}", ("val", "test")[k % 2]))
+    one = evaluate_all(_BrightIsNode(), items, 32, 0, log=lambda *_: None)
+    two = evaluate_all(_BrightIsNode(), items, 32, 0, log=lambda *_: None, workers=2)
+    assert one == two and one["automatic"]["original"]["busi"]["n"] == 3

@@ -213,15 +213,18 @@ def summarise(recs: list[dict], threshold: float, refine: bool = True) -> dict:
 
 
 def choose_threshold(val: list[dict], target: float = 0.95, refine: bool = True) -> tuple[float, list[dict]]:
-    """Smallest confidence τ at which the proposals the finder does make on validation images hold
-    the node in their crop at least `target` of the time; below τ the app falls back to the image
-    area (which always holds the node). Returns τ and the whole curve for the model card."""
+    """Smallest confidence τ at which the node is inside the region the app proposes in at least
+    `target` of the validation images with a node — the issue's target, where an unsure proposal
+    falls back to the image area (which holds the node). Returns τ and the whole curve (with the
+    rate among the proposals kept, too) for the model card."""
     pos = [r for r in val if r["node"]]
     curve, chosen = [], None
     for t in np.round(np.arange(0.5, 0.96, 0.025), 3):
         kept = [(r, c) for r in pos if (c := resolve(r, float(t), refine)) is not None]
-        rate = float(np.mean([contains(c["crop"], r["gtBox"]) for r, c in kept])) if kept else 1.0
-        curve.append({"threshold": float(t), "kept": len(kept), "insideRate": round(rate, 4)})
+        held = sum(contains(c["crop"], r["gtBox"]) for r, c in kept)
+        rate = (held + len(pos) - len(kept)) / len(pos) if pos else 1.0
+        curve.append({"threshold": float(t), "kept": len(kept), "insideRate": round(rate, 4),
+                      "insideRateKept": round(held / len(kept), 4) if kept else None})
         if chosen is None and rate >= target:
             chosen = float(t)
     return (chosen if chosen is not None else 0.95), curve

@@ -125,7 +125,8 @@ def _records(model, items: list[FinderItem], size: int, variant: str, seed: int,
     if prompted:
         clicks = [interior_point(resize_mask(g, size)) if g.any() else None for g in gts]
     logits = predict(model, imgs, size, clicks)
-    recs, fine_jobs = [], []
+    recs: list[dict] = []
+    fine_jobs: list[tuple[int, tuple[int, int, int, int], tuple[float, float] | None]] = []
     for it, im, g, lg, k in zip(items, imgs, gts, logits, range(len(items))):
         h, w = g.shape
         click = clicks[k] if clicks else None

@@ -28,7 +28,7 @@ export function fillPolygon(w: number, h: number, poly: ReadonlyArray<readonly [
 }
 
 /** The mask's largest blob only (a few masks hold two lesions; the click is on one). */
-function largestBlob(w: number, h: number, mask: Uint8Array): Uint8Array {
+export function largestBlob(w: number, h: number, mask: Uint8Array): Uint8Array {
   const lab = new Int32Array(w * h);
   let best = 0,
     bestN = 0,

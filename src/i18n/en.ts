@@ -339,7 +339,11 @@ export const en = {
     outlineHelp:
       'Click or tap inside the node to outline it; drag the outline’s points to correct it. Keyboard: arrow keys move the cross, Enter outlines there. Caliper ends can be dragged.',
     outlining: 'Finding the outline…',
-    outlineFrom: { finder: 'Outline: node finder', seeded: 'Outline: from your click (seeded segmentation)' },
+    outlineFrom: {
+      proposal: 'Outline: proposed by the node finder (drag its points or click the node to redo it)',
+      finder: 'Outline: node finder',
+      seeded: 'Outline: from your click (seeded segmentation)',
+    },
     scaleMode: 'Set scale from ruler',
     scaleHelp:
       'Click two ticks of the depth ruler, then type the distance between them in millimetres. Keyboard: arrow keys move the cross, Enter marks a tick.',

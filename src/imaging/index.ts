@@ -15,6 +15,7 @@ export {
   type PixelSpacingMm,
 } from './dicom';
 export * from './node-geometry';
+export * from './node-coarse-fine';
 export * from './segment';
 export * from './axes';
 export * from './node-crop';

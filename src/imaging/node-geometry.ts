@@ -9,6 +9,7 @@
 import type { NodeFinding, RoiRect } from '../domain';
 import type { CropConvention, NodeFinderSpec } from '../model-pack';
 import { resizeBilinearAntialias, type RgbaImage } from './resize';
+import type { Rect } from './roi';
 
 /** A point in image pixels, continuous: pixel x covers [x, x + 1). */
 export interface ImagePoint {
@@ -209,6 +210,21 @@ export function findingFromLogits(
   height: number,
   click?: ImagePoint,
 ): NodeFinding | null {
+  const found = candidateFromLogits(logits, spec, width, height, click);
+  return found && found.score >= spec.threshold ? found : null;
+}
+
+/**
+ * The component `findingFromLogits` would choose, whatever its confidence: the coarse pass of
+ * coarse-to-fine looks closer at an unsure proposal before deciding. Null only when there is none.
+ */
+export function candidateFromLogits(
+  logits: Float32Array,
+  spec: NodeFinderSpec,
+  width: number,
+  height: number,
+  click?: ImagePoint,
+): NodeFinding | null {
   const s = spec.inputSize;
   if (logits.length !== s * s) throw new Error(`expected ${s * s} logits, got ${logits.length}`);
   const fg = new Uint8Array(s * s);
@@ -233,7 +249,6 @@ export function findingFromLogits(
     y1 = Math.max(y1, y + 1);
   }
   const score = sum / areas[id]!;
-  if (score < spec.threshold) return null;
   // (x · width) / s, as training/finder/geometry.py computes it: exact for whole-pixel boxes.
   const bx0 = Math.floor((x0 * width) / s);
   const by0 = Math.floor((y0 * height) / s);
@@ -255,4 +270,39 @@ export function cropForNode(box: RoiRect, crop: CropConvention, area: RoiRect): 
   const x1 = Math.min(area.x + area.width, Math.ceil(box.x + box.width + m));
   const y1 = Math.min(area.y + area.height, Math.ceil(box.y + box.height + m));
   return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+// Coarse-to-fine: after the pass on the whole frame, the finder runs again on a square window around
+// the coarse box, so a node that got a few model pixels of the whole frame fills the input. The same
+// constants are in training/finder/geometry.py (training samples and the measured figures).
+/** Window side = this × the coarse box's longer side … */
+export const FINE_CONTEXT = 2.0;
+/** … but at least this many image pixels (a few-pixel speck is not blown up twenty times). */
+export const FINE_MIN_SIDE = 32;
+/** No second pass when the window would cover this share of both sides: it would see what the first did. */
+export const FINE_SKIP = 0.8;
+
+/**
+ * The fine pass's window around `box` (image pixels of a `width × height` image): integer, square
+ * where the image allows it, centred on the box and shifted to lie inside the image; null when it
+ * would be (almost) the whole image.
+ */
+export function fineWindow(box: RoiRect, width: number, height: number): Rect | null {
+  const side = Math.max(Math.ceil(Math.max(box.width, box.height) * FINE_CONTEXT), FINE_MIN_SIDE);
+  const ws = Math.min(side, width);
+  const hs = Math.min(side, height);
+  if (ws >= FINE_SKIP * width && hs >= FINE_SKIP * height) return null;
+  // Twice the centre minus the side, halved and floored: integer arithmetic, as geometry.py does.
+  const x = Math.min(Math.max(Math.floor((2 * box.x + box.width - ws) / 2), 0), width - ws);
+  const y = Math.min(Math.max(Math.floor((2 * box.y + box.height - hs) / 2), 0), height - hs);
+  return { x, y, width: ws, height: hs };
+}
+
+/** A finding made on the crop `window` of an image, in the coordinates of the whole image. */
+export function findingInImage(finding: NodeFinding, window: Rect): NodeFinding {
+  return {
+    box: { ...finding.box, x: finding.box.x + window.x, y: finding.box.y + window.y },
+    outline: finding.outline.map(([x, y]) => [x + window.x, y + window.y] as const),
+    score: finding.score,
+  };
 }

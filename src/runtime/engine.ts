@@ -14,8 +14,7 @@ import {
   checkQuality,
   colourFeatures,
   textureFeatures,
-  findingFromLogits,
-  finderInput,
+  findNodeCoarseToFine,
   preprocess,
   resizeBilinearAntialias,
   type ImagePoint,
@@ -239,10 +238,9 @@ export class InferenceEngine {
           `The point (${click.x}, ${click.y}) is outside the ${pixels.width}×${pixels.height} image.`,
         );
       }
-      const finder = this.models.requireFinder();
-      const input = finderInput(pixels, finder.spec, click);
-      const logits = await this.supervisor.run(() => this.models.requireFinder().run(input), this.loader(true));
-      return findingFromLogits(logits, finder.spec, pixels.width, pixels.height, click);
+      // Both passes (coarse-to-fine) go through the supervisor, like any model call.
+      const pass = (input: Float32Array) => this.supervisor.run(() => this.models.requireFinder().run(input), this.loader(true));
+      return findNodeCoarseToFine(pixels, this.models.requireFinder().spec, pass, click);
     });
   }
 

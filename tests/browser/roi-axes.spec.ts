@@ -189,6 +189,11 @@ test('the bundled pack’s node finder proposes a node region on a scanner frame
   expect(w! * h!).toBeLessThanOrEqual(4 * nodeArea);
   await expect(slot.getByTestId('roi-source-note-bmode')).toContainText('node');
   await expect(slot.getByTestId('node-proposal-bmode')).toHaveCount(0);
+  // The proposal's outline gives the axes before any click.
+  const proposed = page.getByTestId('axes-bmode');
+  await expect(proposed).toBeVisible();
+  expect(Math.abs((await num(proposed, 'data-long-px')) - node.longPx)).toBeLessThanOrEqual(0.25 * node.longPx);
+  await expect(slot.getByText('proposed by the node finder')).toBeVisible();
   await page.getByTestId('language').selectOption('zh');
   await expect(slot.getByTestId('roi-source-note-bmode')).toContainText('淋巴结轮廓');
   await page.getByTestId('language').selectOption('en');

@@ -1,4 +1,5 @@
-"""Training samples for the finder: random crops and aspect changes, flips, sector (curvilinear)
+"""Training samples for the finder: fine-pass windows around the node (the app's second pass) and
+elsewhere (hard negatives), random crops and aspect changes, flips, sector (curvilinear)
 masks, down-and-up scaling, JPEG at quality 30–95, gain/gamma, and the click prompt (half of the
 samples: a point inside a node → that node's mask; a point away from any node → an empty mask)."""
 
@@ -9,12 +10,46 @@ from PIL import Image
 from scipy import ndimage
 
 from .data import FinderItem, jpeg, luma_input, prompt_map, resize_mask, resize_rgb, sector_mask
-from .geometry import EIGHT
+from .geometry import EIGHT, FINE_MIN_SIDE, largest_component
+
+
+def _fine_window(item: FinderItem, rng: np.random.Generator) -> tuple[int, int, int, int] | None:
+    """What the app's second (fine) pass sees: a square window around the coarse box, here the node's
+    box moved and resized as a coarse pass gets it wrong (centre ±30 %, size 0.7–1.4×), at 1.6–2.6×
+    its longer side; None for images without a node."""
+    ys, xs = np.nonzero(largest_component(item.mask))
+    if not len(xs):
+        return None
+    h, w = item.mask.shape
+    bw, bh = xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min()
+    side = max(bw, bh) * rng.uniform(0.7, 1.4) * rng.uniform(1.6, 2.6)
+    side = int(min(max(side, FINE_MIN_SIDE), w, h))
+    cx = (xs.min() + xs.max() + 1) / 2 + rng.uniform(-0.3, 0.3) * bw
+    cy = (ys.min() + ys.max() + 1) / 2 + rng.uniform(-0.3, 0.3) * bh
+    x0 = int(np.clip(round(cx - side / 2), 0, w - side))
+    y0 = int(np.clip(round(cy - side / 2), 0, h - side))
+    return x0, y0, x0 + side, y0 + side
+
+
+def _hard_negative_window(item: FinderItem, rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """A fine-pass window somewhere else (vessels, muscle, chrome, shadows): what the second pass sees
+    when the coarse pass picked the wrong blob; the target is whatever mask falls inside (mostly none)."""
+    h, w = item.mask.shape
+    side = int(min(w, h, max(FINE_MIN_SIDE, rng.uniform(0.15, 0.5) * min(w, h))))
+    x0, y0 = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+    return x0, y0, x0 + side, y0 + side
 
 
 def _crop_window(item: FinderItem, rng: np.random.Generator) -> tuple[int, int, int, int]:
     h, w = item.mask.shape
-    if rng.random() < 0.3:
+    r = rng.random()
+    if r < 0.3:
+        fine = _fine_window(item, rng)
+        if fine is not None:
+            return fine
+    elif r < 0.4:
+        return _hard_negative_window(item, rng)
+    if rng.random() < 0.35:
         return 0, 0, w, h
     cw, ch = int(w * rng.uniform(0.45, 1.0)), int(h * rng.uniform(0.45, 1.0))
     ys, xs = np.nonzero(item.mask)

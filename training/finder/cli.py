@@ -55,9 +55,13 @@ def add_train_parser(sub) -> argparse.ArgumentParser:
                    help="CPU-time budget (all threads; default 2 × --minutes); the schedule follows "
                         "whichever budget is further along")
     p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate (cosine schedule)")
+    p.add_argument("--init", help="finder.pt of an earlier run to continue from (same input size)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", default=str(DEFAULT_RUN), help="run folder: finder.pt, metrics.json, logs")
     p.add_argument("--evaluate-only", action="store_true", help="skip training, evaluate <out>/finder.pt")
+    p.add_argument("--eval-workers", type=int, default=1,
+                   help="processes for the held-out evaluation (each runs one image variant at a time)")
     return p
 
 
@@ -109,10 +113,11 @@ def train_command(a: argparse.Namespace) -> None:
         model.eval()
         size = int(ck["size"])
     else:
-        model, size = train(items, out, a.size, a.minutes, a.seed, a.batch, cpu_minutes=a.cpu_minutes), a.size
+        model, size = train(items, out, a.size, a.minutes, a.seed, a.batch, lr=a.lr,
+                            cpu_minutes=a.cpu_minutes, init=Path(a.init) if a.init else None), a.size
     from .evaluate import evaluate_all  # imported late: a long training run never waits on it
 
-    metrics = evaluate_all(model, items, size, a.seed)
+    metrics = evaluate_all(model, items, size, a.seed, workers=a.eval_workers)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     write_golden_cases(items, out, size)
     print(json.dumps(metrics["summary"], indent=1))

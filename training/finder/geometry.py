@@ -97,3 +97,26 @@ def interior_point(mask: np.ndarray) -> tuple[float, float]:
     d = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
     y, x = np.unravel_index(int(np.argmax(d)), d.shape)
     return float(x) + 0.5, float(y) + 0.5
+
+
+# Coarse-to-fine (the app's rule, src/imaging/node-geometry.ts fineWindow): after the pass on the whole
+# frame, the finder runs again on a square window around the coarse box so a small node fills the input.
+FINE_CONTEXT = 2.0  # window side = this × the coarse box's longer side …
+FINE_MIN_SIDE = 32  # … but at least this many image pixels (a few-pixel speck is not blown up 20×)
+FINE_SKIP = 0.8  # no second pass when the window would cover this share of both sides anyway
+
+
+def fine_window(box: tuple[int, int, int, int], width: int, height: int,
+                context: float = FINE_CONTEXT) -> tuple[int, int, int, int] | None:
+    """The integer window (x0, y0, x1, y1 exclusive) of the fine pass around `box` (image pixels),
+    square where the image allows it, clamped inside the image; None when it would be (almost) the
+    whole image, so a second pass would see what the first did."""
+    x0, y0, x1, y1 = box
+    side = max(int(np.ceil(max(x1 - x0, y1 - y0) * context)), FINE_MIN_SIDE)
+    ws, hs = min(side, width), min(side, height)
+    if ws >= FINE_SKIP * width and hs >= FINE_SKIP * height:
+        return None
+    # Centre on the box (twice the centre, integer, so Python and TypeScript round alike).
+    wx = min(max((x0 + x1 - ws) // 2, 0), width - ws)
+    wy = min(max((y0 + y1 - hs) // 2, 0), height - hs)
+    return wx, wy, wx + ws, wy + hs

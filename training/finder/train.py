@@ -45,7 +45,7 @@ def loss_fn(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def train(items: list[FinderItem], out_dir: Path, size: int, minutes: float, seed: int, batch: int = 16,
-          lr: float = 2e-3, cpu_minutes: float | None = None, log=print) -> NodeUNet:
+          lr: float = 2e-3, cpu_minutes: float | None = None, init: Path | None = None, log=print) -> NodeUNet:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     train_items = [i for i in items if i.split == "train"]
@@ -54,6 +54,12 @@ def train(items: list[FinderItem], out_dir: Path, size: int, minutes: float, see
     w = np.array([SOURCE_WEIGHTS[s] for s in srcs])
     w /= w.sum()
     model = NodeUNet()
+    if init is not None:  # continue from an earlier run (same architecture), e.g. on a new sample mix
+        ck = torch.load(init, map_location="cpu")
+        if int(ck["size"]) != size:
+            raise SystemExit(f"--init {init} was trained at {ck['size']} px, not {size}")
+        model.load_state_dict(ck["model"])
+        log(f"[finder] starting from {init} (step {ck.get('step')})")
     log(f"[finder] U-Net {parameter_count(model)} parameters, input {size}px, budget {minutes} min")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     budget = minutes * 60
@@ -89,7 +95,8 @@ def train(items: list[FinderItem], out_dir: Path, size: int, minutes: float, see
     model.eval()
     torch.save({"model": model.state_dict(), "size": size, "step": step, "samples": seen,
                 "minutes": round((time.time() - t0) / 60, 2)}, out_dir / "finder.pt")
-    info = {"steps": step, "samples": seen, "batch": batch, "lr": lr, "minutes": round((time.time() - t0) / 60, 2),
+    info = {"init": str(init) if init else None, "steps": step, "samples": seen, "batch": batch, "lr": lr,
+            "minutes": round((time.time() - t0) / 60, 2),
             "cpuMinutes": round((time.process_time() - c0) / 60, 2), "size": size, "seed": seed,
             "parameters": parameter_count(model)}
     (out_dir / "train.json").write_text(json.dumps(info))

@@ -13,9 +13,9 @@ import torch
 from training.export.pack import list_files
 from training.finder.augment import make_sample
 from training.finder.data import FinderItem, prompt_map
-from training.finder.evaluate import choose_threshold, summarise
+from training.finder.evaluate import _records, choose_threshold, summarise
 from training.finder.export import finder_input, verify_in_tfjs, write_finder
-from training.finder.geometry import box_iou, contains, pick_component, to_image_box, with_margin
+from training.finder.geometry import box_iou, contains, fine_window, pick_component, to_image_box, with_margin
 from training.finder.graph import finder_graph, run_graph
 from training.finder.model import NodeUNet
 from training.tests.conftest import REPO, randomize_batchnorm, requires_node
@@ -115,13 +115,17 @@ def test_augmented_samples_are_consistent() -> None:
             assert near.any()
 
 
+def _cand(score: float, box: tuple, crop: tuple, iou: float, dsc: float) -> dict:
+    return {"score": score, "box": box, "crop": crop, "iou": iou, "dice": dsc}
+
+
 def test_summary_counts_a_fallback_as_holding_the_node() -> None:
     recs: list[dict] = [
-        {"node": True, "score": 0.9, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "box": (10, 10, 20, 20),
-         "crop": (8, 8, 22, 22), "iou": 1.0, "dice": 0.9},
-        {"node": True, "score": 0.55, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "box": (50, 50, 60, 60),
-         "crop": (48, 48, 62, 62), "iou": 0.0, "dice": 0.0},
-        {"node": False, "score": 0.7},
+        {"node": True, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "fine": None,
+         "coarse": _cand(0.9, (10, 10, 20, 20), (8, 8, 22, 22), 1.0, 0.9)},
+        {"node": True, "gtBox": (10, 10, 20, 20), "nodeShare": 0.01, "fine": None,
+         "coarse": _cand(0.55, (50, 50, 60, 60), (48, 48, 62, 62), 0.0, 0.0)},
+        {"node": False, "fine": None, "coarse": _cand(0.7, (1, 1, 5, 5), (0, 0, 6, 6), 0.0, 0.0)},
     ]
     s = summarise(recs, threshold=0.6)
     assert s["nodeInsideCrop"] == 1.0 and s["fallbackToImageArea"] == 0.5
@@ -129,6 +133,39 @@ def test_summary_counts_a_fallback_as_holding_the_node() -> None:
     assert s["smallInsideAndAtMost4x"] == 0.5  # the fallback holds the node but is 100× its box
     t, curve = choose_threshold(recs)
     assert t == 0.575 and curve[0]["insideRate"] == 0.5
+    # A confident fine pass wins over the coarse one; an unsure one leaves the coarse answer.
+    recs[1]["fine"] = _cand(0.8, (10, 10, 20, 20), (8, 8, 22, 22), 1.0, 0.95)
+    s = summarise(recs, threshold=0.6)
+    assert s["fallbackToImageArea"] == 0.0 and s["boxIouMean"] == 1.0 and s["finePass"] == 0.5
+    assert summarise(recs, threshold=0.85)["fallbackToImageArea"] == 0.5
+    assert summarise(recs, threshold=0.6, refine=False)["fallbackToImageArea"] == 0.5
+
+
+def test_fine_window_is_square_centred_and_inside_the_image() -> None:
+    assert fine_window((100, 50, 140, 80), 300, 200) == (80, 25, 160, 105)  # 2 × 40 px around the centre
+    assert fine_window((0, 0, 10, 10), 300, 200) == (0, 0, 32, 32)  # at least 32 px, shifted inside
+    assert fine_window((280, 190, 300, 200), 300, 200) == (260, 160, 300, 200)  # 40 px, shifted up and left
+    assert fine_window((0, 0, 290, 190), 300, 200) is None  # (almost) the whole image: no second pass
+
+
+class _BrightIsNode(torch.nn.Module):
+    """A stand-in finder whose answer is known: foreground wherever the input is brighter than mid-grey."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x[:, :1] > 0).float() * 20 - 10
+
+
+def test_coarse_to_fine_maps_back_to_image_pixels_exactly() -> None:
+    img = np.zeros((384, 384, 3), np.uint8)
+    img[200:224, 100:124] = 255  # a 24-px node: 6 cells of the 96-px whole frame, 48 of the fine window
+    mask = img[..., 0] > 0
+    item = FinderItem("busi", "x", img, mask, "g", "test")
+    (rec,) = _records(_BrightIsNode(), [item], 96, "original", 0, False, 0.25)
+    assert rec["coarse"]["box"] == (100, 200, 124, 224)
+    assert rec["fine"]["box"] == (100, 200, 124, 224)  # window (88, 188)-(136, 236), 2 model px per image px
+    assert rec["fine"]["dice"] == 1.0 and rec["fine"]["iou"] == 1.0
+    (clicked,) = _records(_BrightIsNode(), [item], 96, "original", 0, True, 0.25)
+    assert clicked["fine"]["box"] == (100, 200, 124, 224)
 
 
 def test_finder_input_maps_the_click_into_model_pixels() -> None:
@@ -137,3 +174,18 @@ def test_finder_input_maps_the_click_into_model_pixels() -> None:
     assert x.shape == (1, 32, 32, 2)
     k = int(np.argmax(x[0, :, :, 1]))
     assert (k % 32, k // 32) in {(19, 7), (20, 7), (19, 8), (20, 8)}
+
+
+def test_parallel_evaluation_equals_the_sequential_one() -> None:
+    from training.finder.evaluate import evaluate_all
+
+    rng = np.random.default_rng(3)
+    items = []
+    for k in range(6):
+        img = (rng.random((120, 160, 3)) * 60).astype(np.uint8)
+        x, y, s = int(rng.integers(0, 120)), int(rng.integers(0, 80)), int(rng.integers(10, 40))
+        img[y:y + s, x:x + s] = 230
+        items.append(FinderItem("busi", f"i{k}", img, img[..., 0] > 200, f"g{k}", ("val", "test")[k % 2]))
+    one = evaluate_all(_BrightIsNode(), items, 32, 0, log=lambda *_: None)
+    two = evaluate_all(_BrightIsNode(), items, 32, 0, log=lambda *_: None, workers=2)
+    assert one == two and one["automatic"]["original"]["busi"]["n"] == 3

@@ -81,8 +81,8 @@ function saveScales(all: Record<string, Remembered[]>): void {
 
 export class NodeState {
   outline = $state.raw<NodeFinding | null>(null);
-  /** Where the outline came from. */
-  outlineFrom = $state<'finder' | 'seeded' | null>(null);
+  /** Where the outline came from: the finder's automatic proposal, a click (finder or seeded). */
+  outlineFrom = $state<'proposal' | 'finder' | 'seeded' | null>(null);
   axes = $state.raw<NodeAxes | null>(null);
   /** True once the user moved a caliper: the axes are theirs, not the outline's. */
   calipersEdited = $state(false);
@@ -94,6 +94,8 @@ export class NodeState {
   private area: Area | null = null;
   private layout = '';
   private ticket = 0;
+  /** The user moved points of the current outline or its calipers: a proposal never replaces it then. */
+  private touched = false;
 
   constructor(
     private readonly modality: ModalityId,
@@ -110,6 +112,7 @@ export class NodeState {
     this.outlineFrom = null;
     this.axes = null;
     this.calipersEdited = false;
+    this.touched = false;
     this.problem = null;
     this.busy = false;
     this.scale = null;
@@ -171,9 +174,27 @@ export class NodeState {
     this.outline = found;
     this.outlineFrom = from;
     this.calipersEdited = false;
+    this.touched = false;
     this.updateFileScale();
     this.recompute();
     return found;
+  }
+
+  /**
+   * The finder's automatic proposal becomes the outline, so its axes show without a click; the user
+   * edits it (points, calipers) or clicks to replace it as any outline. Not when the user already has one.
+   */
+  adoptProposal(finding: NodeFinding): boolean {
+    if (!this.image || finding.outline.length < 3) return false;
+    if (this.outline && (this.outlineFrom !== 'proposal' || this.touched || this.calipersEdited)) return false;
+    this.ticket++;
+    this.busy = false;
+    this.outline = finding;
+    this.outlineFrom = 'proposal';
+    this.calipersEdited = false;
+    this.updateFileScale();
+    this.recompute();
+    return true;
   }
 
   /** The user moved outline vertices. */
@@ -181,6 +202,7 @@ export class NodeState {
     if (!this.outline || outline.length < 3) return;
     this.outline = { ...this.outline, outline, box: outlineBox(outline) };
     this.calipersEdited = false;
+    this.touched = true;
     this.recompute();
   }
 

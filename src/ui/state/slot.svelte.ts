@@ -300,7 +300,11 @@ export class SlotState {
     // A node outside the picture area (in the chrome) is no node: unsure, the region stays.
     const followed = !!f && this.followNode(f);
     this.nodeProposal = followed ? null : 'unsure';
-    if (followed) this.autoNode = true;
+    if (followed) {
+      this.autoNode = true;
+      // Its outline gives the axes too (editable as a clicked one).
+      this.node.adoptProposal(f);
+    }
   }
 
   /** Click-to-outline: the node around `at`; the crop follows it. */

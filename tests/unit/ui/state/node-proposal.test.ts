@@ -55,6 +55,31 @@ describe('node proposal in the slots', () => {
     expect(contains(roi, frame.node)).toBe(true);
     // A crop around the node, not the whole picture (the issue asks for at most ~4× the node box).
     expect(roi.width * roi.height).toBeLessThanOrEqual(4 * frame.node.width * frame.node.height);
+    // The proposal's outline gives the axes without a click: the long axis spans the node's box.
+    expect(slot.node.outlineFrom).toBe('proposal');
+    const axes = slot.node.axes!;
+    const { width: nw, height: nh } = frame.node;
+    expect(axes.longPx).toBeGreaterThanOrEqual(0.8 * Math.max(nw, nh));
+    expect(axes.longPx).toBeLessThanOrEqual(1.2 * Math.hypot(nw, nh));
+    expect(slot.node.measurement('node')?.longAxisPx).toBe(axes.longPx);
+    // The outline is editable as a clicked one: moving its points recomputes the axes.
+    const [cx, cy] = [frame.node.x + nw / 2, frame.node.y + nh / 2];
+    slot.editOutline(slot.node.outline!.outline.map(([x, y]) => [cx + 1.2 * (x - cx), cy + 1.2 * (y - cy)] as const));
+    expect(slot.node.axes!.longPx).toBeCloseTo(1.2 * axes.longPx, 6);
+    // A later proposal never replaces an outline the user edited.
+    const mine = slot.node.outline!;
+    expect(
+      slot.node.adoptProposal({
+        box: frame.node,
+        outline: [
+          [0, 0],
+          [9, 0],
+          [9, 9],
+        ],
+        score: 0.9,
+      }),
+    ).toBe(false);
+    expect(slot.node.outline).toBe(mine);
   });
 
   it('keeps the region the user set when the proposal arrives after it', async () => {

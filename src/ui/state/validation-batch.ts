@@ -16,8 +16,12 @@ import type { Decoder } from './slot.svelte';
 /** One crop's answer from a batched classification: its probabilities, or the error code of that crop alone. */
 export type Classified = { ok: true; probabilities: number[] } | { ok: false; code: string };
 
-/** Images per group: a forward pass over 8 fills the kernels; progress still moves every few seconds. */
-export const BATCH_SIZE = 8;
+/**
+ * Images per group. One: on WASM (2 threads, Chromium) a forward pass over 8 stacked crops was not
+ * faster than 8 passes of one (0.89× and 1.00× in two interleaved runs, bench/README.md "Batched
+ * classification"), and a group of one keeps Cancel at the image in hand. The loop takes any size.
+ */
+export const BATCH_SIZE = 1;
 
 export interface BatchDeps {
   decode: Decoder;

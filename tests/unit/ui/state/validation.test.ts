@@ -102,7 +102,7 @@ describe('validation controller', () => {
     calls = 0;
     cancelAt = -1;
     sizes.length = 0;
-    v = new ValidationState(runtime, { decode, store: new ValidationStore(), resamples: 50 });
+    v = new ValidationState(runtime, { decode, store: new ValidationStore(), resamples: 50, batchSize: 8 });
     await v.refreshRuns();
     expect(v.storedRuns).toMatchObject([{ done: 8, total: 26, finished: false }]);
     await v.setup.pickZip(setZip());
@@ -111,7 +111,7 @@ describe('validation controller', () => {
     await v.start();
     expect(v.phase).toBe('done');
     expect(calls).toBe(26 - 8 - 1); // the unreadable file never reaches the model
-    // Default groups of 8, split where the modality changes (one request per modality).
+    // Groups of 8, split where the modality changes (one request per modality).
     expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
     expect(sizes.some((n) => n > 1)).toBe(true);
     expect(v.counts).toMatchObject({ total: 26, analysed: 25, failed: 1 });

@@ -217,6 +217,20 @@ export function markdownTable(rep: BenchReport): string {
         `| ${s.label} | ${kernels} | ${b.images} | ${b.oneModality.imagesPerS.toFixed(1)} | ${b.allModalities.imagesPerS.toFixed(1)} (×${b.allModalities.modalities}) | ${b.allModalities.casesPerS.toFixed(2)} |`,
       );
     }
+    const ab = batches.filter((s) => s.throughput!.batched);
+    if (ab.length > 0) {
+      lines.push(
+        '',
+        '| Batched (B-mode, interleaved) | Images | analyze images/s | classify ×1 images/s | classify ×group images/s | ×group / analyze | ×group / ×1 |',
+        '|---|---|---|---|---|---|---|',
+      );
+      for (const s of ab) {
+        const b = s.throughput!.batched!;
+        lines.push(
+          `| ${s.label} | ${s.throughput!.images} (${b.rounds} rounds) | ${b.analyze.imagesPerS.toFixed(2)} | ${b.classifyOne.imagesPerS.toFixed(2)} | ${b.classifyBatch.imagesPerS.toFixed(2)} (×${b.group}) | ${(b.analyze.ms / b.classifyBatch.ms).toFixed(3)} | ${(b.classifyOne.ms / b.classifyBatch.ms).toFixed(3)} |`,
+        );
+      }
+    }
   }
   if (rep.computeBound) {
     lines.push(

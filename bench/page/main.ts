@@ -155,7 +155,9 @@ async function batchThroughput(
   for (let i = 0; i < images; i++) for (const m of modalities) await client.analyze(m, img);
   const allMs = performance.now() - t;
   progress(`throughput, ${modalities.length} modalities: ${images} cases in ${allMs.toFixed(0)} ms`);
+  const batched = await batchedThroughput(client, img, images);
   return {
+    batched,
     images,
     oneModality: { ms: oneMs, imagesPerS: (images / oneMs) * 1000 },
     allModalities: {
@@ -164,6 +166,51 @@ async function batchThroughput(
       imagesPerS: ((images * modalities.length) / allMs) * 1000,
       casesPerS: (images / allMs) * 1000,
     },
+  };
+}
+
+/** Groups a validation run sends (src/ui/state/validation-batch.ts BATCH_SIZE). */
+const GROUP = 8;
+
+/** See `Throughput.batched`: the three ways interleaved, one slice of each per round. */
+async function batchedThroughput(
+  client: RuntimeClient,
+  img: ReturnType<typeof benchImage>,
+  images: number,
+): Promise<NonNullable<Throughput['batched']>> {
+  const rounds = Math.max(1, Math.min(4, Math.floor(images / GROUP)));
+  const ms = { analyze: 0, classifyOne: 0, classifyBatch: 0 };
+  let done = 0;
+  for (let r = 0; r < rounds; r++) {
+    const n = Math.round(((r + 1) * images) / rounds) - done;
+    done += n;
+    let t = performance.now();
+    for (let i = 0; i < n; i++) await client.analyze('bmode', img);
+    ms.analyze += performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < n; i++) await client.classifyBatch('bmode', [img]);
+    ms.classifyOne += performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < n; i += GROUP) {
+      const reply = await client.classifyBatch(
+        'bmode',
+        Array.from({ length: Math.min(GROUP, n - i) }, () => img),
+      );
+      if (!reply.items.every((it) => it.ok)) throw new Error('classify-batch: an item failed');
+    }
+    ms.classifyBatch += performance.now() - t;
+  }
+  const rate = (v: number) => ({ ms: v, imagesPerS: (images / v) * 1000 });
+  progress(
+    `throughput, batched: analyze ${rate(ms.analyze).imagesPerS.toFixed(2)}, classify×1 ${rate(ms.classifyOne).imagesPerS.toFixed(2)}, ` +
+      `classify×${GROUP} ${rate(ms.classifyBatch).imagesPerS.toFixed(2)} images/s`,
+  );
+  return {
+    group: GROUP,
+    rounds,
+    analyze: rate(ms.analyze),
+    classifyOne: rate(ms.classifyOne),
+    classifyBatch: rate(ms.classifyBatch),
   };
 }
 

@@ -36,6 +36,18 @@ export interface Throughput {
   oneModality: { ms: number; imagesPerS: number };
   /** `images` cases, each analysed on every modality of the pack (`modalities` analyses per case). */
   allModalities: { modalities: number; ms: number; imagesPerS: number; casesPerS: number };
+  /**
+   * `images` B-mode images three ways, interleaved in `rounds` slices (a shared machine's load moves
+   * all three alike): `analyze` one at a time (with Grad-CAM, as validation ran before), `classify-batch`
+   * with one crop per request (no Grad-CAM, no batching), and `classify-batch` in groups of `group`.
+   */
+  batched?: {
+    group: number;
+    rounds: number;
+    analyze: { ms: number; imagesPerS: number };
+    classifyOne: { ms: number; imagesPerS: number };
+    classifyBatch: { ms: number; imagesPerS: number };
+  };
 }
 
 export interface PageResult {

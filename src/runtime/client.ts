@@ -12,6 +12,7 @@ import {
   type BackendChoice,
   type CheckMessage,
   type ErrorCode,
+  type ClassifyBatchMessage,
   type FeaturesMessage,
   type NodeMessage,
   type ProgressMessage,
@@ -68,6 +69,11 @@ export interface RuntimeClient {
   check(modality: Modality, pixels: RgbaImage): Promise<CheckMessage>;
   /** The pooled features and logits of an ROI crop (site adaptation); the pixels are copied like `analyze`'s. */
   features(modality: Modality, pixels: RgbaImage): Promise<FeaturesMessage>;
+  /**
+   * Calibrated probabilities of 1 to MAX_CLASSIFY_BATCH crops of one modality in one forward pass (no
+   * Grad-CAM; validation runs). One item per crop, in order; a malformed crop gets its own error item.
+   */
+  classifyBatch(modality: Modality, crops: readonly RgbaImage[]): Promise<ClassifyBatchMessage>;
   /** tfjs memory use in the worker (tensor count must stay flat across analyses). */
   stats(): Promise<StatsMessage>;
   /** Frees the models; resolves with the memory left afterwards. */
@@ -87,7 +93,7 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'lymphscope-inference' });
 }
 
-type Expected = 'ready' | 'result' | 'check' | 'features' | 'stats' | 'node';
+type Expected = 'ready' | 'result' | 'check' | 'features' | 'classify-batch' | 'stats' | 'node';
 
 interface Pending {
   expected: Expected;
@@ -268,6 +274,22 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
         pixels: { width: pixels.width, height: pixels.height, data },
       };
       return request<FeaturesMessage>(message, 'features', [data.buffer]);
+    },
+    classifyBatch(modality, crops) {
+      const images = crops.map((c) => ({ width: c.width, height: c.height, data: new Uint8ClampedArray(c.data) }));
+      const message: WorkerRequest = { type: 'classify-batch', id: nextId++, modality, images };
+      const sent = request<ClassifyBatchMessage>(
+        message,
+        'classify-batch',
+        images.map((i) => i.data.buffer),
+      );
+      // A reply with another number of items than crops sent cannot be matched to them.
+      return sent.then((r) => {
+        if (r.items.length !== crops.length) {
+          throw new RuntimeRequestError('bad-message', `classify-batch: ${r.items.length} items for ${crops.length} crops`);
+        }
+        return r;
+      });
     },
     stats() {
       return request<StatsMessage>({ type: 'stats', id: nextId++ }, 'stats');

@@ -7,7 +7,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { decideInputCheck, type InputCheckOutcome } from '../analysis';
+import { calibratedSoftmax, decideInputCheck, type InputCheckOutcome } from '../analysis';
 import type { BackendId } from '../domain';
 import type { NodeFinding } from '../domain';
 import {
@@ -39,6 +39,7 @@ import { ModelSet } from './model-set';
 import type {
   BackendChoice,
   BackendDecision,
+  BatchItem,
   ModalityAnalysis,
   ProgressStage,
   SkippedBackend,
@@ -282,6 +283,42 @@ export class InferenceEngine {
       const spec = this.requireInput(modality, pixels);
       const input = preprocess(pixels, spec.input);
       return this.supervisor.run(() => this.models.featuresAndLogits(modality, input), this.loader(true));
+    });
+  }
+
+  /**
+   * Calibrated probabilities of several ROI crops of one modality, in one batched forward pass (no
+   * Grad-CAM: a validation run keeps only the probabilities). A crop that is malformed gets its own
+   * `bad-input` item and the others still run; a failure of the pass itself fails the request (it
+   * means the backend, and the supervisor moves on as for a single analysis).
+   */
+  classifyBatch(modality: Modality, images: readonly RgbaImage[]): Promise<{ items: BatchItem[]; inferenceMs: number }> {
+    return this.queue.request(async () => {
+      const items: (BatchItem | null)[] = [];
+      const inputs: Float32Array[] = [];
+      let temperature = 1;
+      for (const pixels of images) {
+        try {
+          const spec = this.requireInput(modality, pixels);
+          temperature = spec.temperature;
+          inputs.push(preprocess(pixels, spec.input));
+          items.push(null);
+        } catch (e) {
+          if (!(e instanceof RuntimeError) || e.code !== 'bad-input') throw e;
+          items.push({ ok: false, code: e.code, message: e.message });
+        }
+      }
+      if (inputs.length === 0) return { items: items as BatchItem[], inferenceMs: 0 };
+      const start = now();
+      const logits = await this.supervisor.run(() => this.models.batchLogits(modality, inputs), this.loader(true));
+      const inferenceMs = now() - start;
+      let next = 0;
+      const out = items.map((item): BatchItem => {
+        if (item) return item;
+        const l = logits[next++]!;
+        return { ok: true, logits: l, probabilities: calibratedSoftmax(l, temperature) };
+      });
+      return { items: out, inferenceMs };
     });
   }
 

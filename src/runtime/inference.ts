@@ -99,6 +99,32 @@ export async function pooledFeaturesAndLogits(
 }
 
 /**
+ * The logits of several preprocessed inputs (each NHWC float32 of one image) in one forward pass of
+ * an [N, height, width, 3] batch: one call per layer instead of N (the app's WASM kernels loop over
+ * the batch inside the call, tests/unit/runtime/convolution-batch.test.ts). No Grad-CAM. Every
+ * tensor is freed on return; non-finite logits throw, as in `infer`.
+ */
+export async function batchLogits(
+  gradcam: GradCamModel,
+  inputs: readonly Float32Array[],
+  height: number,
+  width: number,
+): Promise<number[][]> {
+  const size = height * width * 3;
+  const stacked = new Float32Array(inputs.length * size);
+  inputs.forEach((x, i) => stacked.set(x, i * size));
+  const fp = keepForwardPass(gradcam, tf.tensor4d(stacked, [inputs.length, height, width, 3]));
+  try {
+    const flat = Array.from(await fp.logits.data(), Number);
+    if (!flat.every(Number.isFinite)) throw new Error(`non-finite logits in a batch of ${inputs.length}`);
+    const classes = flat.length / inputs.length;
+    return inputs.map((_, i) => flat.slice(i * classes, (i + 1) * classes));
+  } finally {
+    tf.dispose([...new Set([fp.activations, fp.logits, ...fp.crossing])]);
+  }
+}
+
+/**
  * Runs the forward pass and keeps only its outputs (intermediate tensors are freed), so they can
  * outlive an `await`. The input tensor is freed too unless it crosses the Grad-CAM cut.
  */

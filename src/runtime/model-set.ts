@@ -9,7 +9,7 @@ import type { BackendId } from '../domain';
 import type { LoadedPack, ModelFiles, Modality, ModalitySpec } from '../model-pack';
 import { RuntimeError } from './errors';
 import { GradCamModel } from './gradcam';
-import { infer, pooledFeaturesAndLogits } from './inference';
+import { infer, pooledFeaturesAndLogits, batchLogits } from './inference';
 import { buildModel, checkModelShape } from './model-build';
 import { NodeFinderModel } from './node-finder';
 import type { ModalityAnalysis } from './protocol';
@@ -169,6 +169,17 @@ export class ModelSet {
       throw new RuntimeError('bad-input', `The ${modality} model expects ${expected} input values, got ${input.length}.`);
     }
     const out = await pooledFeaturesAndLogits(gradcam, input, spec.input.height, spec.input.width);
+    this.coldModels.delete(modality);
+    return out;
+  }
+
+  /** The logits of several preprocessed inputs in one batched forward pass (validation runs). */
+  async batchLogits(modality: Modality, inputs: readonly Float32Array[]): Promise<number[][]> {
+    const { spec, gradcam } = this.require(modality);
+    const expected = spec.input.height * spec.input.width * 3;
+    const bad = inputs.find((x) => x.length !== expected);
+    if (bad) throw new RuntimeError('bad-input', `The ${modality} model expects ${expected} input values, got ${bad.length}.`);
+    const out = await batchLogits(gradcam, inputs, spec.input.height, spec.input.width);
     this.coldModels.delete(modality);
     return out;
   }

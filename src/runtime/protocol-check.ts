@@ -7,7 +7,7 @@
 import { INPUT_VERDICTS, isBackendId, isModalityId, QUALITY_ISSUES } from '../domain';
 import { GATE_CLASSES } from '../model-pack';
 import { parseManifest } from '../model-pack';
-import { ERROR_CODES, PROGRESS_STAGES, type WorkerRequest, type WorkerResponse } from './protocol';
+import { ERROR_CODES, MAX_CLASSIFY_BATCH, PROGRESS_STAGES, type WorkerRequest, type WorkerResponse } from './protocol';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -34,6 +34,14 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
     case 'check':
     case 'features':
       return typeof v.modality === 'string' && isPixels(v.pixels);
+    case 'classify-batch':
+      return (
+        typeof v.modality === 'string' &&
+        Array.isArray(v.images) &&
+        v.images.length > 0 &&
+        v.images.length <= MAX_CLASSIFY_BATCH &&
+        v.images.every(isPixels)
+      );
     case 'find-node':
       return (
         typeof v.modality === 'string' &&
@@ -188,6 +196,32 @@ function checkFeatures(o: Fields): void {
   numbers(o, 'logits', (o.logits as unknown[]).length);
 }
 
+function checkClassifyBatch(o: Fields): void {
+  if (!isModalityId(o.modality)) fail('modality', `expected a modality id, ${describe(o.modality)}`);
+  backend(o);
+  num(o, 'inferenceMs', 0);
+  const items = o.items;
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_CLASSIFY_BATCH)
+    return fail('items', `expected 1 to ${MAX_CLASSIFY_BATCH} items, ${describe(items)}`);
+  let classes: number | undefined;
+  items.forEach((it: unknown, i) => {
+    if (!isRecord(it)) return fail(`items[${i}]`, `expected an object, ${describe(it)}`);
+    if (it.ok === false) {
+      if (!(ERROR_CODES as readonly unknown[]).includes(it.code))
+        fail(`items[${i}].code`, `expected an error code, ${describe(it.code)}`);
+      if (typeof it.message !== 'string') fail(`items[${i}].message`, `expected text, ${describe(it.message)}`);
+      return;
+    }
+    if (it.ok !== true) return fail(`items[${i}].ok`, `expected true or false, ${describe(it.ok)}`);
+    const n = Array.isArray(it.logits) ? it.logits.length : 0;
+    if (n === 0 || (classes !== undefined && n !== classes))
+      fail(`items[${i}].logits`, `expected ${classes ?? 'a list of'} numbers, ${describe(it.logits)}`);
+    classes = n;
+    numbers(it, 'logits', n);
+    numbers(it, 'probabilities', n, 0, 1);
+  });
+}
+
 function checkStats(o: Fields): void {
   num(o, 'numTensors', 0, true);
   num(o, 'numBytes', 0, true);
@@ -254,6 +288,7 @@ const CHECKS: Record<WorkerResponse['type'], (o: Fields) => void> = {
   result: checkResult,
   check: checkInputCheck,
   features: checkFeatures,
+  'classify-batch': checkClassifyBatch,
   stats: checkStats,
   error: (o) => {
     oneOf(o, 'code', ERROR_CODES);

@@ -27,6 +27,11 @@ export type WorkerRequest =
   | { type: 'check'; id: number; modality: Modality; pixels: PixelsMessage }
   /** The pooled features and logits of a crop (site adaptation, src/adaptation). */
   | { type: 'features'; id: number; modality: Modality; pixels: PixelsMessage }
+  /**
+   * Calibrated probabilities of up to MAX_CLASSIFY_BATCH crops of one modality in one forward pass
+   * (validation runs: no Grad-CAM). Each crop's `data` is transferred.
+   */
+  | { type: 'classify-batch'; id: number; modality: Modality; images: PixelsMessage[] }
   | { type: 'stats'; id: number }
   | { type: 'dispose'; id: number }
   // --- node finder: the node in an image (point: click-to-outline, image pixels) ---
@@ -128,6 +133,23 @@ export interface FeaturesMessage {
   logits: number[];
 }
 
+/** Crops per `classify-batch` request: enough to fill the kernels, few enough to keep the heap small. */
+export const MAX_CLASSIFY_BATCH = 32;
+
+/** One crop of a batch: its logits and calibrated probabilities, or why that crop alone failed. */
+export type BatchItem = { ok: true; logits: number[]; probabilities: number[] } | { ok: false; code: ErrorCode; message: string };
+
+/** The answer to `classify-batch`: one item per crop, in request order. */
+export interface ClassifyBatchMessage {
+  type: 'classify-batch';
+  id: number;
+  modality: Modality;
+  items: BatchItem[];
+  backend: BackendName;
+  /** The batch's forward pass alone (ms); 0 when no crop reached it. */
+  inferenceMs: number;
+}
+
 export interface StatsMessage {
   type: 'stats';
   id: number;
@@ -198,6 +220,7 @@ export type WorkerResponse =
   | ResultMessage
   | CheckMessage
   | FeaturesMessage
+  | ClassifyBatchMessage
   | StatsMessage
   | ErrorMessage
   | BackendChangedMessage

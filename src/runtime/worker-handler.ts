@@ -220,6 +220,14 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
     ]);
   }
 
+  async function classifyBatch(req: Extract<WorkerRequest, { type: 'classify-batch' }>): Promise<void> {
+    requireModality(req.modality);
+    const { items, inferenceMs } = await engine.classifyBatch(req.modality, req.images);
+    const backend = engine.stats().backend;
+    if (!backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
+    post({ type: 'classify-batch', id: req.id, modality: req.modality, items, backend, inferenceMs });
+  }
+
   function postStats(id: number): void {
     const s = engine.stats();
     if (!s.backend) throw new RuntimeError('not-ready', 'The analysis engine has not been initialised.');
@@ -247,6 +255,8 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
           return await check(req);
         case 'features':
           return await features(req);
+        case 'classify-batch':
+          return await classifyBatch(req);
         case 'stats':
           return postStats(req.id);
         case 'dispose':
@@ -256,7 +266,11 @@ export function createRequestHandler(post: PostResponse, options: HandlerOptions
       }
     } catch (e) {
       const fallbackCode: ErrorCode =
-        req.type === 'analyze' || req.type === 'check' || req.type === 'find-node' || req.type === 'features'
+        req.type === 'analyze' ||
+        req.type === 'check' ||
+        req.type === 'find-node' ||
+        req.type === 'features' ||
+        req.type === 'classify-batch'
           ? 'inference-failed'
           : 'pack-unavailable';
       const { code, message } = describeError(e, { fallbackCode, fetchFailed: tracked.failed() });

@@ -1,7 +1,7 @@
 /**
  * Throughput of a validation run (docs/validation.md): the bundled pack on WASM over a folder of
  * simulated full screenshots written by `npm run phantoms -- --full`, one modality, through the
- * whole path (decode in the imaging worker, region proposal, input check, inference with Grad-CAM,
+ * whole path (decode in the imaging worker, region proposal, input check, classification (classify-batch),
  * one IndexedDB write per image). A measurement, run on demand:
  *
  *   npm run phantoms -- --out /tmp/phantoms --per-class 100 --seed 7 --full

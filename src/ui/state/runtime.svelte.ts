@@ -10,7 +10,9 @@ import { DEFAULT_CROP, type RgbaImage } from '../../imaging';
 import { manifestUrlFor, parsePackIndex, type Manifest, type PackIndex } from '../../model-pack';
 import {
   createRuntimeClient,
+  MAX_CLASSIFY_BATCH,
   type BackendChoice,
+  type BatchItem,
   type BackendDecision,
   type BackendName,
   type ClientErrorCode,
@@ -173,6 +175,19 @@ export class RuntimeState {
     const m = this.manifest;
     if (!m) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
     return analysisFromWire(await this.client.analyze(modality, crop), m.id);
+  }
+
+  /**
+   * Calibrated probabilities of several ROI crops of one modality, one batched forward pass per
+   * MAX_CLASSIFY_BATCH crops (validation runs; no Grad-CAM). One item per crop, in order.
+   */
+  async classifyBatch(modality: ModalityId, crops: readonly RgbaImage[]): Promise<BatchItem[]> {
+    if (!this.manifest) throw Object.assign(new Error('no model loaded'), { code: 'not-ready' });
+    const items: BatchItem[] = [];
+    for (let i = 0; i < crops.length; i += MAX_CLASSIFY_BATCH) {
+      items.push(...(await this.client.classifyBatch(modality, crops.slice(i, i + MAX_CLASSIFY_BATCH))).items);
+    }
+    return items;
   }
 
   /** The pooled features and logits of an ROI crop (site adaptation). */

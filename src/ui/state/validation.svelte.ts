@@ -1,13 +1,13 @@
 /**
  * The validation view's controller: the set and the user's answers (ValidationSetup), the batch run
  * with progress, cancel and resume, and the results computed from what the store holds. Results go
- * to IndexedDB one image at a time; the same folder with the same answers continues the stored run,
+ * to IndexedDB one image at a time (crops go to the model in groups, validation-batch.ts); the same folder with the same answers continues the stored run,
  * and the results of a stored run can be shown without its files (after a reload, say).
  */
 
 /* eslint-disable svelte/prefer-svelte-reactivity -- the maps and dates here are plain values (results are copied whole into $state.raw), never watched in place. */
 
-import type { ModalityAnalysis, ModalityId } from '../../domain';
+import type { ModalityId } from '../../domain';
 import { decodeImageFile, type RgbaImage } from '../../imaging';
 import type { Manifest } from '../../model-pack';
 import {
@@ -27,7 +27,7 @@ import {
 } from '../../validation';
 import { toAppError, type AppError } from './runtime.svelte';
 import type { Decoder } from './slot.svelte';
-import { BatchStopped, runBatch } from './validation-batch';
+import { BatchStopped, runBatch, type Classified } from './validation-batch';
 import { ValidationSetup } from './validation-setup.svelte';
 
 export type ValidationPhase = 'setup' | 'running' | 'stopped' | 'done';
@@ -36,7 +36,8 @@ export type ValidationPhase = 'setup' | 'running' | 'stopped' | 'done';
 export interface ValidationRuntime {
   readonly manifest: Manifest | null;
   readonly phase: string;
-  analyze(modality: ModalityId, crop: RgbaImage): Promise<ModalityAnalysis>;
+  /** Probabilities of crops of one modality, batched (RuntimeState.classifyBatch); one item per crop. */
+  classifyBatch(modality: ModalityId, crops: readonly RgbaImage[]): Promise<Classified[]>;
 }
 
 export interface ValidationOptions {
@@ -45,6 +46,8 @@ export interface ValidationOptions {
   /** Bootstrap resamples (1000 by default; tests may use fewer). */
   resamples?: number;
   now?: () => number;
+  /** Images per classify-batch group (BATCH_SIZE by default). */
+  batchSize?: number;
 }
 
 export class ValidationState {
@@ -70,6 +73,7 @@ export class ValidationState {
   private readonly decode: Decoder;
   private readonly resamples: number | undefined;
   private readonly now: () => number;
+  private readonly batchSize: number | undefined;
   private fingerprint: { manifest: Manifest; sha256: string } | null = null;
 
   constructor(
@@ -77,6 +81,7 @@ export class ValidationState {
     opts: ValidationOptions = {},
   ) {
     this.decode = opts.decode ?? decodeImageFile;
+    this.batchSize = opts.batchSize;
     this.store = opts.store ?? new ValidationStore();
     this.resamples = opts.resamples;
     this.now = opts.now ?? (() => performance.now());
@@ -154,9 +159,10 @@ export class ValidationState {
       await runBatch(
         {
           decode: this.decode,
-          analyze: (mod, crop) => this.runtime.analyze(mod, crop),
+          classify: (mod, crops) => this.runtime.classifyBatch(mod, crops),
           store: this.store,
           modalities: new Set(Object.keys(m.modalities) as ModalityId[]),
+          ...(this.batchSize === undefined ? {} : { batchSize: this.batchSize }),
         },
         {
           key: run.key,

@@ -47,11 +47,13 @@ function answer(v: ValidationState): void {
 }
 
 describe('validation controller', () => {
-  it('maps, runs, cancels, continues after a "reload" without analysing done images again, and keeps tensors flat', async () => {
+  it('maps, runs in groups, cancels, continues after a "reload" without analysing done images again, and keeps tensors flat', async () => {
     const { app } = await startApp();
     let calls = 0;
+    let requests = 0;
     let cancelAt = 5;
     let v: ValidationState;
+    const sizes: number[] = [];
     const runtime: ValidationRuntime = {
       get manifest() {
         return app.runtime.manifest;
@@ -59,13 +61,22 @@ describe('validation controller', () => {
       get phase() {
         return app.runtime.phase;
       },
-      analyze(m: ModalityId, crop: RgbaImage) {
-        if (++calls === cancelAt) v.cancel();
-        return app.runtime.analyze(m, crop);
+      async classifyBatch(m: ModalityId, crops: readonly RgbaImage[]) {
+        requests++;
+        sizes.push(crops.length);
+        calls += crops.length;
+        if (calls >= cancelAt && cancelAt > 0) v.cancel();
+        const items = await app.runtime.classifyBatch(m, crops);
+        // The batched probabilities are the single analysis's (first crop of each group checked).
+        const single = await app.runtime.analyze(m, crops[0]!);
+        const first = items[0]!;
+        if (!first.ok) throw new Error(first.message);
+        expect(Math.max(...first.probabilities.map((p, c) => Math.abs(p - single.probabilities[c]!)))).toBeLessThan(1e-6);
+        return items;
       },
     };
     const store = new ValidationStore();
-    v = new ValidationState(runtime, { decode, store, resamples: 50 });
+    v = new ValidationState(runtime, { decode, store, resamples: 50, batchSize: 4 });
     await v.setup.pickZip(setZip());
     const d = v.setup.discovery!;
     expect(d.layout).toBe('modality-folders');
@@ -81,22 +92,28 @@ describe('validation controller', () => {
     const before = (await app.tensorStats()).numTensors;
     await v.start();
     expect(v.phase).toBe('stopped');
-    expect(v.done).toBe(5);
+    // Cancelled during the second group of 4: the loop stops after that group.
+    expect(requests).toBe(2);
+    expect(v.done).toBe(8);
     expect(v.table!.rows.length).toBeGreaterThan(0); // partial results are shown
     expect((await app.tensorStats()).numTensors).toBe(before);
 
     // A reload: a new controller on the same database; the same folder and answers continue.
     calls = 0;
     cancelAt = -1;
-    v = new ValidationState(runtime, { decode, store: new ValidationStore(), resamples: 50 });
+    sizes.length = 0;
+    v = new ValidationState(runtime, { decode, store: new ValidationStore(), resamples: 50, batchSize: 8 });
     await v.refreshRuns();
-    expect(v.storedRuns).toMatchObject([{ done: 5, total: 26, finished: false }]);
+    expect(v.storedRuns).toMatchObject([{ done: 8, total: 26, finished: false }]);
     await v.setup.pickZip(setZip());
     await until(() => v.setup.duplicates !== null, 'the duplicate check');
     answer(v);
     await v.start();
     expect(v.phase).toBe('done');
-    expect(calls).toBe(26 - 5 - 1); // the unreadable file never reaches the model
+    expect(calls).toBe(26 - 8 - 1); // the unreadable file never reaches the model
+    // Groups of 8, split where the modality changes (one request per modality).
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
+    expect(sizes.some((n) => n > 1)).toBe(true);
     expect(v.counts).toMatchObject({ total: 26, analysed: 25, failed: 1 });
     expect(v.groups.map((g) => g.modality)).toEqual(['bmode', 'cdfi', 'fused']);
     const table = parseCaseTable(v.csv()!);

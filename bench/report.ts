@@ -131,8 +131,8 @@ export function buildReport(input: {
     ...(note ? { note } : {}),
   });
   const targets: Target[] = [
-    t('wasm-vs-ort', 'WASM warm inference ≤ 0.8× ONNX Runtime Web WASM', r['app-wasm / ort-wasm (inference p50)']!, 0.8, 'ratio'),
-    t('wasm-vs-native', 'WASM warm inference ≤ 2.5× native PyTorch CPU', r['app-wasm / native (inference p50)']!, 2.5, 'ratio'),
+    t('wasm-vs-ort', 'WASM warm inference ≤ 0.5× ONNX Runtime Web WASM', r['app-wasm / ort-wasm (inference p50)']!, 0.5, 'ratio'),
+    t('wasm-vs-native', 'WASM warm inference ≤ 1.0× native PyTorch CPU', r['app-wasm / native (inference p50)']!, 1, 'ratio'),
     {
       ...t(
         'webgpu-vs-ort',

@@ -7,17 +7,7 @@
 
 import type { RgbaImage } from './resize';
 
-export const COLOUR_FEATURES = [
-  'coloured',
-  'red',
-  'yellow',
-  'green',
-  'cyan',
-  'blue',
-  'magenta',
-  'chroma',
-  'bright-gray',
-] as const;
+export { COLOUR_FEATURES } from '../model-pack';
 
 /** Shares are square-rooted, so that a few per cent of Doppler pixels weigh in. */
 export function colourFeatures(img: RgbaImage, chromaMin: number): number[] {

@@ -10,20 +10,7 @@
 
 import type { RgbaImage } from './resize';
 
-export const TEXTURE_FEATURES = [
-  'lum-mean',
-  'lum-std',
-  'dark',
-  'flat-blocks',
-  'block-cv-median',
-  'block-cv-spread',
-  'hf',
-  'hv-balance',
-  'coherence',
-  'orientation-entropy',
-  'tinted-gray',
-  'lum-entropy',
-] as const;
+export { TEXTURE_FEATURES } from '../model-pack';
 
 /** Block side of the local statistics. */
 const BLOCK = 8;

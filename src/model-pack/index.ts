@@ -6,4 +6,5 @@ export * from './pack-url';
 export * from './offline-copy-status';
 export * from './local-store';
 export * from './input-check-file';
+export * from './input-check-features';
 export { phantomGeneratorVersion } from './phantom-generator';

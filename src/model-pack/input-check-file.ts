@@ -6,24 +6,11 @@
  */
 
 import { isModalityId, MODALITY_IDS, type ModalityId } from '../domain';
+import { COLOUR_FEATURES, TEXTURE_FEATURES } from './input-check-features';
 
-/** The colour statistics a gate may read, in order (src/imaging/colour-features.ts computes them). */
-const knownColour = ['coloured', 'red', 'yellow', 'green', 'cyan', 'blue', 'magenta', 'chroma', 'bright-gray'];
-/** The texture statistics a formatVersion 2 gate reads after them (src/imaging/texture-features.ts). */
-const knownTexture = [
-  'lum-mean',
-  'lum-std',
-  'dark',
-  'flat-blocks',
-  'block-cv-median',
-  'block-cv-spread',
-  'hf',
-  'hv-balance',
-  'coherence',
-  'orientation-entropy',
-  'tinted-gray',
-  'lum-entropy',
-];
+/** Plain string arrays of the statistics' names, for comparing with what a file declares. */
+const knownColour: readonly string[] = COLOUR_FEATURES;
+const knownTexture: readonly string[] = TEXTURE_FEATURES;
 
 /** A squared Mahalanobis distance to a pack's training images, with its threshold. */
 export interface OodParams {

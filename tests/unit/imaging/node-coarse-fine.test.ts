@@ -14,19 +14,10 @@ import {
   fineWindow,
   type FinderPass,
 } from '../../../src/imaging';
-import type { NodeFinderSpec } from '../../../src/model-pack';
+import { finderSpec } from './finder-spec';
 
 const S = 96;
-const spec: NodeFinderSpec = {
-  model: 'node-finder/model.json',
-  inputSize: S,
-  resize: 'bilinear-antialias',
-  normalisation: { channel: 'luma', luma: [0.299, 0.587, 0.114], scale: 1 / 255, mean: 0.5, std: 0.25 },
-  prompt: { kind: 'gaussian', sigma: 3 },
-  threshold: 0.7,
-  minArea: 4,
-  clickRadius: 0.1,
-};
+const spec = finderSpec(S, 0.7);
 
 /** Records each input's prompt peak, answers ±`level` by brightness (channel 0 > 0 is brighter than mid-grey). */
 function brightIsNode(level = 10): { pass: FinderPass; calls: number } {

@@ -7,19 +7,10 @@ import {
   simplifyClosed,
   traceOutline,
 } from '../../../src/imaging/node-geometry';
-import type { NodeFinderSpec } from '../../../src/model-pack';
+import { finderSpec } from './finder-spec';
 
 const S = 32;
-const spec: NodeFinderSpec = {
-  model: 'node-finder/model.json',
-  inputSize: S,
-  resize: 'bilinear-antialias',
-  normalisation: { channel: 'luma', luma: [0.299, 0.587, 0.114], scale: 1 / 255, mean: 0.5, std: 0.25 },
-  prompt: { kind: 'gaussian', sigma: 3 },
-  threshold: 0.6,
-  minArea: 4,
-  clickRadius: 0.1,
-};
+const spec = finderSpec(S, 0.6);
 
 /** Logits: `inside` where the predicate holds, −4 elsewhere. */
 function logits(pred: (x: number, y: number) => boolean, inside = 4): Float32Array {

@@ -220,6 +220,13 @@ export class SessionState {
   async analyze(): Promise<void> {
     const m = this.runtime.manifest;
     if (!m || this.runtime.phase !== 'ready' || this.analyzing) return;
+    // An automatic node proposal still on its way would move a region under the analysis and mark
+    // its result out of date as it lands: start from the regions the proposals settle on. They are
+    // ahead of the analysis in the worker's queue, so waiting for them costs no time.
+    this.analyzing = true;
+    await Promise.all(MODALITY_IDS.map((mod) => this.slots[mod].proposalSettled()));
+    this.analyzing = false;
+    if (this.runtime.phase !== 'ready') return;
     // Fix the inputs now: cut every crop and note every revision before the first await.
     const basis = this.revisions();
     const jobs = MODALITY_IDS.flatMap((mod) => {

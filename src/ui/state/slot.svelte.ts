@@ -75,6 +75,8 @@ export class SlotState {
   private area: Rect | null = null;
   /** True while the region is the finder's automatic proposal (not a click's outline). */
   private autoNode = false;
+  /** The automatic proposal on its way, if any (settles, never rejects). */
+  private proposal: Promise<void> = Promise.resolve();
 
   constructor(
     modality: ModalityId,
@@ -286,7 +288,18 @@ export class SlotState {
    * picture area; its crop replaces the image area. Unsure (null): the region stays and the UI says
    * so. Dropped when the image changed, the user set a region or outline, or the pack changed meanwhile.
    */
-  async proposeNode(): Promise<void> {
+  proposeNode(): Promise<void> {
+    const asked = this.findNode().catch(() => undefined);
+    this.proposal = asked;
+    return asked;
+  }
+
+  /** Resolves once the automatic proposal asked for last has landed (or was dropped). */
+  proposalSettled(): Promise<void> {
+    return this.proposal;
+  }
+
+  private async findNode(): Promise<void> {
     const img = this.image;
     const finder = this.finder;
     if (!img || !finder || finder.crop.kind !== 'node-box-margin' || this.roiSource === 'user') return;

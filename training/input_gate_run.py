@@ -20,7 +20,7 @@ from .modalities import MODALITY_IDS
 
 NEAR_SETS = ("busi", "ddti", "colourised-bmode")
 FAR_SETS = ("photos", "wallpapers", "photos-gray", "photos-sector", "documents", "screenshots", "ct-mr-dicom",
-            "noise-blank")
+            "noise-blank", "colour-photos", "colour-photos-hard")
 INPUT_SIZE = 224
 # Generator cases per modality (classes balanced) for the gate and the statistics, and for calibration.
 GENERATOR_TRAIN = 300

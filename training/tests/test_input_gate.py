@@ -100,8 +100,8 @@ def test_package_images_come_from_dpkg_lists_and_stay_out_of_the_older_wallpaper
     (pics / "again.jpg").symlink_to(pics / "new.jpg")  # the same picture under another name
     info = tmp_path / "info"
     info.mkdir()
-    (info / "pkg.list").write_text("\n".join([str(pics), *(str(pics / n) for n in ("new.jpg", "again.jpg",
-                                                                               "notes.txt"))]) + "\n")
+    names = ("new.jpg", "again.jpg", "notes.txt")
+    (info / "pkg.list").write_text("\n".join([str(pics), *(str(pics / n) for n in names)]) + "\n")
     monkeypatch.setattr(data, "DPKG_INFO", info)
     monkeypatch.setattr(data, "BACKGROUNDS", pics)
     monkeypatch.setattr(data, "PLASMA_WALLPAPERS", tmp_path / "none")

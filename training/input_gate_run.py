@@ -225,6 +225,10 @@ def with_card_section(card: str, report: dict) -> str:
         lines.append(f"| {mod} | {r.get('featureModel', mod)} | {i['validation']['passRate']:.0%} / "
                      f"{i['test']['passRate']:.0%} / {i['demoCases']['passRate']:.0%} / "
                      f"{fresh['passRate']:.1%} (n={fresh['n']}) | " + " | ".join(cells) + " |")
+    if "colour-photos" in sets:
+        lines += ["", "Not-ultrasound sets come from Debian packages (docs/input-checks.md lists them); colour-photos "
+                  "and colour-photos-hard (plain; grayscale and/or sector-masked) are photographs of "
+                  "lomiri-wallpapers-16.04 and lomiri-wallpapers, held out by file."]
     lines += ["", "BUSI and DDTI are real ultrasound but not lymph nodes, and this pack was trained on simulated "
               "nodes: most are flagged as unlike the training images. See docs/input-checks.md for the verdict "
               "tables and the limits.", CARD_END]

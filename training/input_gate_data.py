@@ -61,6 +61,12 @@ DOPPLER_LIKE = next(e["id"] for e in load_registry() if e["colourCoded"] and not
 # slice as 693_J2KI, so it is left out of both.
 DICOM_EVAL = ("693_J2KI.dcm",)
 DICOM_TRAIN = ("CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm", "image_dfl.dcm")
+# Photographs added against the photo crops that still passed the colour slots (bright, saturated,
+# textured pictures): Debian packages not used before, read from dpkg's file lists so the older sets
+# ("wallpapers", "photos-gray", "photos-sector") keep exactly their files and splits. Source
+# "colour-photos" (plain crops) and "colour-photos-hard" (grayscale and/or sector), split by file.
+NEW_PHOTO_PACKAGES = ("lomiri-wallpapers-16.04", "lomiri-wallpapers")
+DPKG_INFO = Path("/var/lib/dpkg/info")
 SCREENSHOT_WORDS = ("window", "button", "dropdown", "viewer", "plugin", "screenshot", "gui")
 
 
@@ -336,8 +342,21 @@ def _label(p: Path) -> str:
     return str(p.relative_to("/usr/share")) if p.is_relative_to("/usr/share") else str(p)
 
 
+def package_images(packages: tuple[str, ...] = NEW_PHOTO_PACKAGES, links: bool = False) -> list[Path]:
+    """The JPEG/PNG files the installed `packages` ship (dpkg's file lists; none if not installed);
+    symbolic links (the same picture under another name) only with `links`."""
+    files: set[Path] = set()
+    for pkg in packages:
+        listing = DPKG_INFO / f"{pkg}.list"
+        if listing.exists():
+            files |= {p for p in map(Path, listing.read_text().splitlines())
+                      if p.suffix.lower() in (".jpg", ".png") and p.is_file() and (links or not p.is_symlink())}
+    return sorted(files)
+
+
 def wallpaper_files() -> list[Path]:
-    """One file per wallpaper (the size nearest 1920 wide: the same picture at every size)."""
+    """One file per wallpaper (the size nearest 1920 wide: the same picture at every size); the
+    packages of NEW_PHOTO_PACKAGES are left to their own sets."""
     def width(p: Path) -> int:
         head = p.stem.split("x")[0]
         return int(head) if head.isdigit() else 0
@@ -347,7 +366,8 @@ def wallpaper_files() -> list[Path]:
         sizes = [p for p in d.rglob("*") if p.suffix.lower() in (".jpg", ".png") and width(p) > 0]
         if sizes:
             files.append(min(sizes, key=lambda p: abs(width(p) - 1920)))
-    files += [p for p in sorted(BACKGROUNDS.glob("*")) if p.suffix.lower() in (".jpg", ".png")]
+    newer = set(package_images(links=True))
+    files += [p for p in sorted(BACKGROUNDS.glob("*")) if p.suffix.lower() in (".jpg", ".png") and p not in newer]
     sway = sorted((BACKGROUNDS / "sway").glob("*1920x1080.png"))
     return files + sway[:1]
 
@@ -405,6 +425,17 @@ def negative_items(crops_train: int, crops_test: int, seed: int) -> list[Item]:
             items.append(Item(f"hard:{kind}:{split}:{_label(p)}:{k}", source, split,
                               "not-ultrasound" if split == "train" else None,
                               partial(_hard_crop, partial(_open, p), seed + 41 * k + _stable(_label(p)) % 1000, kind)))
+    c_train, c_test = _by_file(package_images(), 0.4, _label)
+    for split, chosen, n in (("train", c_train, crops_train), ("test", c_test, crops_test)):
+        rng = np.random.default_rng(seed + _stable("colour-photos" + split))
+        label = "not-ultrasound" if split == "train" else None
+        for k in range(n if chosen else 0):
+            p = chosen[int(rng.integers(0, len(chosen)))]
+            items += _cropped("colour-photos", split, label, f"colour-photos:{_label(p)}:{k}", partial(_open, p), 1,
+                              seed + k * 43 + _stable(_label(p)) % 1000)
+            kind = HARD_KINDS[k % len(HARD_KINDS)]
+            items.append(Item(f"colour-photos-hard:{kind}:{split}:{_label(p)}:{k}", "colour-photos-hard", split, label,
+                              partial(_hard_crop, partial(_open, p), seed + 47 * k + _stable(_label(p)) % 1000, kind)))
     dicom_train = [s for f in DICOM_TRAIN for s in dicom_slices(PYDICOM_TEST_FILES / f)]
     mr_gz = MATPLOTLIB_SAMPLES / "s1045.ima.gz"
     dicom_test = [s for f in DICOM_EVAL for s in dicom_slices(PYDICOM_TEST_FILES / f)] + dicom_slices(mr_gz)

@@ -20,7 +20,7 @@ from .modalities import MODALITY_IDS
 
 NEAR_SETS = ("busi", "ddti", "colourised-bmode")
 FAR_SETS = ("photos", "wallpapers", "photos-gray", "photos-sector", "documents", "screenshots", "ct-mr-dicom",
-            "noise-blank")
+            "noise-blank", "colour-photos", "colour-photos-hard")
 INPUT_SIZE = 224
 # Generator cases per modality (classes balanced) for the gate and the statistics, and for calibration.
 GENERATOR_TRAIN = 300
@@ -225,6 +225,10 @@ def with_card_section(card: str, report: dict) -> str:
         lines.append(f"| {mod} | {r.get('featureModel', mod)} | {i['validation']['passRate']:.0%} / "
                      f"{i['test']['passRate']:.0%} / {i['demoCases']['passRate']:.0%} / "
                      f"{fresh['passRate']:.1%} (n={fresh['n']}) | " + " | ".join(cells) + " |")
+    if "colour-photos" in sets:
+        lines += ["", "Not-ultrasound sets come from Debian packages (docs/input-checks.md lists them); colour-photos "
+                  "and colour-photos-hard (plain; grayscale and/or sector-masked) are photographs of "
+                  "lomiri-wallpapers-16.04 and lomiri-wallpapers, held out by file."]
     lines += ["", "BUSI and DDTI are real ultrasound but not lymph nodes, and this pack was trained on simulated "
               "nodes: most are flagged as unlike the training images. See docs/input-checks.md for the verdict "
               "tables and the limits.", CARD_END]

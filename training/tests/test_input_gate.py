@@ -90,6 +90,28 @@ def test_colour_features_tell_gray_doppler_and_strain_apart():
     assert s[0] > 0.99 and s[3] > 0.4 and s[4] > 0.4  # green and cyan everywhere
 
 
+def test_package_images_come_from_dpkg_lists_and_stay_out_of_the_older_wallpapers(tmp_path, monkeypatch):
+    import training.input_gate_data as data
+
+    pics = tmp_path / "backgrounds"
+    pics.mkdir()
+    for name in ("new.jpg", "old.jpg", "notes.txt"):
+        (pics / name).write_bytes(b"x")
+    (pics / "again.jpg").symlink_to(pics / "new.jpg")  # the same picture under another name
+    info = tmp_path / "info"
+    info.mkdir()
+    names = ("new.jpg", "again.jpg", "notes.txt")
+    (info / "pkg.list").write_text("\n".join([str(pics), *(str(pics / n) for n in names)]) + "\n")
+    monkeypatch.setattr(data, "DPKG_INFO", info)
+    monkeypatch.setattr(data, "BACKGROUNDS", pics)
+    monkeypatch.setattr(data, "PLASMA_WALLPAPERS", tmp_path / "none")
+    assert data.package_images(("pkg", "not-installed")) == [pics / "new.jpg"]
+    listed = data.package_images(("pkg",), links=True)
+    assert listed == [pics / "again.jpg", pics / "new.jpg"]
+    monkeypatch.setattr(data, "package_images", lambda links=False: listed)
+    assert data.wallpaper_files() == [pics / "old.jpg"]
+
+
 def test_held_out_sets_share_no_source_file():
     files = [Path(f"/x/{i}.png") for i in range(25)]
     train, test = _by_file(files, 0.4)

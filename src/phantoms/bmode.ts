@@ -53,8 +53,8 @@ export function compensatedAmplitude(scene: Scene, p: PhantomParams): Float32Arr
   return out;
 }
 
-/** Moving average with the window shrunk at the edges. */
-function smoothRow(src: Float32Array, dst: Float32Array, radius: number): void {
+/** Moving average with the window shrunk at the edges (beam width blurs shadows laterally). */
+export function smoothRow(src: Float32Array, dst: Float32Array, radius: number): void {
   const n = src.length;
   let s = 0;
   let c = 0;

@@ -15,6 +15,7 @@ import {
   type ClassifyBatchMessage,
   type FeaturesMessage,
   type NodeMessage,
+  type PixelsMessage,
   type ProgressMessage,
   type ReadyMessage,
   type ResultMessage,
@@ -23,6 +24,11 @@ import {
   type WorkerResponse,
 } from './protocol';
 import { checkWorkerResponse } from './protocol-check';
+
+/** A copy of the image for the message (its buffer is transferred): the caller keeps its image. */
+function wirePixels(image: RgbaImage): PixelsMessage {
+  return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+}
 
 /** The part of `Worker` the client uses (a fake can stand in for it in tests). */
 export interface WorkerLike {
@@ -218,15 +224,9 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
   }
 
   async function findNode(modality: Modality, image: RgbaImage, point?: { x: number; y: number }): Promise<NodeFinding | null> {
-    const data = new Uint8ClampedArray(image.data); // a copy: the caller keeps its image
-    const message: WorkerRequest = {
-      type: 'find-node',
-      id: nextId++,
-      modality,
-      pixels: { width: image.width, height: image.height, data },
-      ...(point ? { point } : {}),
-    };
-    return (await request<NodeMessage>(message, 'node', [data.buffer])).finding;
+    const pixels = wirePixels(image);
+    const message: WorkerRequest = { type: 'find-node', id: nextId++, modality, pixels, ...(point ? { point } : {}) };
+    return (await request<NodeMessage>(message, 'node', [pixels.data.buffer])).finding;
   }
 
   return {
@@ -239,15 +239,10 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
         onProgress,
       );
     },
-    analyze(modality, pixels) {
-      const data = new Uint8ClampedArray(pixels.data); // a copy: the caller keeps its image
-      const message: WorkerRequest = {
-        type: 'analyze',
-        id: nextId++,
-        modality,
-        pixels: { width: pixels.width, height: pixels.height, data },
-      };
-      return request<ResultMessage>(message, 'result', [data.buffer]);
+    analyze(modality, image) {
+      const pixels = wirePixels(image);
+      const message: WorkerRequest = { type: 'analyze', id: nextId++, modality, pixels };
+      return request<ResultMessage>(message, 'result', [pixels.data.buffer]);
     },
     proposeNode(modality, image) {
       return findNode(modality, image);
@@ -255,28 +250,18 @@ export function createRuntimeClient(workerFactory: WorkerFactory = createInferen
     outlineAt(modality, image, point) {
       return findNode(modality, image, { x: point.x, y: point.y });
     },
-    check(modality, pixels) {
-      const data = new Uint8ClampedArray(pixels.data);
-      const message: WorkerRequest = {
-        type: 'check',
-        id: nextId++,
-        modality,
-        pixels: { width: pixels.width, height: pixels.height, data },
-      };
-      return request<CheckMessage>(message, 'check', [data.buffer]);
+    check(modality, image) {
+      const pixels = wirePixels(image);
+      const message: WorkerRequest = { type: 'check', id: nextId++, modality, pixels };
+      return request<CheckMessage>(message, 'check', [pixels.data.buffer]);
     },
-    features(modality, pixels) {
-      const data = new Uint8ClampedArray(pixels.data);
-      const message: WorkerRequest = {
-        type: 'features',
-        id: nextId++,
-        modality,
-        pixels: { width: pixels.width, height: pixels.height, data },
-      };
-      return request<FeaturesMessage>(message, 'features', [data.buffer]);
+    features(modality, image) {
+      const pixels = wirePixels(image);
+      const message: WorkerRequest = { type: 'features', id: nextId++, modality, pixels };
+      return request<FeaturesMessage>(message, 'features', [pixels.data.buffer]);
     },
     classifyBatch(modality, crops) {
-      const images = crops.map((c) => ({ width: c.width, height: c.height, data: new Uint8ClampedArray(c.data) }));
+      const images = crops.map(wirePixels);
       const message: WorkerRequest = { type: 'classify-batch', id: nextId++, modality, images };
       const sent = request<ClassifyBatchMessage>(
         message,

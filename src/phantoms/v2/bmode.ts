@@ -7,6 +7,7 @@
  * coarse, not always laterally streaked), the scanner's speckle reduction and log compression.
  */
 
+import { smoothRow } from '../bmode';
 import { boxBlur } from '../noise';
 import { reusableFloat32 } from '../pool';
 import type { Rng } from '../rng';
@@ -81,26 +82,4 @@ export function renderBmodeBeams(p: PhantomParamsV2, g: BeamGeometry, scene: Sce
     out[i] = t <= 0 ? 0 : t >= 1 ? 255 : curve[Math.round(t * GREY_STEPS)]!;
   }
   return out;
-}
-
-/** Moving average with the window shrunk at the edges (beam width blurs shadows laterally). */
-function smoothRow(src: Float32Array, dst: Float32Array, radius: number): void {
-  const n = src.length;
-  let s = 0;
-  let c = 0;
-  for (let j = 0; j < Math.min(radius, n); j++) {
-    s += src[j]!;
-    c++;
-  }
-  for (let x = 0; x < n; x++) {
-    if (x + radius < n) {
-      s += src[x + radius]!;
-      c++;
-    }
-    if (x - radius - 1 >= 0) {
-      s -= src[x - radius - 1]!;
-      c--;
-    }
-    dst[x] = s / c;
-  }
 }
